@@ -1,0 +1,94 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * The links database (binding LINKS_DB), owned by the api Worker.
+ * Timestamps are ISO-8601 UTC strings: they sort as text and match the API.
+ * Ids are prefixed ULIDs, so ordering by id is ordering by creation time,
+ * which is what makes keyset (cursor) pagination a single index range scan.
+ */
+
+export const teams = sqliteTable("teams", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  plan: text("plan", { enum: ["free", "pro"] }).notNull().default("free"),
+  createdAt: text("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
+    name: text("name").notNull(),
+    /** Display prefix only (e.g. `lf_AbC1`): enough to recognise a key, useless to use it. */
+    prefix: text("prefix").notNull(),
+    /** SHA-256 of the whole key, hex. The key itself is never stored. */
+    keyHash: text("key_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+    lastUsedAt: text("last_used_at"),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash_idx").on(t.keyHash), index("api_keys_team_idx").on(t.teamId, t.id)],
+);
+
+export const links = sqliteTable(
+  "links",
+  {
+    id: text("id").primaryKey(),
+    slug: text("slug").notNull(),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
+    url: text("url").notNull(),
+    title: text("title"),
+    /** JSON array of strings; filtered with json_each. */
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    expiresAt: text("expires_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    /** Soft delete: the slug stays reserved and redirects answer 410, never someone else's link. */
+    deletedAt: text("deleted_at"),
+    /** The event that made this version of the row: the guard that ties a write to its event. */
+    lastEventId: text("last_event_id").notNull(),
+  },
+  (t) => [
+    // The redirect hot path and the "slug taken" check. Slugs are case-sensitive.
+    uniqueIndex("links_slug_idx").on(t.slug),
+    // GET /v1/links: WHERE team_id = ? AND deleted_at IS NULL AND id < cursor ORDER BY id DESC.
+    index("links_team_id_idx").on(t.teamId, t.id),
+  ],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    version: integer("version").notNull(),
+    teamId: text("team_id").notNull(),
+    subject: text("subject").notNull(),
+    traceId: text("trace_id").notNull(),
+    occurredAt: text("occurred_at").notNull(),
+    /** The full envelope exactly as sent, JSON. */
+    envelope: text("envelope").notNull(),
+    createdAt: text("created_at").notNull(),
+    /** Null until the queue accepted the envelope: the outbox relay's work list. */
+    publishedAt: text("published_at"),
+    sendAttempts: integer("send_attempts").notNull().default(0),
+    lastSendError: text("last_send_error"),
+  },
+  (t) => [
+    index("events_team_id_idx").on(t.teamId, t.id),
+    index("events_team_subject_idx").on(t.teamId, t.subject, t.id),
+    index("events_team_type_idx").on(t.teamId, t.type, t.id),
+    index("events_unpublished_idx").on(t.createdAt).where(sql`${t.publishedAt} IS NULL`),
+  ],
+);
+
+export type TeamRow = typeof teams.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type LinkRow = typeof links.$inferSelect;
+export type EventRow = typeof events.$inferSelect;

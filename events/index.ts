@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { linkClickedV1, linkCreatedV1, linkDeletedV1, linkUpdatedV1 } from "./link-events";
+
+export * from "./envelope";
+export * from "./link-events";
+
+/**
+ * Every event type and version still in flight. A consumer accepts all of them;
+ * schemas only ever change additively, by adding a new version here.
+ */
+export const eventSchemas = [linkCreatedV1, linkUpdatedV1, linkDeletedV1, linkClickedV1] as const;
+
+export const linkEventSchema = z.union(eventSchemas);
+export type LinkEvent = z.infer<typeof linkEventSchema>;
+export type LinkEventType = LinkEvent["type"];
+export type EventOf<T extends LinkEventType> = Extract<LinkEvent, { type: T }>;
+
+export const EVENT_TYPES = ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked"] as const satisfies readonly LinkEventType[];
+export const eventTypeSchema = z.enum(EVENT_TYPES);
+
+/** Parses anything claiming to be an event; the error says which part is wrong. */
+export function parseEvent(input: unknown) {
+  return linkEventSchema.safeParse(input);
+}

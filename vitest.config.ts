@@ -1,0 +1,8 @@
+import { defineConfig } from "vitest/config";
+
+// One project per Worker (each boots its own workerd), plus Node-side tooling checks.
+export default defineConfig({
+  test: {
+    projects: ["workers/api/vitest.config.ts", "test/tooling/vitest.config.ts"],
+  },
+});

@@ -1,0 +1,87 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq, isNull } from "drizzle-orm";
+import { apiKeys, teams } from "../../../../db/links";
+import { generateApiKey } from "../auth/api-key";
+import { ApiError } from "../http/errors";
+import { requireJsonBody } from "../http/json-body";
+import { adminSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
+import { ID_PATTERN, newId } from "../ids";
+import { isSafeText } from "../links/text-policy";
+
+export const adminTeamsRoutes = newRouter();
+
+const name = z.string().trim().min(1).max(100).refine(isSafeText, "must not contain control or invisible characters");
+const createTeamSchema = z.strictObject({ name, plan: z.enum(["free", "pro"]).default("free") }).openapi("CreateTeam");
+const createKeySchema = z.strictObject({ name: name.optional() }).openapi("CreateApiKey");
+const teamSchema = z.object({ id: z.string(), name: z.string(), plan: z.enum(["free", "pro"]) }).openapi("Team");
+const teamParam = z.object({ teamId: z.string().openapi({ param: { name: "teamId", in: "path" } }) });
+const keyParam = teamParam.extend({ keyId: z.string().openapi({ param: { name: "keyId", in: "path" } }) });
+
+adminTeamsRoutes.on("POST", ["/teams", "/teams/:teamId/keys"], requireJsonBody);
+
+adminTeamsRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/teams",
+    tags: ["Admin"],
+    security: adminSecurity,
+    request: { body: { required: true, content: { "application/json": { schema: createTeamSchema } } } },
+    responses: { 201: jsonContent(z.object({ team: teamSchema, apiKey: z.string() }), "The team and its first API key (shown once)"), ...commonErrors },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const now = new Date().toISOString();
+    const team = { id: newId("team"), name: body.name, plan: body.plan, createdAt: now };
+    const key = await generateApiKey();
+    const db = c.get("db");
+    await db.batch([
+      db.insert(teams).values(team),
+      db.insert(apiKeys).values({ id: newId("key"), teamId: team.id, name: "default", prefix: key.prefix, keyHash: key.hash, createdAt: now }),
+    ]);
+    return c.json({ team: { id: team.id, name: team.name, plan: team.plan }, apiKey: key.key }, 201);
+  },
+);
+
+adminTeamsRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/teams/{teamId}/keys",
+    tags: ["Admin"],
+    security: adminSecurity,
+    request: { params: teamParam, body: { required: true, content: { "application/json": { schema: createKeySchema } } } },
+    responses: { 201: jsonContent(z.object({ id: z.string(), apiKey: z.string(), prefix: z.string() }), "The new key (shown once)"), ...commonErrors },
+  }),
+  async (c) => {
+    const { teamId } = c.req.valid("param");
+    const db = c.get("db");
+    if (!ID_PATTERN.team.test(teamId) || !(await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).get())) {
+      throw ApiError.notFound("Team");
+    }
+    const key = await generateApiKey();
+    const id = newId("key");
+    await db.insert(apiKeys).values({ id, teamId, name: c.req.valid("json").name ?? "unnamed", prefix: key.prefix, keyHash: key.hash, createdAt: new Date().toISOString() });
+    return c.json({ id, apiKey: key.key, prefix: key.prefix }, 201);
+  },
+);
+
+adminTeamsRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/teams/{teamId}/keys/{keyId}",
+    tags: ["Admin"],
+    security: adminSecurity,
+    request: { params: keyParam },
+    responses: { 204: { description: "Revoked; the key stops working at once" }, ...commonErrors },
+  }),
+  async (c) => {
+    const { teamId, keyId } = c.req.valid("param");
+    const result = await c
+      .get("db")
+      .update(apiKeys)
+      .set({ revokedAt: new Date().toISOString() })
+      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.teamId, teamId), isNull(apiKeys.revokedAt)))
+      .run();
+    if (result.meta.changes !== 1) throw ApiError.notFound("API key");
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,48 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { adminTeamsRoutes } from "./admin/teams-routes";
+import type { AppEnv } from "./app-env";
+import { requireAdmin } from "./auth/require-admin";
+import { requireTeam } from "./auth/require-team";
+import { linksDb } from "./db";
+import { eventsRoutes } from "./events/events-routes";
+import { handleError, handleNotFound } from "./http/errors";
+import { limitBody } from "./http/json-body";
+import { traceContext } from "./http/trace-context";
+import { linksRoutes } from "./links/links-routes";
+import { redirectRoutes } from "./redirect/redirect-routes";
+
+/** Wires the Worker together; every route and rule lives in its own module. */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+  app.use("*", traceContext);
+  app.use("*", async (c, next) => {
+    c.set("db", linksDb(c.env.LINKS_DB));
+    await next();
+  });
+  app.use("/v1/*", limitBody);
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.use("/v1/admin/*", requireAdmin);
+  app.route("/v1/admin", adminTeamsRoutes);
+
+  for (const path of ["/v1/links", "/v1/links/*", "/v1/events", "/v1/events/*"]) app.use(path, requireTeam);
+  app.route("/v1", linksRoutes);
+  app.route("/v1", eventsRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A team API key, lf_..." });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: { title: "Linkflow API", version: "1.0.0", description: "Short links with every change published as an event." },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  // Last: any other single path segment is a short link.
+  app.route("/", redirectRoutes);
+  return app;
+}

@@ -1,0 +1,46 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { apiKeys, teams } from "../../../../db/links";
+import { secretsEqual } from "../../../shared/crypto";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../http/errors";
+import { API_KEY_PATTERN, hashApiKey } from "./api-key";
+import { bearerTokenOrThrow } from "./bearer-token";
+
+/** How stale `last_used_at` may get: writing it on every request would make every read a write. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+function unauthorized(): ApiError {
+  return new ApiError("unauthorized", "The API key is not valid.", undefined, { "www-authenticate": "Bearer" });
+}
+
+/** Resolves the API key to its team; revoked keys stop working on the very next request. */
+export const requireTeam = createMiddleware<AppEnv>(async (c, next) => {
+  const key = bearerTokenOrThrow(c);
+  if (!API_KEY_PATTERN.test(key)) throw unauthorized();
+  const hash = await hashApiKey(key);
+  const db = c.get("db");
+  const row = await db
+    .select({
+      keyId: apiKeys.id,
+      keyHash: apiKeys.keyHash,
+      lastUsedAt: apiKeys.lastUsedAt,
+      teamId: teams.id,
+      teamName: teams.name,
+      plan: teams.plan,
+    })
+    .from(apiKeys)
+    .innerJoin(teams, eq(teams.id, apiKeys.teamId))
+    .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
+    .get();
+  if (!row || !(await secretsEqual(hash, row.keyHash))) throw unauthorized();
+
+  c.set("team", { id: row.teamId, name: row.teamName, plan: row.plan, keyId: row.keyId });
+  const now = Date.now();
+  if (!row.lastUsedAt || now - Date.parse(row.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
+    c.executionCtx.waitUntil(
+      db.update(apiKeys).set({ lastUsedAt: new Date(now).toISOString() }).where(eq(apiKeys.id, row.keyId)).run(),
+    );
+  }
+  await next();
+});

@@ -1,0 +1,33 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app-env";
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+function randomHex(bytes: number): string {
+  const buf = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(buf, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Parses a W3C `traceparent`; null when absent or invalid (all-zero ids are invalid). */
+export function parseTraceparent(header: string | undefined): { traceId: string; parentId: string } | null {
+  const match = header ? TRACEPARENT.exec(header.trim()) : null;
+  if (!match?.[1] || !match[2]) return null;
+  if (/^0+$/.test(match[1]) || /^0+$/.test(match[2])) return null;
+  return { traceId: match[1], parentId: match[2] };
+}
+
+export function newTraceId(): string {
+  return randomHex(16);
+}
+
+/**
+ * Continues the caller's trace (or starts one) and answers with our own span in
+ * `traceparent`, so a client can look its request's events up by trace id.
+ */
+export const traceContext = createMiddleware<AppEnv>(async (c, next) => {
+  const incoming = parseTraceparent(c.req.header("traceparent"));
+  const traceId = incoming?.traceId ?? newTraceId();
+  c.set("traceId", traceId);
+  c.header("traceparent", `00-${traceId}-${randomHex(8)}-01`);
+  await next();
+});

@@ -1,0 +1,13 @@
+import { createApp } from "./app";
+import { linksDb } from "./db";
+import { relayUnpublishedEvents } from "./outbox/relay";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  /** Every minute: the outbox relay re-sends what the request path could not. */
+  async scheduled(controller, env) {
+    await relayUnpublishedEvents(env.LINK_EVENTS, linksDb(env.LINKS_DB), new Date(controller.scheduledTime));
+  },
+} satisfies ExportedHandler<ApiEnv>;

@@ -1,0 +1,82 @@
+import { isUniqueViolation } from "../db";
+import { ApiError, errorBody, zodIssues } from "../http/errors";
+import { createLinkSchema, type CreateLinkInput } from "./link-schemas";
+import { buildLinkCreation, checkLinkPolicyOrThrow, createLink, type LinkChange, type LinkWriteContext } from "./link-service";
+import { slugsTaken } from "./link-store";
+import { insertLinksWithEvents } from "./link-writes";
+import { generateSlug } from "./slug";
+
+interface Pending {
+  index: number;
+  input: CreateLinkInput;
+  change: LinkChange;
+}
+
+export type BulkOutcome = { ok: true; change: LinkChange } | { ok: false; error: ReturnType<typeof errorBody>["error"] };
+
+function failure(error: ApiError): BulkOutcome {
+  return { ok: false, error: errorBody(error.code, error.message, error.issues).error };
+}
+
+/**
+ * Creates up to 100 links: each item is validated on its own, slugs are checked in
+ * one query, and every valid link (with its event) is written in one D1 batch. If a
+ * concurrent request takes a slug in between, the batch is redone item by item.
+ */
+export async function bulkCreateLinks(items: unknown[], ctx: LinkWriteContext): Promise<BulkOutcome[]> {
+  const now = new Date();
+  const outcomes: (BulkOutcome | null)[] = [];
+  const pending: Pending[] = [];
+  const seenSlugs = new Set<string>();
+
+  for (const [index, item] of items.entries()) {
+    const parsed = createLinkSchema.safeParse(item);
+    if (!parsed.success) {
+      outcomes.push(failure(ApiError.invalid("The link is not valid.", zodIssues(parsed.error))));
+      continue;
+    }
+    try {
+      checkLinkPolicyOrThrow(parsed.data, ctx, now);
+    } catch (error) {
+      if (error instanceof ApiError) {
+        outcomes.push(failure(error));
+        continue;
+      }
+      throw error;
+    }
+    const slug = parsed.data.slug ?? generateSlug();
+    if (seenSlugs.has(slug)) {
+      outcomes.push(failure(new ApiError("conflict", `The slug "${slug}" appears twice in this request.`, [{ path: "slug", message: "is taken" }])));
+      continue;
+    }
+    seenSlugs.add(slug);
+    outcomes.push(null);
+    pending.push({ index, input: parsed.data, change: buildLinkCreation(parsed.data, slug, ctx, now) });
+  }
+
+  const taken = await slugsTaken(ctx.db, pending.map((p) => p.change.row.slug));
+  const batch: Pending[] = [];
+  const oneByOne: Pending[] = [];
+  for (const p of pending) {
+    if (!taken.has(p.change.row.slug)) batch.push(p);
+    else if (p.input.slug === undefined) oneByOne.push(p); // a generated slug collided: createLink draws again
+    else outcomes[p.index] = failure(new ApiError("conflict", `The slug "${p.input.slug}" is taken.`, [{ path: "slug", message: "is taken" }]));
+  }
+
+  try {
+    await insertLinksWithEvents(ctx.db, batch.map((p) => p.change));
+    for (const p of batch) outcomes[p.index] = { ok: true, change: p.change };
+  } catch (error) {
+    if (!isUniqueViolation(error, "links.slug")) throw error;
+    oneByOne.push(...batch);
+  }
+  for (const p of oneByOne) {
+    try {
+      outcomes[p.index] = { ok: true, change: await createLink(p.input, ctx) };
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      outcomes[p.index] = failure(error);
+    }
+  }
+  return outcomes.map((o) => o ?? failure(new ApiError("internal", "The link was not processed.")));
+}

@@ -1,0 +1,15 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { shortBaseUrl } from "../config";
+import type { LinkWriteContext } from "./link-service";
+
+export function linkWriteContext(c: Context<AppEnv>): LinkWriteContext {
+  const base = new URL(shortBaseUrl(c.env, c.req.url));
+  const requestHost = new URL(c.req.url).hostname;
+  return {
+    db: c.get("db"),
+    teamId: c.get("team").id,
+    traceId: c.get("traceId"),
+    shortHosts: [...new Set([base.hostname, requestHost])],
+  };
+}

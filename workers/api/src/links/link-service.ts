@@ -1,0 +1,146 @@
+import type { LinkRow } from "../../../../db/links";
+import type { LinkEvent, LinkField, LinkSnapshot } from "../../../../events";
+import { isUniqueViolation, type Database } from "../db";
+import { ApiError } from "../http/errors";
+import { newId } from "../ids";
+import { newEvent } from "../outbox/new-event";
+import type { CreateLinkInput, UpdateLinkInput } from "./link-schemas";
+import { findLiveLink, slugsTaken } from "./link-store";
+import { linkSnapshot } from "./link-view";
+import { insertLinksWithEvents, softDeleteLinkWithEvent, updateLinkWithEvent } from "./link-writes";
+import { generateSlug } from "./slug";
+import { destinationUrlProblem } from "./url-policy";
+
+export interface LinkWriteContext {
+  db: Database;
+  teamId: string;
+  traceId: string;
+  /** Hosts that serve short links: a destination on one of them would loop. */
+  shortHosts: string[];
+}
+
+export interface LinkChange {
+  row: LinkRow;
+  event: LinkEvent;
+}
+
+const SLUG_ATTEMPTS = 5;
+
+function slugTaken(slug: string): ApiError {
+  return new ApiError("conflict", `The slug "${slug}" is taken.`, [{ path: "slug", message: "is taken" }]);
+}
+
+/** Checks what the schema cannot (it needs the request's origin or the clock). */
+export function checkLinkPolicyOrThrow(input: Pick<UpdateLinkInput, "url" | "expiresAt">, ctx: LinkWriteContext, now: Date, path = ""): void {
+  if (input.url !== undefined) {
+    const problem = destinationUrlProblem(input.url, ctx.shortHosts);
+    if (problem) throw ApiError.invalid(`The url ${problem}.`, [{ path: `${path}url`, message: problem }]);
+  }
+  if (input.expiresAt && Date.parse(input.expiresAt) <= now.getTime()) {
+    throw ApiError.invalid("The expiresAt must be in the future.", [{ path: `${path}expiresAt`, message: "must be in the future" }]);
+  }
+}
+
+/** Builds a new link and its LinkCreated event (nothing is written yet). */
+export function buildLinkCreation(input: CreateLinkInput, slug: string, ctx: LinkWriteContext, now: Date): LinkChange {
+  const at = now.toISOString();
+  const id = newId("lnk");
+  const row: LinkRow = {
+    id,
+    slug,
+    teamId: ctx.teamId,
+    url: input.url,
+    title: input.title ?? null,
+    tags: input.tags ?? [],
+    expiresAt: input.expiresAt ?? null,
+    createdAt: at,
+    updatedAt: at,
+    deletedAt: null,
+    lastEventId: "",
+  };
+  const event = newEvent("LinkCreated", 1, id, { link: linkSnapshot(row) }, { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at });
+  row.lastEventId = event.id;
+  return { row, event };
+}
+
+export async function createLink(input: CreateLinkInput, ctx: LinkWriteContext): Promise<LinkChange> {
+  const now = new Date();
+  checkLinkPolicyOrThrow(input, ctx, now);
+  if (input.slug !== undefined) {
+    if ((await slugsTaken(ctx.db, [input.slug])).has(input.slug)) throw slugTaken(input.slug);
+    const change = buildLinkCreation(input, input.slug, ctx, now);
+    try {
+      await insertLinksWithEvents(ctx.db, [change]);
+    } catch (error) {
+      if (isUniqueViolation(error, "links.slug")) throw slugTaken(input.slug);
+      throw error;
+    }
+    return change;
+  }
+  // 55^7 ≈ 1.5e12 slugs: a collision is rare, several in a row mean something is wrong.
+  for (let attempt = 1; ; attempt++) {
+    const change = buildLinkCreation(input, generateSlug(), ctx, now);
+    try {
+      await insertLinksWithEvents(ctx.db, [change]);
+      return change;
+    } catch (error) {
+      if (!isUniqueViolation(error, "links.slug") || attempt >= SLUG_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const FIELDS: readonly LinkField[] = ["url", "slug", "title", "tags", "expiresAt"];
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Null when nothing would change (no write, no event). */
+export async function updateLink(linkId: string, input: UpdateLinkInput, ctx: LinkWriteContext): Promise<LinkChange | null> {
+  const before = await findLiveLink(ctx.db, ctx.teamId, linkId);
+  if (!before) throw ApiError.notFound("Link");
+  const now = new Date();
+  checkLinkPolicyOrThrow(input, ctx, now);
+
+  const changed = FIELDS.filter((field) => input[field] !== undefined && !sameValue(input[field], before[field]));
+  if (changed.length === 0) return null;
+  if (input.slug !== undefined && changed.includes("slug") && (await slugsTaken(ctx.db, [input.slug])).has(input.slug)) {
+    throw slugTaken(input.slug);
+  }
+
+  const at = new Date(Math.max(now.getTime(), Date.parse(before.updatedAt) + 1)).toISOString();
+  const after: LinkRow = { ...before, updatedAt: at };
+  const previous: Partial<LinkSnapshot> = {};
+  for (const field of changed) {
+    Object.assign(previous, { [field]: before[field] });
+    Object.assign(after, { [field]: input[field] });
+  }
+  const event = newEvent(
+    "LinkUpdated",
+    1,
+    before.id,
+    { link: linkSnapshot(after), changed, previous },
+    { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at },
+  );
+  after.lastEventId = event.id;
+  const { id: _id, teamId: _team, createdAt: _created, deletedAt: _deleted, ...changes } = after;
+  try {
+    if (!(await updateLinkWithEvent(ctx.db, before, changes, event))) {
+      throw new ApiError("conflict", "The link was changed or deleted at the same moment; read it again and retry.");
+    }
+  } catch (error) {
+    if (input.slug !== undefined && isUniqueViolation(error, "links.slug")) throw slugTaken(input.slug);
+    throw error;
+  }
+  return { row: after, event };
+}
+
+export async function deleteLink(linkId: string, ctx: LinkWriteContext): Promise<LinkChange> {
+  const link = await findLiveLink(ctx.db, ctx.teamId, linkId);
+  if (!link) throw ApiError.notFound("Link");
+  const at = new Date().toISOString();
+  const event = newEvent("LinkDeleted", 1, link.id, { linkId: link.id, slug: link.slug, deletedAt: at }, { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at });
+  // Two deletes racing: only one wins the guarded write; the loser answers 404 like a later delete would.
+  if (!(await softDeleteLinkWithEvent(ctx.db, link, at, event))) throw ApiError.notFound("Link");
+  return { row: { ...link, deletedAt: at, updatedAt: at, lastEventId: event.id }, event };
+}

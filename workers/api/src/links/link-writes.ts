@@ -1,0 +1,75 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { events, links, type LinkRow } from "../../../../db/links";
+import type { LinkEvent } from "../../../../events";
+import type { Database } from "../db";
+import { eventRow } from "../outbox/new-event";
+
+/**
+ * The first half of the outbox: every link change and its event row are written in
+ * ONE D1 batch, which D1 runs as one transaction. Either both exist or neither does.
+ */
+
+export function insertLinksWithEvents(db: Database, items: { row: LinkRow; event: LinkEvent }[]) {
+  const [first, ...rest] = items.flatMap(({ row, event }) => [
+    db.insert(links).values(row),
+    db.insert(events).values(eventRow(event)),
+  ]);
+  if (!first) return Promise.resolve([]);
+  return db.batch([first, ...rest]);
+}
+
+/**
+ * Inserts the event only if the guarded write just before it in the same batch took
+ * effect (that write stamps the row's `last_event_id` with this event's id). A write
+ * that lost a race (0 rows changed) therefore leaves no event behind.
+ */
+function insertEventIfApplied(db: Database, event: LinkEvent, linkId: string) {
+  const row = eventRow(event);
+  return db.insert(events).select(
+    db
+      .select({
+        id: sql`${row.id}`.as("id"),
+        type: sql`${row.type}`.as("type"),
+        version: sql`${row.version}`.as("version"),
+        teamId: sql`${row.teamId}`.as("team_id"),
+        subject: sql`${row.subject}`.as("subject"),
+        traceId: sql`${row.traceId}`.as("trace_id"),
+        occurredAt: sql`${row.occurredAt}`.as("occurred_at"),
+        envelope: sql`${row.envelope}`.as("envelope"),
+        createdAt: sql`${row.createdAt}`.as("created_at"),
+        publishedAt: sql`NULL`.as("published_at"),
+        sendAttempts: sql`0`.as("send_attempts"),
+        lastSendError: sql`NULL`.as("last_send_error"),
+      })
+      .from(links)
+      .where(and(eq(links.id, linkId), eq(links.lastEventId, event.id))),
+  );
+}
+
+/** Applies `changes` only if nobody changed the link since `before` was read (optimistic concurrency). */
+export async function updateLinkWithEvent(
+  db: Database,
+  before: LinkRow,
+  changes: Partial<LinkRow> & { updatedAt: string; lastEventId: string },
+  event: LinkEvent,
+): Promise<boolean> {
+  const [update] = await db.batch([
+    db
+      .update(links)
+      .set(changes)
+      .where(and(eq(links.id, before.id), eq(links.lastEventId, before.lastEventId), isNull(links.deletedAt))),
+    insertEventIfApplied(db, event, before.id),
+  ]);
+  return update.meta.changes === 1;
+}
+
+export async function softDeleteLinkWithEvent(db: Database, link: LinkRow, deletedAt: string, event: LinkEvent): Promise<boolean> {
+  const [update] = await db.batch([
+    db
+      .update(links)
+      .set({ deletedAt, updatedAt: deletedAt, lastEventId: event.id })
+      .where(and(eq(links.id, link.id), isNull(links.deletedAt))),
+    insertEventIfApplied(db, event, link.id),
+  ]);
+  return update.meta.changes === 1;
+}

@@ -1,0 +1,147 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../http/errors";
+import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
+import { requireJsonBody } from "../http/json-body";
+import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
+import { ID_PATTERN } from "../ids";
+import { publishCommitted } from "../outbox/publish";
+import { shortBaseUrl } from "../config";
+import { bulkCreateLinks } from "./bulk-create";
+import { linkWriteContext } from "./link-context";
+import {
+  bulkCreateSchema,
+  bulkResultSchema,
+  createLinkSchema,
+  linkIdParam,
+  linkListSchema,
+  linkSchema,
+  listLinksQuery,
+  updateLinkSchema,
+} from "./link-schemas";
+import { createLink, deleteLink, updateLink } from "./link-service";
+import { findLiveLink, listLiveLinks } from "./link-store";
+import { linkView } from "./link-view";
+
+export const linksRoutes = newRouter();
+
+const conflict = jsonContent(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), "conflict: the slug is taken");
+
+function linkIdOrThrow(id: string): string {
+  // A malformed id cannot name any link: 404 like any other unknown id, without a query.
+  if (!ID_PATTERN.lnk.test(id)) throw ApiError.notFound("Link");
+  return id;
+}
+
+linksRoutes.use("/links", async (c, next) => (c.req.method === "POST" ? requireJsonBody(c, next) : next()));
+linksRoutes.use("/links/bulk", requireJsonBody);
+linksRoutes.on("PATCH", "/links/:id", requireJsonBody);
+
+linksRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/links",
+    tags: ["Links"],
+    security: bearerSecurity,
+    request: { body: { required: true, content: { "application/json": { schema: createLinkSchema } } } },
+    responses: { 201: jsonContent(linkSchema, "The link"), 409: conflict, ...commonErrors },
+  }),
+  async (c) => {
+    const { row, event } = await createLink(c.req.valid("json"), linkWriteContext(c));
+    await publishCommitted(c.env.LINK_EVENTS, c.get("db"), [event], (p) => c.executionCtx.waitUntil(p));
+    return c.json(linkView(row, shortBaseUrl(c.env, c.req.url)), 201);
+  },
+);
+
+linksRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/links/bulk",
+    tags: ["Links"],
+    security: bearerSecurity,
+    request: { body: { required: true, content: { "application/json": { schema: bulkCreateSchema } } } },
+    responses: { 200: jsonContent(bulkResultSchema, "One result per link, in order"), ...commonErrors },
+  }),
+  async (c) => {
+    const outcomes = await bulkCreateLinks(c.req.valid("json").links, linkWriteContext(c));
+    const events = outcomes.flatMap((o) => (o.ok ? [o.change.event] : []));
+    await publishCommitted(c.env.LINK_EVENTS, c.get("db"), events, (p) => c.executionCtx.waitUntil(p));
+    const base = shortBaseUrl(c.env, c.req.url);
+    return c.json(
+      { results: outcomes.map((o) => (o.ok ? { ok: true as const, link: linkView(o.change.row, base) } : { ok: false as const, error: o.error })) },
+      200,
+    );
+  },
+);
+
+linksRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/links",
+    tags: ["Links"],
+    security: bearerSecurity,
+    request: { query: listLinksQuery },
+    responses: { 200: jsonContent(linkListSchema, "A page of links, newest first"), ...commonErrors },
+  }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const afterId = query.cursor === undefined ? undefined : decodeCursorOrThrow(query.cursor, ID_PATTERN.lnk);
+    const rows = await listLiveLinks(c.get("db"), c.get("team").id, { limit: query.limit, afterId, tag: query.tag, q: query.q });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const base = shortBaseUrl(c.env, c.req.url);
+    return c.json({ data: page.map((row) => linkView(row, base)), nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null }, 200);
+  },
+);
+
+linksRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/links/{id}",
+    tags: ["Links"],
+    security: bearerSecurity,
+    request: { params: linkIdParam },
+    responses: { 200: jsonContent(linkSchema, "The link"), ...commonErrors },
+  }),
+  async (c) => {
+    const row = await findLiveLink(c.get("db"), c.get("team").id, linkIdOrThrow(c.req.valid("param").id));
+    if (!row) throw ApiError.notFound("Link");
+    return c.json(linkView(row, shortBaseUrl(c.env, c.req.url)), 200);
+  },
+);
+
+linksRoutes.openapi(
+  createRoute({
+    method: "patch",
+    path: "/links/{id}",
+    tags: ["Links"],
+    security: bearerSecurity,
+    request: { params: linkIdParam, body: { required: true, content: { "application/json": { schema: updateLinkSchema } } } },
+    responses: { 200: jsonContent(linkSchema, "The changed link"), 409: conflict, ...commonErrors },
+  }),
+  async (c) => {
+    const id = linkIdOrThrow(c.req.valid("param").id);
+    const ctx = linkWriteContext(c);
+    const change = await updateLink(id, c.req.valid("json"), ctx);
+    if (change) await publishCommitted(c.env.LINK_EVENTS, ctx.db, [change.event], (p) => c.executionCtx.waitUntil(p));
+    const row = change?.row ?? (await findLiveLink(ctx.db, ctx.teamId, id));
+    if (!row) throw ApiError.notFound("Link");
+    return c.json(linkView(row, shortBaseUrl(c.env, c.req.url)), 200);
+  },
+);
+
+linksRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/links/{id}",
+    tags: ["Links"],
+    security: bearerSecurity,
+    request: { params: linkIdParam },
+    responses: { 204: { description: "Deleted; the short link now answers 410" }, ...commonErrors },
+  }),
+  async (c) => {
+    const ctx = linkWriteContext(c);
+    const { event } = await deleteLink(linkIdOrThrow(c.req.valid("param").id), ctx);
+    await publishCommitted(c.env.LINK_EVENTS, ctx.db, [event], (p) => c.executionCtx.waitUntil(p));
+    return c.body(null, 204);
+  },
+);

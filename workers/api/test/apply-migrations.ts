@@ -1,0 +1,5 @@
+import { applyD1Migrations, env } from "cloudflare:test";
+
+// Setup files run outside per-file storage isolation and may run more than once;
+// applyD1Migrations skips what is already applied.
+await applyD1Migrations(env.LINKS_DB, env.TEST_MIGRATIONS);
