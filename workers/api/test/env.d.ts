@@ -3,4 +3,8 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     EVENT_RECORDER: Fetcher;
   }
+  // Types `exports.default` (the Worker under test) for the helpers' loopback calls.
+  interface GlobalProps {
+    mainModule: typeof import("../src/index");
+  }
 }

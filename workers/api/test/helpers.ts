@@ -1,6 +1,8 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
+import { z } from "zod";
+import worker from "../src/index";
 import { linkEventSchema, type LinkEvent } from "../../../events";
 
 export const BASE = "https://lf.test";
@@ -83,4 +85,116 @@ export async function waitForEvents(predicate: (e: LinkEvent) => boolean, count 
 export async function errorOf(res: Response): Promise<{ code: string; message: string; issues?: { path: string; message: string }[] }> {
   const body = (await res.json()) as { error: { code: string; message: string; issues?: { path: string; message: string }[] } };
   return body.error;
+}
+
+// ---------------------------------------------------------------------------
+// Shapes of API.md, checked strictly so an extra or missing field fails a test.
+
+export const ULID = "[0-9A-HJKMNP-TV-Z]{26}";
+export const GENERATED_SLUG = /^[23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ]{7}$/;
+export const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const isoUtc = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/);
+
+export const linkShape = z.strictObject({
+  id: z.string().regex(new RegExp(`^lnk_${ULID}$`)),
+  slug: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  url: z.string().url(),
+  shortUrl: z.string(),
+  title: z.string().nullable(),
+  tags: z.array(z.string()),
+  expiresAt: isoUtc.nullable(),
+  createdAt: isoUtc,
+  updatedAt: isoUtc,
+});
+
+export const errorShape = z.strictObject({
+  error: z.strictObject({
+    code: z.string(),
+    message: z.string().min(1),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+/** Parses a Link body strictly and checks the derived shortUrl. */
+export function expectLink(body: unknown): LinkBody {
+  const link = linkShape.parse(body);
+  expect(link.shortUrl).toBe(`${BASE}/${link.slug}`);
+  return link;
+}
+
+/** Asserts status + the error envelope of API.md, and returns the error. */
+export async function expectError(res: Response, status: number, code: string): Promise<z.infer<typeof errorShape>["error"]> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  expect(res.headers.get("content-type") ?? "").toMatch(/^application\/json/);
+  const body = errorShape.parse(JSON.parse(text));
+  expect(body.error.code, text).toBe(code);
+  return body.error;
+}
+
+/** The trace id of a response's `traceparent`. */
+export function traceIdOf(res: Response): string {
+  const match = TRACEPARENT.exec(res.headers.get("traceparent") ?? "");
+  expect(match, `traceparent: ${res.headers.get("traceparent")}`).not.toBeNull();
+  return match?.[1] ?? "";
+}
+
+export function unique(prefix = "s"): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 13)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Direct calls into the Worker (for fault injection on the queue send only).
+
+/** A `link-events` producer whose sends throw: the only thing the outbox tests fake. */
+export function throwingQueue(message = "queue unavailable (injected)"): Queue {
+  const fail = async (): Promise<never> => {
+    throw new Error(message);
+  };
+  return { send: fail, sendBatch: fail } as unknown as Queue;
+}
+
+/** Calls the Worker's fetch handler with the real env but `LINK_EVENTS` replaced, and waits for its waitUntil work. */
+export async function fetchWithQueue(queue: Queue, path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}${path}`, { redirect: "manual", ...init }), { ...env, LINK_EVENTS: queue }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+// The outbox table, read directly.
+
+export interface EventRowView {
+  id: string;
+  type: string;
+  subject: string;
+  team_id: string;
+  trace_id: string;
+  envelope: string;
+  created_at: string;
+  published_at: string | null;
+  send_attempts: number;
+  last_send_error: string | null;
+}
+
+export async function eventRowsFor(subject: string): Promise<EventRowView[]> {
+  const { results } = await env.LINKS_DB.prepare("SELECT * FROM events WHERE subject = ? ORDER BY id").bind(subject).all<EventRowView>();
+  return results;
+}
+
+export async function eventRowsOfTeam(teamId: string): Promise<EventRowView[]> {
+  const { results } = await env.LINKS_DB.prepare("SELECT * FROM events WHERE team_id = ? ORDER BY id").bind(teamId).all<EventRowView>();
+  return results;
+}
+
+/** Waits until every event row is marked published (the marking runs in waitUntil after the response). */
+export async function waitForOutboxQuiet(): Promise<void> {
+  await vi.waitUntil(
+    async () => {
+      const row = await env.LINKS_DB.prepare("SELECT count(*) AS n FROM events WHERE published_at IS NULL AND last_send_error IS NULL").first<{ n: number }>();
+      return row?.n === 0;
+    },
+    { timeout: 5_000, interval: 20 },
+  );
 }
