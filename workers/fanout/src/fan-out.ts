@@ -1,0 +1,101 @@
+import { parseEvent, type LinkEvent } from "../../../events";
+import { retryDelaySeconds } from "../../shared/backoff";
+import { errorMessage, logger } from "../../shared/log";
+import { newDeadLetterId } from "./ids";
+import { openDeliveriesStatement, recordDeadLettersStatement, recordEventsStatement, type DeadLetterInput } from "./ledger-store";
+import { SUBSCRIPTIONS, TOPIC } from "./subscriptions";
+
+const log = logger("fanout");
+
+/** sendBatch takes at most 100 messages and 256 KB; stay under both. */
+const MAX_SEND_MESSAGES = 100;
+const MAX_SEND_BYTES = 200_000;
+
+function chunksForSend(events: LinkEvent[]): LinkEvent[][] {
+  const chunks: LinkEvent[][] = [];
+  let current: LinkEvent[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = JSON.stringify(event).length;
+    if (current.length > 0 && (current.length >= MAX_SEND_MESSAGES || bytes + size > MAX_SEND_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+export async function sendToQueue(queue: Queue, events: LinkEvent[]): Promise<void> {
+  for (const chunk of chunksForSend(events)) {
+    await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
+  }
+}
+
+export function queueOf(env: FanoutEnv, binding: string): Queue {
+  const queue: unknown = Reflect.get(env, binding);
+  if (!queue || typeof queue !== "object" || !("sendBatch" in queue)) throw new Error(`queue binding ${binding} is missing`);
+  return queue as Queue;
+}
+
+/**
+ * Consumes the `link-events` topic: validates each envelope, records it and a
+ * pending delivery per subscriber in the ledger, then re-publishes it to every
+ * subscribed queue. An invalid envelope becomes a dead letter with its reason at
+ * once (retrying cannot fix it) and never holds up the rest of the batch.
+ */
+export async function fanOut(batch: MessageBatch<unknown>, env: FanoutEnv): Promise<void> {
+  const now = new Date().toISOString();
+  const valid: { message: Message<unknown>; event: LinkEvent }[] = [];
+  const invalid: { message: Message<unknown>; letter: DeadLetterInput }[] = [];
+  for (const message of batch.messages) {
+    const parsed = parseEvent(message.body);
+    if (parsed.success) valid.push({ message, event: parsed.data });
+    else {
+      const reason = `invalid envelope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`;
+      const body = JSON.stringify(message.body) ?? "undefined";
+      const eventId = typeof message.body === "object" && message.body !== null && "id" in message.body && typeof message.body.id === "string" ? message.body.id.slice(0, 64) : null;
+      invalid.push({ message, letter: { id: newDeadLetterId(), subscriber: TOPIC.subscriber, eventId, body, reason, attempts: message.attempts } });
+    }
+  }
+
+  if (invalid.length > 0) {
+    try {
+      await env.LEDGER_DB.batch([recordDeadLettersStatement(env.LEDGER_DB, invalid.map((i) => i.letter), now)]);
+      for (const { message, letter } of invalid) {
+        log.warn("dead-lettered invalid envelope", { messageId: message.id, eventId: letter.eventId, reason: letter.reason, outcome: "dead" });
+        message.ack();
+      }
+    } catch (error) {
+      for (const { message } of invalid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      log.error("could not record dead letters", { error: errorMessage(error) });
+    }
+  }
+  if (valid.length === 0) return;
+
+  const events = valid.map((v) => v.event);
+  try {
+    const routes = SUBSCRIPTIONS.map((s) => ({ subscription: s, events: events.filter((e) => (s.types as readonly string[]).includes(e.type)) }));
+    await env.LEDGER_DB.batch([
+      recordEventsStatement(env.LEDGER_DB, events, now),
+      openDeliveriesStatement(env.LEDGER_DB, routes.flatMap((r) => r.events.map((e) => ({ eventId: e.id, subscriber: r.subscription.subscriber }))), now),
+    ]);
+    for (const route of routes) {
+      if (route.events.length > 0) await sendToQueue(queueOf(env, route.subscription.binding), route.events);
+    }
+  } catch (error) {
+    // Some subscribers may have their copy already; they dedupe on the event id.
+    for (const { message, event } of valid) {
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      log.warn("fan-out failed, retrying", { traceId: event.traceId, eventId: event.id, attempt: message.attempts, outcome: "retry", error: errorMessage(error) });
+    }
+    return;
+  }
+  for (const { message, event } of valid) {
+    message.ack();
+    log.info("fanned out", { traceId: event.traceId, eventId: event.id, type: event.type, attempt: message.attempts, outcome: "ack" });
+  }
+}

@@ -1,0 +1,7 @@
+import { monotonicFactory } from "ulid";
+
+const ulid = monotonicFactory();
+
+export function newDeadLetterId(): string {
+  return `dlq_${ulid()}`;
+}

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { eventIdSchema, teamIdSchema } from "../../../events";
+import { SUBSCRIBER_NAMES, TOPIC } from "./subscriptions";
+
+/** RPC inputs cross a Worker boundary: each method parses its input with these. */
+export const subscriberSchema = z.enum(SUBSCRIBER_NAMES);
+const anySubscriberSchema = z.union([subscriberSchema, z.literal(TOPIC.subscriber)]);
+
+/**
+ * What consumers send on the `delivery-reports` queue after each batch: their
+ * outcomes and the messages they could not parse. A queue, not an RPC, so a
+ * consumer never waits on (or fails with) the ledger.
+ */
+export const deliveryReportSchema = z.strictObject({
+  subscriber: subscriberSchema,
+  reports: z
+    .array(
+      z.strictObject({
+        eventId: eventIdSchema,
+        status: z.enum(["delivered", "retrying"]),
+        attempts: z.number().int().min(0),
+        error: z.string().nullish(),
+      }),
+    )
+    .max(100),
+  invalid: z
+    .array(z.strictObject({ body: z.string().max(100_000), reason: z.string().min(1).max(2000), attempts: z.number().int().min(0) }))
+    .max(100)
+    .default([]),
+});
+export type DeliveryReportMessage = z.input<typeof deliveryReportSchema>;
+
+export const traceInputSchema = z.strictObject({ eventId: eventIdSchema, teamId: teamIdSchema.optional() });
+
+export const deadLettersQuerySchema = z.strictObject({
+  subscriber: anySubscriberSchema.optional(),
+  limit: z.number().int().min(1).max(100).default(50),
+  afterId: z.string().max(40).optional(),
+});
+
+export const redriveInputSchema = z.strictObject({
+  subscriber: anySubscriberSchema,
+  ids: z.array(z.string().max(40)).min(1).max(100).optional(),
+});
+
+export const replayInputSchema = z.strictObject({
+  subscriber: subscriberSchema,
+  events: z.array(z.unknown()).max(100),
+});
+
+export interface DeliveryView {
+  subscriber: string;
+  status: "pending" | "delivered" | "retrying" | "dead";
+  attempts: number;
+  lastError: string | null;
+  processedAt: string | null;
+}
+
+export interface DeadLetterView {
+  id: string;
+  subscriber: string;
+  eventId: string | null;
+  reason: string;
+  lastError: string | null;
+  attempts: number;
+  createdAt: string;
+  redrivenAt: string | null;
+  body: unknown;
+}

@@ -1,0 +1,121 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { parseEvent, type LinkEvent } from "../../../events";
+import { sendToQueue, queueOf } from "./fan-out";
+import { openDeliveriesStatement, recordEventsStatement } from "./ledger-store";
+import {
+  deadLettersQuerySchema,
+  redriveInputSchema,
+  replayInputSchema,
+  traceInputSchema,
+  type DeadLetterView,
+  type DeliveryView,
+} from "./ledger-rpc-schemas";
+import { subscriptionOf, TOPIC } from "./subscriptions";
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The ledger's RPC face for the api Worker: deliveries and dead letters to read,
+ * replays and redrives to ask for. Consumers report through the `delivery-reports`
+ * queue instead. Nobody else touches LEDGER_DB.
+ */
+export class Ledger extends WorkerEntrypoint<FanoutEnv> {
+  /** The event as the broker saw it and its delivery per subscriber; scoped to a team when given. */
+  async eventTrace(input: unknown): Promise<{ event: LinkEvent | null; deliveries: DeliveryView[] }> {
+    const { eventId, teamId } = traceInputSchema.parse(input);
+    const db = this.env.LEDGER_DB;
+    const row = await db.prepare("SELECT envelope, team_id FROM ledger_events WHERE event_id = ?").bind(eventId).first<{ envelope: string; team_id: string }>();
+    if (row && teamId && row.team_id !== teamId) return { event: null, deliveries: [] };
+    const { results } = await db
+      .prepare("SELECT subscriber, status, attempts, last_error, processed_at FROM deliveries WHERE event_id = ? ORDER BY subscriber")
+      .bind(eventId)
+      .all<{ subscriber: string; status: DeliveryView["status"]; attempts: number; last_error: string | null; processed_at: string | null }>();
+    const parsed = row ? parseEvent(JSON.parse(row.envelope)) : null;
+    return {
+      event: parsed?.success ? parsed.data : null,
+      deliveries: results.map((r) => ({ subscriber: r.subscriber, status: r.status, attempts: r.attempts, lastError: r.last_error, processedAt: r.processed_at })),
+    };
+  }
+
+  async deadLetters(input: unknown): Promise<{ data: DeadLetterView[]; nextAfterId: string | null }> {
+    const query = deadLettersQuerySchema.parse(input ?? {});
+    const { results } = await this.env.LEDGER_DB.prepare(
+      `SELECT d.id, d.subscriber, d.event_id, d.reason, d.attempts, d.created_at, d.redriven_at, d.body, l.last_error
+       FROM dead_letters d LEFT JOIN deliveries l ON l.event_id = d.event_id AND l.subscriber = d.subscriber
+       WHERE (?1 IS NULL OR d.subscriber = ?1) AND (?2 IS NULL OR d.id > ?2)
+       ORDER BY d.id LIMIT ?3`,
+    )
+      .bind(query.subscriber ?? null, query.afterId ?? null, query.limit + 1)
+      .all<{ id: string; subscriber: string; event_id: string | null; reason: string; attempts: number; created_at: string; redriven_at: string | null; body: string; last_error: string | null }>();
+    const page = results.slice(0, query.limit);
+    return {
+      data: page.map((r) => ({
+        id: r.id,
+        subscriber: r.subscriber,
+        eventId: r.event_id,
+        reason: r.reason,
+        lastError: r.last_error,
+        attempts: r.attempts,
+        createdAt: r.created_at,
+        redrivenAt: r.redriven_at,
+        body: parseJson(r.body),
+      })),
+      nextAfterId: results.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  /** Sends dead letters back to their subscriber's queue (or the topic) and reopens their deliveries. */
+  async redrive(input: unknown): Promise<{ redriven: number; skipped: number }> {
+    const { subscriber, ids } = redriveInputSchema.parse(input);
+    const db = this.env.LEDGER_DB;
+    const { results } = await db
+      .prepare(
+        `SELECT id, event_id, body FROM dead_letters
+         WHERE subscriber = ?1 AND redriven_at IS NULL AND (?2 IS NULL OR id IN (SELECT value FROM json_each(?2)))
+         ORDER BY id LIMIT 100`,
+      )
+      .bind(subscriber, ids ? JSON.stringify(ids) : null)
+      .all<{ id: string; event_id: string | null; body: string }>();
+    // Only valid envelopes go back: an unparseable message would only die again.
+    const valid = results.flatMap((r) => {
+      const parsed = parseEvent(parseJson(r.body));
+      return parsed.success ? [{ id: r.id, event: parsed.data }] : [];
+    });
+    if (valid.length > 0) {
+      const binding = subscriber === TOPIC.subscriber ? "LINK_EVENTS" : subscriptionOf(subscriber)?.binding;
+      if (!binding) throw new Error(`no queue for subscriber ${subscriber}`);
+      await sendToQueue(queueOf(this.env, binding), valid.map((v) => v.event));
+      const now = new Date().toISOString();
+      await db.batch([
+        db.prepare("UPDATE dead_letters SET redriven_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(valid.map((v) => v.id)), now),
+        db
+          .prepare("UPDATE deliveries SET status = 'pending', updated_at = ?3 WHERE subscriber = ?2 AND status = 'dead' AND event_id IN (SELECT value FROM json_each(?1))")
+          .bind(JSON.stringify(valid.map((v) => v.event.id)), subscriber, now),
+      ]);
+    }
+    return { redriven: valid.length, skipped: results.length - valid.length };
+  }
+
+  /** Re-sends past events to one subscriber (a backfill); its receipts make processed ones no-ops. */
+  async replay(input: unknown): Promise<{ queued: number }> {
+    const { subscriber, events } = replayInputSchema.parse(input);
+    const subscription = subscriptionOf(subscriber);
+    if (!subscription) throw new Error(`unknown subscriber ${subscriber}`);
+    const wanted = events.flatMap((e) => {
+      const parsed = parseEvent(e);
+      return parsed.success && (subscription.types as readonly string[]).includes(parsed.data.type) ? [parsed.data] : [];
+    });
+    if (wanted.length === 0) return { queued: 0 };
+    const db = this.env.LEDGER_DB;
+    const now = new Date().toISOString();
+    await db.batch([recordEventsStatement(db, wanted, now), openDeliveriesStatement(db, wanted.map((e) => ({ eventId: e.id, subscriber })), now)]);
+    await sendToQueue(queueOf(this.env, subscription.binding), wanted);
+    return { queued: wanted.length };
+  }
+}

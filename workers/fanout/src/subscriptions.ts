@@ -1,0 +1,37 @@
+import type { LinkEventType } from "../../../events";
+
+/**
+ * The topic's consumer groups: who gets which event types, through which queue.
+ * Adding a subscriber is one entry here (plus its producer binding and DLQ consumer
+ * in this Worker's wrangler.toml, which a tooling test checks against this list)
+ * and the subscriber's own Worker. The producer never changes.
+ */
+export const SUBSCRIPTIONS = [
+  { subscriber: "analytics", queue: "analytics-events", binding: "ANALYTICS_EVENTS", types: ["LinkCreated", "LinkClicked", "LinkDeleted"] },
+  { subscriber: "qr", queue: "qr-events", binding: "QR_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted"] },
+  { subscriber: "billing", queue: "billing-events", binding: "BILLING_EVENTS", types: ["LinkCreated"] },
+  { subscriber: "webhooks", queue: "webhook-events", binding: "WEBHOOK_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked"] },
+  { subscriber: "dashboard", queue: "dashboard-events", binding: "DASHBOARD_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked"] },
+] as const satisfies readonly Subscription[];
+
+export interface Subscription {
+  subscriber: string;
+  queue: string;
+  binding: string;
+  types: readonly LinkEventType[];
+}
+
+export type SubscriberName = (typeof SUBSCRIPTIONS)[number]["subscriber"];
+export const SUBSCRIBER_NAMES = SUBSCRIPTIONS.map((s) => s.subscriber) as [SubscriberName, ...SubscriberName[]];
+
+/** The topic itself, for dead letters the fan-out gives up on. */
+export const TOPIC = { subscriber: "fanout", queue: "link-events" } as const;
+
+/** Where consumers send their outcomes for the ledger. */
+export const REPORTS_QUEUE = "delivery-reports";
+
+export const dlqName = (queue: string) => `${queue}-dlq`;
+
+export function subscriptionOf(name: string): Subscription | undefined {
+  return SUBSCRIPTIONS.find((s) => s.subscriber === name);
+}

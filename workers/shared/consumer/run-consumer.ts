@@ -1,0 +1,127 @@
+import { parseEvent, type LinkEvent } from "../../../events";
+import { retryDelaySeconds } from "../backoff";
+import { errorMessage, logger } from "../log";
+import type { DeliveryReportMessage } from "../../fanout/src/ledger-rpc-schemas";
+import type { ConsumerSpec, Outcome } from "./consumer-spec";
+import { processedEventIds, receiptStatement } from "./receipts";
+
+interface Item {
+  message: Message<unknown>;
+  event?: LinkEvent;
+  outcome?: Outcome;
+}
+
+/**
+ * The queue handler every consumer Worker uses. Per batch:
+ * parse each envelope (an unparseable one is dead-lettered with its reason, not
+ * retried) → skip events this consumer already processed (its receipts) → run the
+ * per-event `perform` → write the aggregated `effects` and the receipts in ONE D1
+ * batch (falling back to one batch per event to isolate a failing one) → report
+ * every outcome to the ledger (via `delivery-reports`) → ack or retry each message with backoff and jitter.
+ */
+export function createQueueHandler<E>(spec: ConsumerSpec<E>) {
+  const log = logger(spec.subscriber);
+
+  return async function queue(batch: MessageBatch<unknown>, env: E): Promise<void> {
+    const items: Item[] = batch.messages.map((message) => {
+      const parsed = parseEvent(message.body);
+      if (parsed.success) return { message, event: parsed.data };
+      const reason = `invalid envelope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`;
+      return { message, outcome: { kind: "invalid", reason } };
+    });
+
+    await process(items.filter((i) => !i.outcome), env);
+    await settle(items, env);
+  };
+
+  async function process(items: Item[], env: E): Promise<void> {
+    // The same event twice in one batch is one event.
+    const firstById = new Map<string, Item>();
+    for (const item of items) {
+      const id = item.event?.id ?? "";
+      if (firstById.has(id)) item.outcome = { kind: "delivered", duplicate: true };
+      else firstById.set(id, item);
+    }
+    let fresh = [...firstById.values()];
+    const db = spec.database?.(env);
+    if (db) {
+      try {
+        const done = await processedEventIds(db, spec.subscriber, fresh.map((i) => i.event?.id ?? ""));
+        for (const item of fresh) if (done.has(item.event?.id ?? "")) item.outcome = { kind: "delivered", duplicate: true };
+        fresh = fresh.filter((i) => !i.outcome);
+      } catch (error) {
+        for (const item of fresh) item.outcome = { kind: "retry", error: `receipts unavailable: ${errorMessage(error)}` };
+        return;
+      }
+    }
+
+    if (spec.perform) {
+      for (const item of fresh) {
+        try {
+          if (item.event) await spec.perform(item.event, env);
+        } catch (error) {
+          item.outcome = { kind: "retry", error: errorMessage(error) };
+        }
+      }
+      fresh = fresh.filter((i) => !i.outcome);
+    }
+
+    if (!db) {
+      for (const item of fresh) item.outcome = { kind: "delivered", duplicate: false };
+      return;
+    }
+    if (await commit(fresh, db, env)) return;
+    // One of them poisons the aggregate: commit each alone so the others still land.
+    for (const item of fresh) await commit([item], db, env);
+  }
+
+  async function commit(items: Item[], db: D1Database, env: E): Promise<boolean> {
+    if (items.length === 0) return true;
+    const events = items.flatMap((i) => (i.event ? [i.event] : []));
+    try {
+      const effects = spec.effects ? await spec.effects(events, db, env) : [];
+      await db.batch([...effects, receiptStatement(db, spec.subscriber, events.map((e) => e.id), new Date().toISOString())]);
+      for (const item of items) item.outcome = { kind: "delivered", duplicate: false };
+      return true;
+    } catch (error) {
+      if (items.length === 1 && items[0]) items[0].outcome = { kind: "retry", error: errorMessage(error) };
+      return false;
+    }
+  }
+
+  async function settle(items: Item[], env: E): Promise<void> {
+    const report: DeliveryReportMessage = {
+      subscriber: spec.subscriber as DeliveryReportMessage["subscriber"],
+      reports: items.flatMap(({ message, event, outcome }) => {
+        if (!event || !outcome || outcome.kind === "invalid") return [];
+        const status = outcome.kind === "delivered" ? ("delivered" as const) : ("retrying" as const);
+        return [{ eventId: event.id, status, attempts: message.attempts, error: outcome.kind === "retry" ? outcome.error : null }];
+      }),
+      invalid: items.flatMap(({ message, outcome }) =>
+        outcome?.kind === "invalid" ? [{ body: (JSON.stringify(message.body) ?? "undefined").slice(0, 8_000), reason: outcome.reason, attempts: message.attempts }] : [],
+      ),
+    };
+    let ledgerError: string | null = null;
+    try {
+      await spec.reports(env).send(report, { contentType: "json" });
+    } catch (error) {
+      // Effects are committed with receipts: the retry finds them processed and reports again.
+      ledgerError = `report not sent: ${errorMessage(error)}`;
+    }
+
+    for (const { message, event, outcome } of items) {
+      const fields = { traceId: event?.traceId ?? null, eventId: event?.id ?? null, consumer: spec.subscriber, attempt: message.attempts };
+      const retry = outcome?.kind === "retry" || (ledgerError !== null && outcome?.kind !== undefined) || !outcome;
+      if (retry) {
+        const delaySeconds = retryDelaySeconds(message.attempts, spec.retry?.baseSeconds, spec.retry?.capSeconds);
+        message.retry({ delaySeconds });
+        const error = outcome?.kind === "retry" ? outcome.error : (ledgerError ?? "not processed");
+        log.warn("event retried", { ...fields, outcome: "retry", delaySeconds, error });
+      } else {
+        message.ack();
+        const status = outcome.kind === "invalid" ? "dead-lettered" : outcome.duplicate ? "duplicate" : "processed";
+        log.info("event handled", { ...fields, type: event?.type ?? null, outcome: status, ...(outcome.kind === "invalid" ? { reason: outcome.reason } : {}) });
+      }
+    }
+  }
+}
