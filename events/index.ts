@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { linkClickedV1, linkCreatedV1, linkDeletedV1, linkUpdatedV1 } from "./link-events";
+import { linkClickedV1, linkCreatedV1, linkCreatedV2, linkDeletedV1, linkUpdatedV1 } from "./link-events";
 
 export * from "./envelope";
 export * from "./link-events";
@@ -8,7 +8,10 @@ export * from "./link-events";
  * Every event type and version still in flight. A consumer accepts all of them;
  * schemas only ever change additively, by adding a new version here.
  */
-export const eventSchemas = [linkCreatedV1, linkUpdatedV1, linkDeletedV1, linkClickedV1] as const;
+export const eventSchemas = [linkCreatedV1, linkCreatedV2, linkUpdatedV1, linkDeletedV1, linkClickedV1] as const;
+
+/** What producers emit today; older versions above stay accepted while in flight. */
+export const CURRENT_VERSION = { LinkCreated: 2, LinkUpdated: 1, LinkDeleted: 1, LinkClicked: 1 } as const;
 
 export const linkEventSchema = z.union(eventSchemas);
 export type LinkEvent = z.infer<typeof linkEventSchema>;

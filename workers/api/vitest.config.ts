@@ -9,13 +9,33 @@ export default defineProject(async () => ({
     cloudflareTest({
       wrangler: { configPath: path.join(root, "wrangler.toml") },
       miniflare: {
+        // The ledger's database is the fan-out's; the runner binds it too (same id) only to migrate it.
+        d1Databases: { LINKS_DB: "links-test", LEDGER_DB: "ledger-test" },
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/links")),
+          TEST_LEDGER_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/ledger")),
           ADMIN_TOKEN: "test-admin-token-0123456789",
           VISITOR_HASH_SECRET: "test-visitor-secret-0123456789",
         },
-        serviceBindings: { EVENT_RECORDER: "event-recorder" },
+        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" } },
         workers: [
+          {
+            // The real fan-out Worker, bundled by global-setup.ts, for the Ledger RPC.
+            // No queue consumers here: the recorder below owns `link-events` in these tests.
+            name: "linkflow-fanout",
+            modules: true,
+            scriptPath: path.join(root, ".wrangler/test-build/fanout.js"),
+            compatibilityDate: "2026-11-01",
+            d1Databases: { LEDGER_DB: "ledger-test" },
+            queueProducers: {
+              LINK_EVENTS: { queueName: "link-events" },
+              ANALYTICS_EVENTS: { queueName: "analytics-events" },
+              QR_EVENTS: { queueName: "qr-events" },
+              BILLING_EVENTS: { queueName: "billing-events" },
+              WEBHOOK_EVENTS: { queueName: "webhook-events" },
+              DASHBOARD_EVENTS: { queueName: "dashboard-events" },
+            },
+          },
           {
             name: "event-recorder",
             modules: true,
@@ -32,5 +52,6 @@ export default defineProject(async () => ({
     root,
     include: ["workers/api/test/**/*.test.ts"],
     setupFiles: ["workers/api/test/apply-migrations.ts"],
+    globalSetup: ["workers/api/test/global-setup.ts"],
   },
 }));

@@ -1,5 +1,6 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { adminEventsRoutes } from "./admin/events-admin-routes";
 import { adminTeamsRoutes } from "./admin/teams-routes";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./auth/require-admin";
@@ -28,6 +29,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("/v1/admin/*", requireAdmin);
   app.route("/v1/admin", adminTeamsRoutes);
+  app.route("/v1/admin", adminEventsRoutes);
 
   for (const path of ["/v1/links", "/v1/links/*", "/v1/events", "/v1/events/*"]) app.use(path, requireTeam);
   app.route("/v1", linksRoutes);

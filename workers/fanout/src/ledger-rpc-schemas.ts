@@ -65,5 +65,6 @@ export interface DeadLetterView {
   attempts: number;
   createdAt: string;
   redrivenAt: string | null;
-  body: unknown;
+  /** The message body as received, JSON text (RPC results must be serialisable types). */
+  body: string;
 }

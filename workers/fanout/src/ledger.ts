@@ -64,7 +64,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
         attempts: r.attempts,
         createdAt: r.created_at,
         redrivenAt: r.redriven_at,
-        body: parseJson(r.body),
+        body: r.body,
       })),
       nextAfterId: results.length > query.limit ? (page.at(-1)?.id ?? null) : null,
     };

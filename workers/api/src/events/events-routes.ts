@@ -6,6 +6,7 @@ import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
 import { ID_PATTERN } from "../ids";
+import { ledgerOf } from "../ledger-client";
 
 export const eventsRoutes = newRouter();
 
@@ -85,14 +86,14 @@ eventsRoutes.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     if (!ID_PATTERN.evt.test(id)) throw ApiError.notFound("Event");
-    const row = await c
-      .get("db")
-      .select({ envelope: events.envelope })
-      .from(events)
-      .where(and(eq(events.id, id), eq(events.teamId, c.get("team").id)))
-      .get();
-    if (!row) throw ApiError.notFound("Event");
-    // Per-subscriber deliveries come from the delivery ledger once the fan-out exists.
-    return c.json({ event: envelopeOf(row), deliveries: [] }, 200);
+    const teamId = c.get("team").id;
+    const [row, trace] = await Promise.all([
+      c.get("db").select({ envelope: events.envelope }).from(events).where(and(eq(events.id, id), eq(events.teamId, teamId))).get(),
+      ledgerOf(c.env).eventTrace({ eventId: id, teamId }),
+    ]);
+    // Clicks skip the outbox: for them the broker's ledger is the record of the event.
+    const event = row ? envelopeOf(row) : trace.event ? eventSchema.parse(trace.event) : null;
+    if (!event) throw ApiError.notFound("Event");
+    return c.json({ event, deliveries: trace.deliveries }, 200);
   },
 );

@@ -11,5 +11,6 @@ export function linkWriteContext(c: Context<AppEnv>): LinkWriteContext {
     teamId: c.get("team").id,
     traceId: c.get("traceId"),
     shortHosts: [...new Set([base.hostname, requestHost])],
+    domain: base.host,
   };
 }

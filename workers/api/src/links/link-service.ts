@@ -17,6 +17,8 @@ export interface LinkWriteContext {
   traceId: string;
   /** Hosts that serve short links: a destination on one of them would loop. */
   shortHosts: string[];
+  /** The short domain new links live on (LinkCreated v2 carries it). */
+  domain: string;
 }
 
 export interface LinkChange {
@@ -58,7 +60,7 @@ export function buildLinkCreation(input: CreateLinkInput, slug: string, ctx: Lin
     deletedAt: null,
     lastEventId: "",
   };
-  const event = newEvent("LinkCreated", 1, id, { link: linkSnapshot(row) }, { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at });
+  const event = newEvent("LinkCreated", 2, id, { link: linkSnapshot(row), domain: ctx.domain }, { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at });
   row.lastEventId = event.id;
   return { row, event };
 }
