@@ -1,4 +1,4 @@
-import { inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { events } from "../../../../db/links";
 import type { LinkEvent } from "../../../../events";
 import type { Database } from "../db";
@@ -30,15 +30,20 @@ export async function publishCommitted(
   return true;
 }
 
+/** `id IN (json_each(?))`: one bound parameter for any number of ids (D1 allows 100 per statement). */
+function idIn(ids: string[]) {
+  return sql`${events.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}
+
 export async function markPublished(db: Database, ids: string[]): Promise<void> {
-  await db.update(events).set({ publishedAt: new Date().toISOString(), sendAttempts: sql`${events.sendAttempts} + 1` }).where(inArray(events.id, ids));
+  await db.update(events).set({ publishedAt: new Date().toISOString(), sendAttempts: sql`${events.sendAttempts} + 1` }).where(idIn(ids));
 }
 
 export async function recordSendFailure(db: Database, ids: string[], error: unknown): Promise<void> {
   await db
     .update(events)
     .set({ sendAttempts: sql`${events.sendAttempts} + 1`, lastSendError: errorMessage(error).slice(0, 500) })
-    .where(inArray(events.id, ids));
+    .where(idIn(ids));
 }
 
 export function errorMessage(error: unknown): string {
