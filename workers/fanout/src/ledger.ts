@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import type { z } from "zod";
 import { parseEvent, type LinkEvent } from "../../../events";
 import { sendToQueue, queueOf } from "./fan-out";
 import { openDeliveriesStatement, recordEventsStatement } from "./ledger-store";
@@ -11,6 +12,16 @@ import {
   type DeliveryView,
 } from "./ledger-rpc-schemas";
 import { subscriptionOf, TOPIC } from "./subscriptions";
+
+/** RPC inputs are parsed; a refusal names the method and the bad fields (a ZodError loses them over RPC). */
+function parseInputOrThrow<T extends z.ZodType>(schema: T, input: unknown, method: string): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`).join("; ");
+    throw new TypeError(`Ledger.${method}: invalid input: ${detail}`);
+  }
+  return parsed.data;
+}
 
 function parseJson(text: string): unknown {
   try {
@@ -28,7 +39,7 @@ function parseJson(text: string): unknown {
 export class Ledger extends WorkerEntrypoint<FanoutEnv> {
   /** The event as the broker saw it and its delivery per subscriber; scoped to a team when given. */
   async eventTrace(input: unknown): Promise<{ event: LinkEvent | null; deliveries: DeliveryView[] }> {
-    const { eventId, teamId } = traceInputSchema.parse(input);
+    const { eventId, teamId } = parseInputOrThrow(traceInputSchema, input, "eventTrace");
     const db = this.env.LEDGER_DB;
     const row = await db.prepare("SELECT envelope, team_id FROM ledger_events WHERE event_id = ?").bind(eventId).first<{ envelope: string; team_id: string }>();
     if (row && teamId && row.team_id !== teamId) return { event: null, deliveries: [] };
@@ -44,7 +55,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
   }
 
   async deadLetters(input: unknown): Promise<{ data: DeadLetterView[]; nextAfterId: string | null }> {
-    const query = deadLettersQuerySchema.parse(input ?? {});
+    const query = parseInputOrThrow(deadLettersQuerySchema, input ?? {}, "deadLetters");
     const { results } = await this.env.LEDGER_DB.prepare(
       `SELECT d.id, d.subscriber, d.event_id, d.reason, d.attempts, d.created_at, d.redriven_at, d.body, l.last_error
        FROM dead_letters d LEFT JOIN deliveries l ON l.event_id = d.event_id AND l.subscriber = d.subscriber
@@ -72,7 +83,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
 
   /** Sends dead letters back to their subscriber's queue (or the topic) and reopens their deliveries. */
   async redrive(input: unknown): Promise<{ redriven: number; skipped: number }> {
-    const { subscriber, ids } = redriveInputSchema.parse(input);
+    const { subscriber, ids } = parseInputOrThrow(redriveInputSchema, input, "redrive");
     const db = this.env.LEDGER_DB;
     const { results } = await db
       .prepare(
@@ -104,7 +115,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
 
   /** Re-sends past events to one subscriber (a backfill); its receipts make processed ones no-ops. */
   async replay(input: unknown): Promise<{ queued: number }> {
-    const { subscriber, events } = replayInputSchema.parse(input);
+    const { subscriber, events } = parseInputOrThrow(replayInputSchema, input, "replay");
     const subscription = subscriptionOf(subscriber);
     if (!subscription) throw new Error(`unknown subscriber ${subscriber}`);
     const wanted = events.flatMap((e) => {

@@ -1,0 +1,92 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { deliver, delivery, freshEvent, ledger, recorded, recordedNow } from "./helpers";
+
+describe("delivery reports", () => {
+  it("moves a delivery forward only: late or duplicate reports never downgrade it", async () => {
+    const event = freshEvent("LinkCreated.v2");
+    await deliver("link-events", [event]);
+    await deliver("delivery-reports", [{ subscriber: "webhooks", reports: [{ eventId: event.id, status: "retrying", attempts: 1, error: "endpoint answered 503" }] }]);
+    expect(await delivery(event.id, "webhooks")).toMatchObject({ status: "retrying", attempts: 1, last_error: "endpoint answered 503", processed_at: null });
+
+    await deliver("delivery-reports", [{ subscriber: "webhooks", reports: [{ eventId: event.id, status: "delivered", attempts: 3 }] }]);
+    // A report of attempt 2 arriving after attempt 3 succeeded.
+    await deliver("delivery-reports", [{ subscriber: "webhooks", reports: [{ eventId: event.id, status: "retrying", attempts: 2, error: "late" }] }]);
+    const row = await delivery(event.id, "webhooks");
+    expect(row?.status).toBe("delivered");
+    expect(row?.attempts).toBe(3);
+    expect(row?.processed_at).not.toBeNull();
+  });
+
+  it("keeps what a consumer could not parse as a dead letter with its reason", async () => {
+    await deliver("delivery-reports", [{ subscriber: "qr", reports: [], invalid: [{ body: '{"id":"x"}', reason: "invalid envelope: id: bad", attempts: 1 }] }]);
+    const row = await env.LEDGER_DB.prepare("SELECT subscriber, reason FROM dead_letters WHERE body = ?").bind('{"id":"x"}').first();
+    expect(row).toEqual({ subscriber: "qr", reason: "invalid envelope: id: bad" });
+  });
+
+  it("answers a malformed report by keeping it, not by retrying forever", async () => {
+    const result = await deliver("delivery-reports", [{ subscriber: "nobody", reports: "no" }]);
+    expect(result.retryMessages).toEqual([]);
+    const row = await env.LEDGER_DB.prepare("SELECT reason FROM dead_letters WHERE subscriber = 'delivery-reports'").first<{ reason: string }>();
+    expect(row?.reason).toMatch(/^invalid report/);
+  });
+});
+
+describe("dead-letter queues", () => {
+  it("marks the delivery dead, keeps the last error, and redrive sends it back to the subscriber", async () => {
+    const event = freshEvent("LinkClicked.v1");
+    await deliver("link-events", [event]);
+    await deliver("delivery-reports", [{ subscriber: "analytics", reports: [{ eventId: event.id, status: "retrying", attempts: 4, error: "D1 unavailable" }] }]);
+    await deliver("analytics-events-dlq", [event]);
+    expect(await delivery(event.id, "analytics")).toMatchObject({ status: "dead", attempts: 4, last_error: "D1 unavailable" });
+
+    const page = await ledger.deadLetters({ subscriber: "analytics" });
+    const letter = page.data.find((l) => l.eventId === event.id);
+    expect(letter).toMatchObject({ subscriber: "analytics", reason: "retries exhausted", lastError: "D1 unavailable", redrivenAt: null });
+    expect(JSON.parse(letter?.body ?? "null")).toEqual(event);
+
+    const before = (await recordedNow("analytics-events", event.id)).length;
+    const result = await ledger.redrive({ subscriber: "analytics", ids: [letter?.id ?? ""] });
+    expect(result).toEqual({ redriven: 1, skipped: 0 });
+    await recorded("analytics-events", event.id, before + 1);
+    expect(await delivery(event.id, "analytics")).toMatchObject({ status: "pending" });
+    // A second redrive of the same letter does nothing.
+    expect(await ledger.redrive({ subscriber: "analytics", ids: [letter?.id ?? ""] })).toEqual({ redriven: 0, skipped: 0 });
+  });
+});
+
+describe("Ledger RPC", () => {
+  it("traces an event only for its own team", async () => {
+    const event = freshEvent("LinkCreated.v2");
+    await deliver("link-events", [event]);
+    const own = await ledger.eventTrace({ eventId: event.id, teamId: event.teamId });
+    expect(own.event?.id).toBe(event.id);
+    expect(own.deliveries.map((d) => d.subscriber)).toEqual(["analytics", "billing", "dashboard", "qr", "webhooks"]);
+    const other = await ledger.eventTrace({ eventId: event.id, teamId: "team_01JDQ8YX0Q4RZ8K2D5F7G9H1ZZ" });
+    expect(other).toEqual({ event: null, deliveries: [] });
+  });
+
+  it("replays to one subscriber only the event types it subscribes to", async () => {
+    const created = freshEvent("LinkCreated.v2");
+    const clicked = freshEvent("LinkClicked.v1");
+    const result = await ledger.replay({ subscriber: "billing", events: [created, clicked, { not: "an event" }] });
+    expect(result).toEqual({ queued: 1 });
+    await recorded("billing-events", created.id);
+    expect(await recordedNow("billing-events", clicked.id)).toEqual([]);
+    expect(await delivery(created.id, "billing")).toMatchObject({ status: "pending" });
+  });
+
+  it("refuses input that does not parse", async () => {
+    // Awaited inside try/catch: an RPC promise handed to expect().rejects is also reported unhandled.
+    const failureOf = async (call: () => Promise<unknown>) => {
+      try {
+        await call();
+        return null;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    };
+    expect(await failureOf(() => ledger.replay({ subscriber: "nobody", events: [] }))).toMatch(/subscriber/);
+    expect(await failureOf(() => ledger.eventTrace({ eventId: "evt_nope" }))).toMatch(/eventId/);
+  });
+});
