@@ -1,0 +1,195 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { EventOf } from "../../../events";
+import {
+  api,
+  createLink,
+  createTeam,
+  expectError,
+  fetchWithQueue,
+  receivedEvents,
+  throwingQueue,
+  unique,
+  waitForEvents,
+  type TestTeam,
+} from "./helpers";
+
+const BROWSER_UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+
+/** Incoming Cloudflare edge data (`request.cf`), which the runtime passes through to the Worker. */
+function withCf(init: RequestInit, cf: Record<string, unknown>): RequestInit {
+  return { ...init, cf } as RequestInit;
+}
+
+async function clickOf(linkId: string, predicate: (e: EventOf<"LinkClicked">) => boolean = () => true): Promise<EventOf<"LinkClicked">> {
+  const [event] = await waitForEvents((e) => e.type === "LinkClicked" && e.subject === linkId && predicate(e));
+  if (event?.type !== "LinkClicked") throw new Error("no LinkClicked");
+  return event;
+}
+
+let shared: TestTeam | undefined;
+async function team(): Promise<TestTeam> {
+  shared ??= await createTeam("Redirects");
+  return shared;
+}
+
+describe("GET /:slug", () => {
+  it("answers 302 with the destination in Location", async () => {
+    const link = await createLink(await team(), { url: "https://example.com/landing" });
+    const res = await api(`/${link.slug}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("https://example.com/landing");
+    expect(res.headers.get("cache-control") ?? "").toMatch(/max-age=0|no-store|private/);
+  });
+
+  it("passes the query string on, merged after the destination's own query and before its fragment", async () => {
+    const t = await team();
+    const plain = await createLink(t, { url: "https://example.com/landing" });
+    const withQuery = await createLink(t, { url: "https://example.com/p?a=1" });
+    const withFragment = await createLink(t, { url: "https://example.com/doc#section-2" });
+    expect((await api(`/${plain.slug}?utm_source=mail&utm_medium=x`)).headers.get("location")).toBe(
+      "https://example.com/landing?utm_source=mail&utm_medium=x",
+    );
+    expect((await api(`/${withQuery.slug}?b=2`)).headers.get("location")).toBe("https://example.com/p?a=1&b=2");
+    expect((await api(`/${withFragment.slug}?x=1`)).headers.get("location")).toBe("https://example.com/doc?x=1#section-2");
+    // Without an incoming query the destination is untouched.
+    expect((await api(`/${withQuery.slug}`)).headers.get("location")).toBe("https://example.com/p?a=1");
+  });
+
+  it("keeps the destination's own query byte-for-byte when it appends the incoming one", async () => {
+    const link = await createLink(await team(), { url: "https://example.com/p?b=x%20y&flag&sig=a~b" });
+    const location = (await api(`/${link.slug}?utm=1`)).headers.get("location") ?? "";
+    // Re-serialising it (x%20y -> x+y, flag -> flag=, ~ -> %7E) would change what some destinations receive.
+    expect(location.slice(0, "https://example.com/p?b=x%20y&flag&sig=a~b&".length)).toBe("https://example.com/p?b=x%20y&flag&sig=a~b&");
+    expect(new URL(location).searchParams.get("utm")).toBe("1");
+  });
+
+  it("answers HEAD like GET, without a body", async () => {
+    const link = await createLink(await team(), { url: "https://example.com/head" });
+    const res = await api(`/${link.slug}?q=1`, { method: "HEAD" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("https://example.com/head?q=1");
+    expect(await res.text()).toBe("");
+  });
+
+  it("answers 404 for unknown or impossible slugs", async () => {
+    for (const path of ["/no-such-slug", "/%E2%9C%93", `/${"s".repeat(65)}`, "/a.b", "/%20"]) {
+      await expectError(await api(path), 404, "not_found");
+    }
+  });
+
+  it("answers 410 for a deleted link", async () => {
+    const t = await team();
+    const link = await createLink(t, { url: "https://example.com/deleted", slug: unique("deleted") });
+    expect((await api(`/v1/links/${link.id}`, { method: "DELETE", headers: t.auth })).status).toBe(204);
+    await expectError(await api(`/${link.slug}`), 410, "gone");
+    expect((await api(`/${link.slug}`, { method: "HEAD" })).status).toBe(410);
+  });
+
+  it("answers 410 once a link has expired", async () => {
+    const t = await team();
+    const link = await createLink(t, { url: "https://example.com/expiring", expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    expect((await api(`/${link.slug}`)).status).toBe(302);
+    const past = new Date(Date.now() - 1_000).toISOString();
+    await env.LINKS_DB.prepare("UPDATE links SET expires_at = ? WHERE id = ?").bind(past, link.id).run();
+    await expectError(await api(`/${link.slug}`), 410, "gone");
+    // The API still shows it (it is expired, not deleted).
+    expect((await api(`/v1/links/${link.id}`, { headers: t.auth })).status).toBe(200);
+  });
+
+  it("never treats the Worker's own paths as slugs, even if such a row existed", async () => {
+    const t = await team();
+    const now = new Date().toISOString();
+    for (const slug of ["healthz", "openapi.json", "docs"]) {
+      await env.LINKS_DB.prepare(
+        "INSERT INTO links (id, slug, team_id, url, tags, created_at, updated_at, last_event_id) VALUES (?, ?, ?, 'https://evil.example/', '[]', ?, ?, 'evt_none')",
+      )
+        .bind(`lnk_RESERVED${slug.replace(/[^a-z]/g, "").toUpperCase().padEnd(18, "0").slice(0, 18)}`, slug, t.id, now, now)
+        .run();
+    }
+    const health = await api("/healthz");
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+    const openapi = await api("/openapi.json");
+    expect(openapi.status).toBe(200);
+    expect(((await openapi.json()) as { openapi: string }).openapi).toMatch(/^3\.1/);
+    const docs = await api("/docs");
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get("content-type")).toMatch(/text\/html/);
+    for (const res of [health, openapi, docs]) expect(res.headers.get("location")).toBeNull();
+  });
+});
+
+describe("LinkClicked", () => {
+  it("carries country, referrer host, user agent, bot flag and a visitor hash, and never the IP", async () => {
+    const link = await createLink(await team(), { url: "https://example.com/clicked" });
+    const ip = "203.0.113.77";
+    const res = await api(
+      `/${link.slug}`,
+      withCf({ headers: { "cf-connecting-ip": ip, "x-forwarded-for": ip, "user-agent": BROWSER_UA, referer: "https://news.ycombinator.com/item?id=42" } }, { country: "DE" }),
+    );
+    expect(res.status).toBe(302);
+    const event = await clickOf(link.id);
+    expect(event.teamId).toBe((await team()).id);
+    expect(event.data).toEqual({
+      linkId: link.id,
+      slug: link.slug,
+      method: "GET",
+      country: "DE",
+      referrerHost: "news.ycombinator.com",
+      userAgent: BROWSER_UA,
+      bot: false,
+      visitorHash: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    const raw = JSON.stringify(event);
+    expect(raw).not.toContain(ip);
+    expect(raw).not.toContain("203.0.113");
+  });
+
+  it("hashes visitors per IP and user agent without exposing either IP", async () => {
+    const link = await createLink(await team(), { url: "https://example.com/visitors" });
+    const ips = ["198.51.100.1", "198.51.100.1", "2001:db8::1"];
+    for (const [i, ip] of ips.entries()) {
+      await api(`/${link.slug}?n=${i}`, { headers: { "cf-connecting-ip": ip, "user-agent": BROWSER_UA } });
+    }
+    const events = await waitForEvents((e) => e.type === "LinkClicked" && e.subject === link.id, 3);
+    const hashes = events.map((e) => (e.type === "LinkClicked" ? e.data.visitorHash : ""));
+    expect(new Set(hashes).size).toBe(2);
+    const raw = JSON.stringify(events);
+    for (const ip of ips) expect(raw).not.toContain(ip);
+  });
+
+  it("sets bot=true for HEAD requests and for bot user agents", async () => {
+    const t = await team();
+    const head = await createLink(t, { url: "https://example.com/head-bot" });
+    const crawler = await createLink(t, { url: "https://example.com/ua-bot" });
+    await api(`/${head.slug}`, { method: "HEAD", headers: { "user-agent": BROWSER_UA } });
+    await api(`/${crawler.slug}`, { headers: { "user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" } });
+    expect((await clickOf(head.id)).data).toMatchObject({ method: "HEAD", bot: true });
+    expect((await clickOf(crawler.id)).data).toMatchObject({ method: "GET", bot: true });
+  });
+
+  it("has null fields when the request carries no referrer, user agent or country", async () => {
+    const link = await createLink(await team(), { url: "https://example.com/bare" });
+    await api(`/${link.slug}`, { headers: { referer: "not a url" } });
+    expect((await clickOf(link.id)).data).toMatchObject({ country: null, referrerHost: null, userAgent: null });
+  });
+
+  it("carries no click for 404 or 410 answers", async () => {
+    const t = await team();
+    const gone = await createLink(t, { url: "https://example.com/gone-click" });
+    expect((await api(`/v1/links/${gone.id}`, { method: "DELETE", headers: t.auth })).status).toBe(204);
+    expect((await api(`/${gone.slug}`)).status).toBe(410);
+    const sentinel = await createLink(t, { url: "https://example.com/sentinel" });
+    await api(`/${sentinel.slug}`);
+    await clickOf(sentinel.id);
+    expect((await receivedEvents()).filter((e) => e.type === "LinkClicked" && e.subject === gone.id)).toEqual([]);
+  });
+
+  it("still redirects when the click cannot be sent", async () => {
+    const link = await createLink(await team(), { url: "https://example.com/queue-down" });
+    const res = await fetchWithQueue(throwingQueue(), `/${link.slug}?x=1`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("https://example.com/queue-down?x=1");
+  });
+});
