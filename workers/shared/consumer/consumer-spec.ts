@@ -27,5 +27,5 @@ export interface ConsumerSpec<E> {
 
 export type Outcome =
   | { kind: "delivered"; duplicate: boolean }
-  | { kind: "retry"; error: string }
+  | { kind: "retry"; error: string; delaySeconds?: number }
   | { kind: "invalid"; reason: string };

@@ -3,6 +3,7 @@ import { retryDelaySeconds } from "../backoff";
 import { errorMessage, logger } from "../log";
 import type { DeliveryReportMessage } from "../../fanout/src/ledger-rpc-schemas";
 import type { ConsumerSpec, Outcome } from "./consumer-spec";
+import { injectedFault } from "./fault-injection";
 import { processedEventIds, receiptStatement } from "./receipts";
 
 interface Item {
@@ -42,7 +43,12 @@ export function createQueueHandler<E>(spec: ConsumerSpec<E>) {
       if (firstById.has(id)) item.outcome = { kind: "delivered", duplicate: true };
       else firstById.set(id, item);
     }
-    let fresh = [...firstById.values()];
+    for (const item of firstById.values()) {
+      const fault = item.event ? injectedFault(item.event, env, spec.subscriber) : null;
+      // No backoff for an injected fault: its point is to reach the dead-letter queue quickly.
+      if (fault) item.outcome = { kind: "retry", error: fault, delaySeconds: 0 };
+    }
+    let fresh = [...firstById.values()].filter((i) => !i.outcome);
     const db = spec.database?.(env);
     if (db) {
       try {
@@ -113,7 +119,10 @@ export function createQueueHandler<E>(spec: ConsumerSpec<E>) {
       const fields = { traceId: event?.traceId ?? null, eventId: event?.id ?? null, consumer: spec.subscriber, attempt: message.attempts };
       const retry = outcome?.kind === "retry" || (ledgerError !== null && outcome?.kind !== undefined) || !outcome;
       if (retry) {
-        const delaySeconds = retryDelaySeconds(message.attempts, spec.retry?.baseSeconds, spec.retry?.capSeconds);
+        const delaySeconds =
+          outcome?.kind === "retry" && outcome.delaySeconds !== undefined
+            ? outcome.delaySeconds
+            : retryDelaySeconds(message.attempts, spec.retry?.baseSeconds, spec.retry?.capSeconds);
         message.retry({ delaySeconds });
         const error = outcome?.kind === "retry" ? outcome.error : (ledgerError ?? "not processed");
         log.warn("event retried", { ...fields, outcome: "retry", delaySeconds, error });

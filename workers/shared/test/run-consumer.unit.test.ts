@@ -120,3 +120,29 @@ describe("createQueueHandler", () => {
     expect(receipt).toBeNull();
   });
 });
+
+describe("fault injection (for e2e tests of dead letters)", () => {
+  it("fails only the subscriber named in the tag, only when the Worker's FAULT_INJECTION_TAG is set", async () => {
+    const created = { ...structuredClone(sampleEvents["LinkCreated.v2"]), id: "evt_01JF9999999999999999999991" } as LinkEvent;
+    if (created.type !== "LinkCreated") throw new Error("sample is not LinkCreated");
+    created.data.link.tags = ["chaos:analytics"];
+    const batchOf = (id: string) => createMessageBatch("analytics-events", [{ id, timestamp: new Date(), attempts: 1, body: created }]);
+
+    const off = batchOf("fault-off");
+    await handler(off, env as unknown as TestEnv);
+    await expect(getQueueResult(off, createExecutionContext())).resolves.toMatchObject({ explicitAcks: ["fault-off"] });
+
+    const otherSubscriber = { ...created, id: "evt_01JF9999999999999999999992", data: { ...created.data, link: { ...created.data.link, tags: ["chaos:billing"] } } };
+    const on = createMessageBatch("analytics-events", [
+      { id: "fault-on", timestamp: new Date(), attempts: 1, body: { ...created, id: "evt_01JF9999999999999999999993" } },
+      { id: "fault-other", timestamp: new Date(), attempts: 1, body: otherSubscriber },
+    ]);
+    await handler(on, { ...(env as unknown as TestEnv), FAULT_INJECTION_TAG: "chaos" } as TestEnv);
+    const result = await getQueueResult(on, createExecutionContext());
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["fault-on"]);
+    expect(result.explicitAcks).toEqual(["fault-other"]);
+    expect(await reportsFor("evt_01JF9999999999999999999993")).toEqual([
+      { eventId: "evt_01JF9999999999999999999993", status: "retrying", attempts: 1, error: "injected fault (chaos:analytics)" },
+    ]);
+  });
+});
