@@ -1,0 +1,127 @@
+// One `wrangler dev` process running every Worker of the stack, with shared local state.
+import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BIN, ROOT, toolEnv } from "./proc.mjs";
+
+/** A TCP port nothing listens on right now (the OS picks it). */
+export function freePort(host = "127.0.0.1") {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = /** @type {net.AddressInfo} */ (server.address());
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** @param {number} port @param {string} host */
+function portIsFree(port, host) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * @typedef {object} StackOptions
+ * @property {number} port HTTP port of the primary (first) Worker
+ * @property {string} persistTo directory of the local D1/R2/DO state, shared by every Worker
+ * @property {number} [inspectorPort] devtools port; a free one when omitted
+ * @property {boolean} [echo] stream wrangler's output to this process's stdout/stderr
+ * @property {string} [logFile] also append wrangler's output to this file
+ * @property {number} [timeoutMs] how long to wait for /healthz
+ *
+ * @typedef {object} RunningStack
+ * @property {string} baseUrl origin of the primary Worker, e.g. http://127.0.0.1:8787
+ * @property {number} inspectorPort
+ * @property {() => string} logs the last few hundred lines wrangler printed
+ * @property {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} exited settles when wrangler exits
+ * @property {() => Promise<void>} stop ends wrangler and every workerd it started
+ */
+
+/**
+ * Starts `wrangler dev -c <first> -c <second> ...` in its own process group and resolves once
+ * GET /healthz on the primary Worker answers 200.
+ * @param {string[]} configs wrangler configs in start order (the first is primary)
+ * @param {StackOptions} options
+ * @returns {Promise<RunningStack>}
+ */
+export async function startWranglerDev(configs, { port, persistTo, inspectorPort, echo = false, logFile, timeoutMs = 90_000 }) {
+  const host = "127.0.0.1";
+  if (!(await portIsFree(port, host))) throw new Error(`Port ${port} on ${host} is already in use (is another dev stack running?).`);
+  const inspector = inspectorPort ?? (await freePort(host));
+  const args = [
+    "dev",
+    ...configs.flatMap((config) => ["-c", config]),
+    ...["--ip", host, "--port", String(port), "--inspector-port", String(inspector)],
+    ...["--persist-to", persistTo, "--test-scheduled", "--show-interactive-dev-session=false"],
+  ];
+  const colour = echo && process.stdout.isTTY ? { FORCE_COLOR: "1" } : {};
+  // detached: wrangler leads its own process group, so stop() can end workerd along with it.
+  const child = spawn(process.execPath, [BIN.wrangler, ...args], { cwd: ROOT, env: toolEnv(colour), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const pid = /** @type {number} */ (child.pid);
+
+  /** @type {string[]} */
+  let tail = [];
+  const log = logFile ? createWriteStream(logFile, { flags: "a" }) : undefined;
+  for (const [stream, sink] of /** @type {const} */ ([[child.stdout, process.stdout], [child.stderr, process.stderr]])) {
+    stream.on("data", (chunk) => {
+      if (echo) sink.write(chunk);
+      log?.write(chunk);
+      tail.push(String(chunk));
+      if (tail.length > 400) tail = tail.slice(-300);
+    });
+  }
+  const logs = () => tail.join("");
+
+  /** @type {{ code: number | null, signal: NodeJS.Signals | null } | undefined} */
+  let exit;
+  /** @type {RunningStack["exited"]} */
+  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve((exit = { code, signal }))));
+  /** @param {NodeJS.Signals} signal */
+  const signalGroup = (signal) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is already gone
+    }
+  };
+  const killOnExit = () => signalGroup("SIGKILL");
+  process.on("exit", killOnExit);
+
+  /** @type {Promise<void> | undefined} */
+  let stopping;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (!exit) signalGroup("SIGTERM");
+      const force = setTimeout(() => signalGroup("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(force);
+      signalGroup("SIGKILL"); // a workerd that outlived wrangler
+      process.off("exit", killOnExit);
+      log?.end();
+    })());
+
+  const baseUrl = `http://${host}:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exit) {
+      await stop();
+      throw new Error(`wrangler dev exited (code ${exit.code}, signal ${exit.signal}) before ${baseUrl}/healthz answered:\n${logs()}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${baseUrl}/healthz did not answer 200 within ${timeoutMs} ms:\n${logs()}`);
+    }
+    const healthy = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
+      async (res) => (await res.arrayBuffer(), res.ok),
+      () => false,
+    );
+    if (healthy) return { baseUrl, inspectorPort: inspector, logs, exited, stop };
+    await sleep(250);
+  }
+}

@@ -1,0 +1,89 @@
+// The Linkflow stack in one declarative list: every Worker and every D1 database.
+// `npm run dev`, `npm run check`, `npm run deploy`, `npm run cf-typegen`, `npm run db:generate`
+// and the test setups all read it; test/tooling/stack.test.ts fails when a wrangler config,
+// D1 database or drizzle config in the repo is missing here. Configs inside a test/ folder are
+// test fixtures of a vitest project (e.g. workers/shared/test/wrangler.toml), not Workers.
+import path from "node:path";
+import { ensureDevVarsIn } from "./lib/dev-vars.mjs";
+import { startWranglerDev } from "./lib/local-stack.mjs";
+import { BIN, ROOT, runOrThrow } from "./lib/proc.mjs";
+
+export { createDemoTeam, mintApiKey } from "./lib/api-client.mjs";
+export { freePort } from "./lib/local-stack.mjs";
+export { ROOT };
+
+/**
+ * @typedef {object} StackWorker
+ * @property {string} config wrangler config, relative to the repo root
+ * @property {string} envInterface the Env interface `npm run cf-typegen` generates for it
+ * @property {string} dir the Worker's folder, holding its worker-configuration.d.ts and tsconfig.json
+ * @property {string} typesFile
+ * @property {string} tsconfig
+ */
+
+/**
+ * @param {string} config
+ * @param {string} envInterface
+ * @param {string} [dir] defaults to the config's folder
+ * @returns {StackWorker}
+ */
+function worker(config, envInterface, dir = path.posix.dirname(config)) {
+  return { config, envInterface, dir, typesFile: `${dir}/worker-configuration.d.ts`, tsconfig: `${dir}/tsconfig.json` };
+}
+
+/**
+ * Every Worker in start and deploy order: the first is the primary of the multi-config
+ * `wrangler dev` (its persistence settings win), and a Durable Object's host comes before the
+ * Workers that bind it. A new Worker is one more line, e.g.
+ * `worker("workers/fanout/wrangler.toml", "FanoutEnv")`.
+ */
+export const WORKERS = [
+  // The api Worker: its config is the top-level wrangler.toml, its code is in workers/api/.
+  worker("wrangler.toml", "ApiEnv", "workers/api"),
+  worker("workers/fanout/wrangler.toml", "FanoutEnv"),
+];
+
+/**
+ * Every D1 database with migrations: the binding, the config that declares it (its
+ * migrations_dir is where wrangler reads them) and the drizzle-kit config that writes them.
+ */
+export const DATABASES = [
+  { binding: "LINKS_DB", config: "wrangler.toml", drizzleConfig: "drizzle.links.config.ts" },
+  { binding: "LEDGER_DB", config: "workers/fanout/wrangler.toml", drizzleConfig: "drizzle.ledger.config.ts" },
+];
+
+/** @param {string} relative */
+const abs = (relative) => path.resolve(ROOT, relative);
+
+/**
+ * Writes each Worker's missing .dev.vars (random secrets for the keys of the .dev.vars.example
+ * beside its config); an existing file keeps its values.
+ * @returns {Record<string, string>} the primary (api) Worker's vars, e.g. ADMIN_TOKEN
+ */
+export function ensureDevVars() {
+  const dirs = [...new Set(WORKERS.map((w) => path.dirname(abs(w.config))))];
+  const vars = dirs.map((dir) => ensureDevVarsIn(dir));
+  return vars[0] ?? {};
+}
+
+/**
+ * Applies every database's migrations to the local state in `persistTo` (idempotent).
+ * @param {{ persistTo: string, echo?: boolean }} options
+ */
+export async function applyMigrations({ persistTo, echo = true }) {
+  for (const db of DATABASES) {
+    const args = ["d1", "migrations", "apply", db.binding, "--local", "--persist-to", abs(persistTo), "-c", db.config];
+    await runOrThrow(BIN.wrangler, args, { echo });
+  }
+}
+
+/**
+ * Starts every Worker in one `wrangler dev` and resolves once the api Worker's /healthz answers.
+ * @param {import("./lib/local-stack.mjs").StackOptions} options (persistTo may be relative to the repo root)
+ */
+export function startStack(options) {
+  return startWranglerDev(
+    WORKERS.map((w) => w.config),
+    { ...options, persistTo: abs(options.persistTo) },
+  );
+}
