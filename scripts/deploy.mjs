@@ -1,0 +1,15 @@
+// `npm run deploy`: remote D1 migrations first, then every Worker of the stack in its order
+// (a Durable Object's host before the Workers that bind it). Needs `wrangler login` (or
+// CLOUDFLARE_API_TOKEN) and the resources and secrets of README's Deploy section.
+import { BIN, runOrThrow } from "./lib/proc.mjs";
+import { DATABASES, WORKERS } from "./stack.mjs";
+
+for (const db of DATABASES) {
+  console.log(`\n▶ D1 migrations: ${db.binding} (${db.config})`);
+  await runOrThrow(BIN.wrangler, ["d1", "migrations", "apply", db.binding, "--remote", "-c", db.config], { interactive: true });
+}
+for (const worker of WORKERS) {
+  console.log(`\n▶ deploy: ${worker.config}`);
+  await runOrThrow(BIN.wrangler, ["deploy", "-c", worker.config], { interactive: true });
+}
+console.log(`\nDeployed ${WORKERS.length} Workers.`);
