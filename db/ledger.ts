@@ -31,6 +31,8 @@ export const deliveries = sqliteTable(
     subscriber: text("subscriber").notNull(),
     status: text("status", { enum: ["pending", "delivered", "retrying", "dead"] }).notNull(),
     attempts: integer("attempts").notNull().default(0),
+    /** Times the subscriber received the event again and skipped it (replays, redeliveries). */
+    duplicates: integer("duplicates").notNull().default(0),
     lastError: text("last_error"),
     processedAt: text("processed_at"),
     updatedAt: text("updated_at").notNull(),

@@ -20,8 +20,8 @@ describe("event trace through the fan-out's ledger", () => {
     const body = (await res.json()) as { event: { id: string; type: string; version: number }; deliveries: { subscriber: string; status: string; attempts: number; lastError: string | null }[] };
     expect(body.event).toMatchObject({ id: eventId, type: "LinkCreated", version: 2 });
     expect(body.deliveries).toEqual([
-      { subscriber: "analytics", status: "delivered", attempts: 1, lastError: null, processedAt: "2026-11-26T00:00:00.000Z" },
-      { subscriber: "webhooks", status: "retrying", attempts: 2, lastError: "endpoint answered 500", processedAt: null },
+      { subscriber: "analytics", status: "delivered", attempts: 1, duplicates: 0, lastError: null, processedAt: "2026-11-26T00:00:00.000Z" },
+      { subscriber: "webhooks", status: "retrying", attempts: 2, duplicates: 0, lastError: "endpoint answered 500", processedAt: null },
     ]);
   });
 

@@ -20,6 +20,7 @@ export const deliveryReportSchema = z.strictObject({
         status: z.enum(["delivered", "retrying"]),
         attempts: z.number().int().min(0),
         error: z.string().nullish(),
+        duplicate: z.boolean().default(false),
       }),
     )
     .max(100),
@@ -52,6 +53,7 @@ export interface DeliveryView {
   subscriber: string;
   status: "pending" | "delivered" | "retrying" | "dead";
   attempts: number;
+  duplicates: number;
   lastError: string | null;
   processedAt: string | null;
 }

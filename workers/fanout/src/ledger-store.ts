@@ -11,6 +11,8 @@ export interface DeliveryReport {
   status: "delivered" | "retrying" | "dead";
   attempts: number;
   error?: string | null;
+  /** The subscriber had already processed it: counted, never re-applied. */
+  duplicate?: boolean;
 }
 
 export interface DeadLetterInput {
@@ -51,18 +53,19 @@ export function openDeliveriesStatement(db: D1Database, pairs: { eventId: string
 export function reportDeliveriesStatement(db: D1Database, reports: DeliveryReport[], now: string): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO deliveries (event_id, subscriber, status, attempts, last_error, processed_at, updated_at)
-       SELECT value->>'eventId', value->>'subscriber', value->>'status', value->>'attempts', value->>'error',
+      `INSERT INTO deliveries (event_id, subscriber, status, attempts, duplicates, last_error, processed_at, updated_at)
+       SELECT value->>'eventId', value->>'subscriber', value->>'status', value->>'attempts', value->>'duplicate', value->>'error',
               CASE value->>'status' WHEN 'delivered' THEN ?2 ELSE NULL END, ?2
        FROM json_each(?1) WHERE true
        ON CONFLICT (event_id, subscriber) DO UPDATE SET
          status = CASE WHEN ${rank("excluded.status")} >= ${rank("deliveries.status")} THEN excluded.status ELSE deliveries.status END,
          attempts = max(deliveries.attempts, excluded.attempts),
+         duplicates = deliveries.duplicates + excluded.duplicates,
          last_error = coalesce(excluded.last_error, deliveries.last_error),
          processed_at = coalesce(deliveries.processed_at, excluded.processed_at),
          updated_at = excluded.updated_at`,
     )
-    .bind(JSON.stringify(reports.map((r) => ({ ...r, error: r.error?.slice(0, 1000) ?? null }))), now);
+    .bind(JSON.stringify(reports.map((r) => ({ ...r, duplicate: r.duplicate ? 1 : 0, error: r.error?.slice(0, 1000) ?? null }))), now);
 }
 
 export function recordDeadLettersStatement(db: D1Database, letters: DeadLetterInput[], now: string): D1PreparedStatement {

@@ -44,13 +44,13 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     const row = await db.prepare("SELECT envelope, team_id FROM ledger_events WHERE event_id = ?").bind(eventId).first<{ envelope: string; team_id: string }>();
     if (row && teamId && row.team_id !== teamId) return { event: null, deliveries: [] };
     const { results } = await db
-      .prepare("SELECT subscriber, status, attempts, last_error, processed_at FROM deliveries WHERE event_id = ? ORDER BY subscriber")
+      .prepare("SELECT subscriber, status, attempts, duplicates, last_error, processed_at FROM deliveries WHERE event_id = ? ORDER BY subscriber")
       .bind(eventId)
-      .all<{ subscriber: string; status: DeliveryView["status"]; attempts: number; last_error: string | null; processed_at: string | null }>();
+      .all<{ subscriber: string; status: DeliveryView["status"]; attempts: number; duplicates: number; last_error: string | null; processed_at: string | null }>();
     const parsed = row ? parseEvent(JSON.parse(row.envelope)) : null;
     return {
       event: parsed?.success ? parsed.data : null,
-      deliveries: results.map((r) => ({ subscriber: r.subscriber, status: r.status, attempts: r.attempts, lastError: r.last_error, processedAt: r.processed_at })),
+      deliveries: results.map((r) => ({ subscriber: r.subscriber, status: r.status, attempts: r.attempts, duplicates: r.duplicates, lastError: r.last_error, processedAt: r.processed_at })),
     };
   }
 

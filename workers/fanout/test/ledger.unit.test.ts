@@ -18,6 +18,16 @@ describe("delivery reports", () => {
     expect(row?.processed_at).not.toBeNull();
   });
 
+  it("counts the duplicates a subscriber skipped (replays, redeliveries) without touching its status", async () => {
+    const event = freshEvent("LinkCreated.v2");
+    await deliver("link-events", [event]);
+    await deliver("delivery-reports", [{ subscriber: "billing", reports: [{ eventId: event.id, status: "delivered", attempts: 1 }] }]);
+    const duplicate = { subscriber: "billing", reports: [{ eventId: event.id, status: "delivered", attempts: 1, duplicate: true }] };
+    await deliver("delivery-reports", [duplicate, duplicate]);
+    const trace = await ledger.eventTrace({ eventId: event.id });
+    expect(trace.deliveries.find((d) => d.subscriber === "billing")).toMatchObject({ status: "delivered", attempts: 1, duplicates: 2 });
+  });
+
   it("keeps what a consumer could not parse as a dead letter with its reason", async () => {
     await deliver("delivery-reports", [{ subscriber: "qr", reports: [], invalid: [{ body: '{"id":"x"}', reason: "invalid envelope: id: bad", attempts: 1 }] }]);
     const row = await env.LEDGER_DB.prepare("SELECT subscriber, reason FROM dead_letters WHERE body = ?").bind('{"id":"x"}').first();

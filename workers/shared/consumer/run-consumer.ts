@@ -101,7 +101,8 @@ export function createQueueHandler<E>(spec: ConsumerSpec<E>) {
       reports: items.flatMap(({ message, event, outcome }) => {
         if (!event || !outcome || outcome.kind === "invalid") return [];
         const status = outcome.kind === "delivered" ? ("delivered" as const) : ("retrying" as const);
-        return [{ eventId: event.id, status, attempts: message.attempts, error: outcome.kind === "retry" ? outcome.error : null }];
+        const duplicate = outcome.kind === "delivered" && outcome.duplicate;
+        return [{ eventId: event.id, status, attempts: message.attempts, error: outcome.kind === "retry" ? outcome.error : null, duplicate }];
       }),
       invalid: items.flatMap(({ message, outcome }) =>
         outcome?.kind === "invalid" ? [{ body: (JSON.stringify(message.body) ?? "undefined").slice(0, 8_000), reason: outcome.reason, attempts: message.attempts }] : [],

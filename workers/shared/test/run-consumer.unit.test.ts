@@ -72,7 +72,7 @@ describe("createQueueHandler", () => {
     const result = await run(events);
     expect(result.explicitAcks.length).toBe(3);
     expect(await count(link)).toBe(3);
-    expect(await reportsFor(events[0]?.id ?? "")).toEqual([{ eventId: events[0]?.id, status: "delivered", attempts: 1, error: null }]);
+    expect(await reportsFor(events[0]?.id ?? "")).toEqual([{ eventId: events[0]?.id, status: "delivered", attempts: 1, error: null, duplicate: false }]);
   });
 
   it("counts an event once, whether repeated in one batch or redelivered later", async () => {
@@ -106,7 +106,7 @@ describe("createQueueHandler", () => {
     expect(result.retryMessages).toHaveLength(1);
     // getQueueResult does not capture a retry's delaySeconds; retryDelaySeconds has its own tests.
     expect(await count(link)).toBe(1);
-    expect(await reportsFor(failing.id)).toEqual([{ eventId: failing.id, status: "retrying", attempts: 3, error: `perform failed for ${failing.id}` }]);
+    expect(await reportsFor(failing.id)).toEqual([{ eventId: failing.id, status: "retrying", attempts: 3, error: `perform failed for ${failing.id}`, duplicate: false }]);
   });
 
   it("isolates an event whose effect poisons the aggregated batch: the others still commit", async () => {
@@ -142,7 +142,7 @@ describe("fault injection (for e2e tests of dead letters)", () => {
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["fault-on"]);
     expect(result.explicitAcks).toEqual(["fault-other"]);
     expect(await reportsFor("evt_01JF9999999999999999999993")).toEqual([
-      { eventId: "evt_01JF9999999999999999999993", status: "retrying", attempts: 1, error: "injected fault (chaos:analytics)" },
+      { eventId: "evt_01JF9999999999999999999993", status: "retrying", attempts: 1, error: "injected fault (chaos:analytics)", duplicate: false },
     ]);
   });
 });

@@ -28,6 +28,7 @@ const deliverySchema = z
     subscriber: z.string(),
     status: z.enum(["pending", "delivered", "retrying", "dead"]),
     attempts: z.number().int(),
+    duplicates: z.number().int().openapi({ description: "Times the subscriber got the event again and skipped it (replays, redeliveries)" }),
     lastError: z.string().nullable(),
     processedAt: z.string().nullable(),
   })

@@ -1,0 +1,1 @@
+ALTER TABLE `deliveries` ADD `duplicates` integer DEFAULT 0 NOT NULL;
