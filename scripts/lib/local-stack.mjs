@@ -34,6 +34,7 @@ function portIsFree(port, host) {
  * @property {boolean} [echo] stream wrangler's output to this process's stdout/stderr
  * @property {string} [logFile] also append wrangler's output to this file
  * @property {number} [timeoutMs] how long to wait for /healthz
+ * @property {Record<string, string>} [vars] extra vars for the Workers (`--var KEY:VALUE`), e.g. the e2e fault-injection tag
  *
  * @typedef {object} RunningStack
  * @property {string} baseUrl origin of the primary Worker, e.g. http://127.0.0.1:8787
@@ -50,7 +51,7 @@ function portIsFree(port, host) {
  * @param {StackOptions} options
  * @returns {Promise<RunningStack>}
  */
-export async function startWranglerDev(configs, { port, persistTo, inspectorPort, echo = false, logFile, timeoutMs = 90_000 }) {
+export async function startWranglerDev(configs, { port, persistTo, inspectorPort, echo = false, logFile, timeoutMs = 90_000, vars = {} }) {
   const host = "127.0.0.1";
   if (!(await portIsFree(port, host))) throw new Error(`Port ${port} on ${host} is already in use (is another dev stack running?).`);
   const inspector = inspectorPort ?? (await freePort(host));
@@ -59,6 +60,7 @@ export async function startWranglerDev(configs, { port, persistTo, inspectorPort
     ...configs.flatMap((config) => ["-c", config]),
     ...["--ip", host, "--port", String(port), "--inspector-port", String(inspector)],
     ...["--persist-to", persistTo, "--test-scheduled", "--show-interactive-dev-session=false"],
+    ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
   ];
   const colour = echo && process.stdout.isTTY ? { FORCE_COLOR: "1" } : {};
   // detached: wrangler leads its own process group, so stop() can end workerd along with it.
