@@ -41,6 +41,8 @@ export const WORKERS = [
   // The api Worker: its config is the top-level wrangler.toml, its code is in workers/api/.
   worker("wrangler.toml", "ApiEnv", "workers/api"),
   worker("workers/fanout/wrangler.toml", "FanoutEnv"),
+  worker("workers/consumers/analytics/wrangler.toml", "AnalyticsEnv"),
+  worker("workers/consumers/billing/wrangler.toml", "BillingEnv"),
 ];
 
 /**
@@ -50,6 +52,8 @@ export const WORKERS = [
 export const DATABASES = [
   { binding: "LINKS_DB", config: "wrangler.toml", drizzleConfig: "drizzle.links.config.ts" },
   { binding: "LEDGER_DB", config: "workers/fanout/wrangler.toml", drizzleConfig: "drizzle.ledger.config.ts" },
+  { binding: "ANALYTICS_DB", config: "workers/consumers/analytics/wrangler.toml", drizzleConfig: "drizzle.analytics.config.ts" },
+  { binding: "BILLING_DB", config: "workers/consumers/billing/wrangler.toml", drizzleConfig: "drizzle.billing.config.ts" },
 ];
 
 /** @param {string} relative */

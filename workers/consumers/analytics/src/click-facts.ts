@@ -1,0 +1,55 @@
+import { isbot } from "isbot";
+import UAParser from "ua-parser-js";
+import type { EventOf } from "../../../../events";
+
+/** Values of a dimension the click did not carry. */
+export const UNKNOWN = "unknown";
+/** The referrer "value" of a click without a Referer: typed in, bookmarked, an app. */
+export const DIRECT = "direct";
+
+export interface ClickFacts {
+  bot: boolean;
+  country: string;
+  referrer: string;
+  device: string;
+  browser: string;
+  os: string;
+}
+
+interface ParsedAgent {
+  device: string;
+  browser: string;
+  os: string;
+}
+
+function parseAgent(userAgent: string): ParsedAgent {
+  const { browser, os, device } = new UAParser(userAgent).getResult();
+  // ua-parser-js names no device type for desktops; a known OS without one is a desktop.
+  const deviceType = device.type ?? (os.name ? "desktop" : UNKNOWN);
+  return { device: deviceType, browser: browser.name ?? UNKNOWN, os: os.name ?? UNKNOWN };
+}
+
+/**
+ * Classifies clicks. A batch often repeats the same user agents, so each distinct
+ * one is parsed once per classifier (one classifier per batch).
+ */
+export function clickClassifier(): (data: EventOf<"LinkClicked">["data"]) => ClickFacts {
+  const agents = new Map<string, ParsedAgent>();
+  return (data) => {
+    const ua = data.userAgent;
+    // The api already flags bots; isbot here is a second check with this Worker's own
+    // (possibly newer) list, and a HEAD is never a person following a link.
+    const bot = data.bot || data.method === "HEAD" || (ua !== null && isbot(ua));
+    let agent: ParsedAgent = { device: UNKNOWN, browser: UNKNOWN, os: UNKNOWN };
+    if (ua) {
+      agent = agents.get(ua) ?? parseAgent(ua);
+      agents.set(ua, agent);
+    }
+    return {
+      bot,
+      country: data.country ?? UNKNOWN,
+      referrer: data.referrerHost?.toLowerCase() ?? DIRECT,
+      ...agent,
+    };
+  };
+}

@@ -1,0 +1,111 @@
+import type { StatsDimension } from "../../../../db/analytics";
+import type { LinkEvent } from "../../../../events";
+import { clickClassifier } from "./click-facts";
+
+/**
+ * Rows of one batch, already summed per key. Each list becomes ONE statement over
+ * `json_each(?1)`: one bound parameter whatever the batch size, so D1's limit of 100
+ * parameters per statement never applies. Tuples keep the JSON small.
+ */
+export interface Rollup {
+  /** [linkId, teamId, slug, createdAt, deletedAt] */
+  links: [string, string, string | null, string | null, string | null][];
+  /** [linkId, day, teamId, clicks, botClicks] */
+  days: [string, string, string, number, number][];
+  /** [linkId, day, dimension, key, teamId, clicks] */
+  dimensions: [string, string, StatsDimension, string, string, number][];
+  /** [linkId, day, visitorHash, teamId] */
+  visitors: [string, string, string, string][];
+}
+
+const DIMENSIONS = ["country", "referrer", "device", "browser", "os"] as const satisfies readonly StatsDimension[];
+
+/** The UTC day of an ISO timestamp (events carry `...Z` times only). */
+export const dayOf = (iso: string) => iso.slice(0, 10);
+
+/** Sums a batch of fresh events into rows; LinkUpdated and unknown types add nothing. */
+export function rollUp(events: LinkEvent[]): Rollup {
+  const classify = clickClassifier();
+  // Keyed by link and team: two teams claiming one link stay two rows, so the upsert sees the conflict.
+  const links = new Map<string, Rollup["links"][number]>();
+  const days = new Map<string, Rollup["days"][number]>();
+  const dimensions = new Map<string, Rollup["dimensions"][number]>();
+  const visitors = new Map<string, Rollup["visitors"][number]>();
+
+  const link = (linkId: string, teamId: string) => {
+    const key = `${linkId}|${teamId}`;
+    const row = links.get(key) ?? [linkId, teamId, null, null, null];
+    links.set(key, row);
+    return row;
+  };
+
+  for (const event of events) {
+    if (event.type === "LinkCreated") {
+      const row = link(event.data.link.id, event.teamId);
+      row[2] = event.data.link.slug;
+      row[3] = event.data.link.createdAt;
+    } else if (event.type === "LinkDeleted") {
+      link(event.data.linkId, event.teamId)[4] = event.data.deletedAt;
+    } else if (event.type === "LinkClicked") {
+      const { linkId, slug, visitorHash } = event.data;
+      const row = link(linkId, event.teamId);
+      row[2] ??= slug;
+      const day = dayOf(event.occurredAt);
+      const facts = classify(event.data);
+      const dayKey = `${linkId}|${day}`;
+      const total = days.get(dayKey) ?? [linkId, day, event.teamId, 0, 0];
+      days.set(dayKey, total);
+      if (facts.bot) {
+        total[4] += 1;
+        continue;
+      }
+      total[3] += 1;
+      visitors.set(`${dayKey}|${visitorHash}`, [linkId, day, visitorHash, event.teamId]);
+      for (const dimension of DIMENSIONS) {
+        const key = `${dayKey}|${dimension}|${facts[dimension]}`;
+        const row = dimensions.get(key) ?? [linkId, day, dimension, facts[dimension], event.teamId, 0];
+        row[5] += 1;
+        dimensions.set(key, row);
+      }
+    }
+  }
+  return { links: [...links.values()], days: [...days.values()], dimensions: [...dimensions.values()], visitors: [...visitors.values()] };
+}
+
+// `WHERE true` lets SQLite tell the upsert's ON CONFLICT from a join's ON.
+const LINKS_SQL = `INSERT INTO analytics_links (link_id, team_id, slug, created_at, deleted_at)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?1) WHERE true
+ON CONFLICT (link_id) DO UPDATE SET
+  team_id = CASE WHEN analytics_links.team_id = excluded.team_id THEN analytics_links.team_id END,
+  slug = CASE WHEN excluded.created_at IS NOT NULL THEN excluded.slug ELSE coalesce(analytics_links.slug, excluded.slug) END,
+  created_at = coalesce(excluded.created_at, analytics_links.created_at),
+  deleted_at = coalesce(analytics_links.deleted_at, excluded.deleted_at)`;
+
+const DAYS_SQL = `INSERT INTO daily_clicks (link_id, day, team_id, clicks, bot_clicks)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?1) WHERE true
+ON CONFLICT (link_id, day) DO UPDATE SET clicks = clicks + excluded.clicks, bot_clicks = bot_clicks + excluded.bot_clicks`;
+
+const DIMENSIONS_SQL = `INSERT INTO dimension_clicks (link_id, day, dimension, key, team_id, clicks)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?1) WHERE true
+ON CONFLICT (link_id, day, dimension, key) DO UPDATE SET clicks = clicks + excluded.clicks`;
+
+// DO NOTHING only for the key: any other constraint still fails loudly (OR IGNORE would hide it).
+const VISITORS_SQL = `INSERT INTO daily_visitors (link_id, day, visitor_hash, team_id)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?1) WHERE true
+ON CONFLICT (link_id, day, visitor_hash) DO NOTHING`;
+
+/**
+ * The batch's statements, links first. A link never changes team: the CASE gives
+ * NULL to an event that claims another team's link, the NOT NULL constraint fails,
+ * and the toolkit retries that event alone (then dead-letters it) instead of
+ * counting clicks for the wrong team.
+ */
+export function rollupStatements(db: D1Database, rollup: Rollup): D1PreparedStatement[] {
+  const parts: [string, unknown[]][] = [
+    [LINKS_SQL, rollup.links],
+    [DAYS_SQL, rollup.days],
+    [DIMENSIONS_SQL, rollup.dimensions],
+    [VISITORS_SQL, rollup.visitors],
+  ];
+  return parts.filter(([, rows]) => rows.length > 0).map(([sql, rows]) => db.prepare(sql).bind(JSON.stringify(rows)));
+}
