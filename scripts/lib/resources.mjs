@@ -1,0 +1,73 @@
+// What the stack needs to exist in a Cloudflare account, read from the Workers' own configs.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "smol-toml";
+import { ROOT } from "./proc.mjs";
+
+/**
+ * @typedef {object} D1Resource
+ * @property {string} name database_name
+ * @property {string} binding
+ * @property {string} config the wrangler config that declares it (relative to the repo root)
+ * @property {string} id its database_id as committed
+ *
+ * @typedef {object} QueueUse
+ * @property {string} queue
+ * @property {string} config
+ * @property {"producer" | "consumer" | "dead_letter_queue"} role
+ *
+ * @typedef {object} Resources
+ * @property {D1Resource[]} d1
+ * @property {QueueUse[]} queues every use of every queue, by config and role
+ * @property {string[]} buckets R2 bucket names
+ */
+
+/** @param {unknown} value @returns {Record<string, unknown>[]} */
+const tables = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === "object" && v !== null) : []);
+/** @param {unknown} value */
+const str = (value) => (typeof value === "string" ? value : "");
+
+/**
+ * @param {string[]} configs wrangler configs relative to the repo root
+ * @returns {Resources}
+ */
+export function collectResources(configs) {
+  /** @type {Resources} */
+  const out = { d1: [], queues: [], buckets: [] };
+  for (const config of configs) {
+    const toml = parse(readFileSync(path.join(ROOT, config), "utf8"));
+    for (const db of tables(toml["d1_databases"])) {
+      out.d1.push({ name: str(db["database_name"]), binding: str(db["binding"]), config, id: str(db["database_id"]) });
+    }
+    const queues = /** @type {Record<string, unknown>} */ (toml["queues"] ?? {});
+    for (const p of tables(queues["producers"])) out.queues.push({ queue: str(p["queue"]), config, role: "producer" });
+    for (const c of tables(queues["consumers"])) {
+      out.queues.push({ queue: str(c["queue"]), config, role: "consumer" });
+      if (c["dead_letter_queue"]) out.queues.push({ queue: str(c["dead_letter_queue"]), config, role: "dead_letter_queue" });
+    }
+    for (const b of tables(toml["r2_buckets"])) out.buckets.push(str(b["bucket_name"]));
+  }
+  out.buckets = [...new Set(out.buckets)].sort();
+  return out;
+}
+
+/** @param {Resources} resources */
+export function queueNames(resources) {
+  return [...new Set(resources.queues.map((q) => q.queue))].sort();
+}
+
+/** A placeholder id is what the repo commits until `npm run provision` writes the real one. */
+export const isPlaceholderId = (/** @type {string} */ id) => /^00000000-0000-4000-8000-[0-9a-f]{12}$/.test(id);
+
+/**
+ * Writes a real database_id into the config, in the [[d1_databases]] block of that database,
+ * keeping the file's comments and layout.
+ * @param {string} text config text
+ * @param {string} databaseName
+ * @param {string} id
+ */
+export function withDatabaseId(text, databaseName, id) {
+  const block = new RegExp(`(database_name\\s*=\\s*"${databaseName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*\\n\\s*database_id\\s*=\\s*")[^"]*(")`);
+  if (!block.test(text)) throw new Error(`no database_id line right after database_name = "${databaseName}"`);
+  return text.replace(block, `$1${id}$2`);
+}

@@ -1,0 +1,52 @@
+// `npm run provision`: creates in the Cloudflare account what the stack's configs name (D1
+// databases, queues with their dead-letter queues, R2 buckets), skipping what exists, and writes
+// each new database's id into the config that declares it. `--dry-run` prints the plan only.
+// Needs `wrangler login` (or CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID).
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { BIN, ROOT, run, runOrThrow } from "./lib/proc.mjs";
+import { collectResources, isPlaceholderId, queueNames, withDatabaseId } from "./lib/resources.mjs";
+import { WORKERS } from "./stack.mjs";
+
+const dryRun = process.argv.includes("--dry-run");
+const resources = collectResources(WORKERS.map((w) => w.config));
+const queues = queueNames(resources);
+
+console.log(`D1 databases: ${resources.d1.map((d) => d.name).join(", ")}`);
+console.log(`Queues: ${queues.join(", ")}`);
+console.log(`R2 buckets: ${resources.buckets.join(", ") || "(none)"}`);
+if (dryRun) process.exit(0);
+
+/** @param {string[]} args */
+async function wranglerJson(args) {
+  const { code, output } = await run(BIN.wrangler, args, { echo: false });
+  if (code !== 0) throw new Error(`wrangler ${args.join(" ")} failed:\n${output}`);
+  return JSON.parse(output.slice(output.indexOf("[")));
+}
+
+const existingDbs = /** @type {{ name: string, uuid: string }[]} */ (await wranglerJson(["d1", "list", "--json"]));
+for (const db of resources.d1) {
+  let id = existingDbs.find((d) => d.name === db.name)?.uuid;
+  if (!id) {
+    console.log(`▶ creating D1 ${db.name}`);
+    const { output } = await runOrThrow(BIN.wrangler, ["d1", "create", db.name], { echo: true });
+    id = /"?database_id"?\s*[=:]\s*"([0-9a-f-]{36})"/.exec(output)?.[1];
+    if (!id) throw new Error(`could not read the id of ${db.name} from wrangler's output`);
+  }
+  if (isPlaceholderId(db.id) || db.id !== id) {
+    const file = path.join(ROOT, db.config);
+    writeFileSync(file, withDatabaseId(readFileSync(file, "utf8"), db.name, id));
+    console.log(`  ${db.config}: ${db.name} → ${id}`);
+  }
+}
+
+for (const queue of queues) {
+  // `queues create` fails on an existing queue; that is the "already there" case.
+  const { code, output } = await run(BIN.wrangler, ["queues", "create", queue], { echo: false });
+  console.log(code === 0 ? `▶ created queue ${queue}` : `  queue ${queue}: ${/already exists|taken/i.test(output) ? "exists" : output.trim()}`);
+}
+for (const bucket of resources.buckets) {
+  const { code, output } = await run(BIN.wrangler, ["r2", "bucket", "create", bucket], { echo: false });
+  console.log(code === 0 ? `▶ created R2 bucket ${bucket}` : `  bucket ${bucket}: ${/already exists/i.test(output) ? "exists" : output.trim()}`);
+}
+console.log("\nProvisioned. Next: set the secrets (README, Deploy), then `npm run deploy`.");

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { collectResources, isPlaceholderId, queueNames, withDatabaseId } from "../../scripts/lib/resources.mjs";
+import { WORKERS } from "../../scripts/stack.mjs";
+
+const resources = collectResources(WORKERS.map((w) => w.config));
+
+describe("the stack's queues, read from every Worker's config", () => {
+  it("gives every queue exactly one consumer (Queues allow one), and every dead-letter queue a consumer too", () => {
+    for (const queue of queueNames(resources)) {
+      const consumers = resources.queues.filter((q) => q.queue === queue && q.role === "consumer");
+      expect(consumers.map((c) => c.config), `consumers of ${queue}`).toHaveLength(1);
+    }
+  });
+
+  it("sends nothing to a queue nobody consumes", () => {
+    const consumed = new Set(resources.queues.filter((q) => q.role === "consumer").map((q) => q.queue));
+    const orphans = resources.queues.filter((q) => q.role === "producer" && !consumed.has(q.queue));
+    expect(orphans).toEqual([]);
+  });
+
+  it("gives each D1 database one name and a placeholder id until provisioned", () => {
+    const names = resources.d1.map((d) => d.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const db of resources.d1) expect(isPlaceholderId(db.id), db.name).toBe(true);
+  });
+});
+
+describe("withDatabaseId", () => {
+  it("replaces only the id of the named database and keeps comments", () => {
+    const text = '# a\n[[d1_databases]]\nbinding = "A"\ndatabase_name = "one"\ndatabase_id = "x"\n\n[[d1_databases]]\nbinding = "B"\ndatabase_name = "two"\ndatabase_id = "y"\n';
+    expect(withDatabaseId(text, "two", "1234")).toBe(text.replace('"y"', '"1234"'));
+    expect(() => withDatabaseId(text, "three", "1")).toThrow(/three/);
+  });
+});
