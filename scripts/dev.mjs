@@ -15,7 +15,9 @@ console.log(`Applying D1 migrations to ${PERSIST_TO} ...`);
 await applyMigrations({ persistTo: PERSIST_TO });
 
 console.log("Starting the stack (wrangler dev) ...");
-const stack = await startStack({ port: PORT, persistTo: PERSIST_TO, echo: true });
+// Not detached: wrangler and workerd stay in this terminal's process group, so Ctrl-C, or any
+// signal sent to the group, reaches them even if this script cannot pass it on.
+const stack = await startStack({ port: PORT, persistTo: PERSIST_TO, echo: true, detached: false });
 
 let stopping = false;
 /** @param {number} code */

@@ -34,6 +34,9 @@ function portIsFree(port, host) {
  * @property {boolean} [echo] stream wrangler's output to this process's stdout/stderr
  * @property {string} [logFile] also append wrangler's output to this file
  * @property {number} [timeoutMs] how long to wait for /healthz
+ * @property {boolean} [detached] run wrangler in a process group of its own (the default), so stop()
+ *   also ends a workerd that outlives it; false keeps it in the caller's group, where Ctrl-C and any
+ *   signal sent to the group (even SIGKILL) reach wrangler and workerd directly
  * @property {Record<string, string>} [vars] extra vars for the Workers (`--var KEY:VALUE`), e.g. the e2e fault-injection tag
  *
  * @typedef {object} RunningStack
@@ -51,7 +54,7 @@ function portIsFree(port, host) {
  * @param {StackOptions} options
  * @returns {Promise<RunningStack>}
  */
-export async function startWranglerDev(configs, { port, persistTo, inspectorPort, echo = false, logFile, timeoutMs = 90_000, vars = {} }) {
+export async function startWranglerDev(configs, { port, persistTo, inspectorPort, echo = false, logFile, timeoutMs = 90_000, vars = {}, detached = true }) {
   const host = "127.0.0.1";
   if (!(await portIsFree(port, host))) throw new Error(`Port ${port} on ${host} is already in use (is another dev stack running?).`);
   const inspector = inspectorPort ?? (await freePort(host));
@@ -63,8 +66,7 @@ export async function startWranglerDev(configs, { port, persistTo, inspectorPort
     ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
   ];
   const colour = echo && process.stdout.isTTY ? { FORCE_COLOR: "1" } : {};
-  // detached: wrangler leads its own process group, so stop() can end workerd along with it.
-  const child = spawn(process.execPath, [BIN.wrangler, ...args], { cwd: ROOT, env: toolEnv(colour), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, [BIN.wrangler, ...args], { cwd: ROOT, env: toolEnv(colour), stdio: ["ignore", "pipe", "pipe"], detached });
   const pid = /** @type {number} */ (child.pid);
 
   /** @type {string[]} */
@@ -84,15 +86,16 @@ export async function startWranglerDev(configs, { port, persistTo, inspectorPort
   let exit;
   /** @type {RunningStack["exited"]} */
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve((exit = { code, signal }))));
-  /** @param {NodeJS.Signals} signal */
-  const signalGroup = (signal) => {
+  /** Signals wrangler's process group, or wrangler alone (it passes SIGTERM on) when not detached. */
+  const signalGroup = (/** @type {NodeJS.Signals} */ signal) => {
     try {
-      process.kill(-pid, signal);
+      process.kill(detached ? -pid : pid, signal);
     } catch {
       // the group is already gone
     }
   };
-  const killOnExit = () => signalGroup("SIGKILL");
+  // This process is ending without stop(): kill the group, or ask wrangler to stop its workerd.
+  const killOnExit = () => signalGroup(detached ? "SIGKILL" : "SIGTERM");
   process.on("exit", killOnExit);
 
   /** @type {Promise<void> | undefined} */
@@ -103,7 +106,7 @@ export async function startWranglerDev(configs, { port, persistTo, inspectorPort
       const force = setTimeout(() => signalGroup("SIGKILL"), 10_000);
       await exited;
       clearTimeout(force);
-      signalGroup("SIGKILL"); // a workerd that outlived wrangler
+      if (detached) signalGroup("SIGKILL"); // a workerd that outlived wrangler
       process.off("exit", killOnExit);
       log?.end();
     })());
