@@ -31,6 +31,8 @@ const tags = z
 const expiresAt = z.iso
   .datetime({ offset: true })
   .transform((s) => new Date(s).toISOString())
+  // An offset can carry 9999-12-31 into year 10000, which ISO-8601 (and our events) cannot hold.
+  .refine((s) => /^\d{4}-/.test(s), "must be before the year 10000 in UTC")
   .openapi({ example: "2027-01-01T00:00:00Z" });
 
 export const createLinkSchema = z

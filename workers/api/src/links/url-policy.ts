@@ -17,7 +17,8 @@ export function destinationUrlProblem(raw: string, shortHosts: readonly string[]
   if (url.protocol !== "http:" && url.protocol !== "https:") return "must use http or https";
   if (!url.hostname) return "must have a host";
   if (url.username || url.password) return "must not contain credentials";
-  const host = url.hostname.toLowerCase();
-  if (shortHosts.some((h) => h.toLowerCase() === host)) return "must not point back at the short domain";
+  // `lf.test.` is the same host as `lf.test` to DNS: compare without the root dot.
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  if (shortHosts.some((h) => h.toLowerCase().replace(/\.$/, "") === host)) return "must not point back at the short domain";
   return null;
 }

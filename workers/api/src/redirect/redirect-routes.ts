@@ -11,13 +11,18 @@ import { clickEvent } from "./click-event";
 
 export const redirectRoutes = new Hono<AppEnv>();
 
-/** The destination with the short link's own query string passed on. */
+/**
+ * The destination with the short link's own query string passed on. Both query
+ * strings are kept byte for byte: re-encoding the destination's query could break
+ * signatures or values the target site relies on.
+ */
 export function destinationWithQuery(destination: string, requestUrl: string): string {
-  const incoming = new URL(requestUrl).searchParams;
-  if ([...incoming.keys()].length === 0) return destination;
-  const target = new URL(destination);
-  for (const [key, value] of incoming) target.searchParams.append(key, value);
-  return target.toString();
+  const incoming = new URL(requestUrl).search.slice(1);
+  if (incoming === "") return destination;
+  const hashAt = destination.indexOf("#");
+  const [head, fragment] = hashAt === -1 ? [destination, ""] : [destination.slice(0, hashAt), destination.slice(hashAt)];
+  const separator = !head.includes("?") ? "?" : head.endsWith("?") || head.endsWith("&") ? "" : "&";
+  return `${head}${separator}${incoming}${fragment}`;
 }
 
 // GET and HEAD (Hono answers HEAD with the GET handler and drops the body).
