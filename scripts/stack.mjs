@@ -41,6 +41,7 @@ export const WORKERS = [
   // The api Worker: its config is the top-level wrangler.toml, its code is in workers/api/.
   worker("wrangler.toml", "ApiEnv", "workers/api"),
   worker("workers/fanout/wrangler.toml", "FanoutEnv"),
+  worker("workers/consumers/qr/wrangler.toml", "QrEnv"),
   worker("workers/consumers/analytics/wrangler.toml", "AnalyticsEnv"),
   worker("workers/consumers/billing/wrangler.toml", "BillingEnv"),
 ];
