@@ -122,7 +122,7 @@ export async function startWranglerDev(configs, { port, persistTo, inspectorPort
       await stop();
       throw new Error(`${baseUrl}/healthz did not answer 200 within ${timeoutMs} ms:\n${logs()}`);
     }
-    const healthy = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
+    const healthy = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(10_000) }).then(
       async (res) => (await res.arrayBuffer(), res.ok),
       () => false,
     );
