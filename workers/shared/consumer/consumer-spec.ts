@@ -17,12 +17,25 @@ export interface ConsumerSpec<E> {
    */
   perform?(event: LinkEvent, env: E): Promise<void>;
   /**
+   * Effects outside D1 for all fresh events of a batch at once (after `perform`), for
+   * effects that are cheaper grouped — one RPC per team rather than one per event.
+   * Returns the events that failed (each retried alone, the others proceed) and those
+   * the effect found already done (reported as duplicates). Throwing retries them all.
+   * Must be safe to repeat.
+   */
+  performBatch?(events: LinkEvent[], env: E): Promise<PerformBatchResult>;
+  /**
    * The D1 effect of a set of fresh events, aggregated (one upsert per key, not per
    * event). Runs in ONE batch with the receipts of those events.
    */
   effects?(events: LinkEvent[], db: D1Database, env: E): D1PreparedStatement[] | Promise<D1PreparedStatement[]>;
   /** Backoff base and cap for this subscriber's retries. */
   retry?: { baseSeconds: number; capSeconds: number };
+}
+
+export interface PerformBatchResult {
+  failed: { eventId: string; error: string }[];
+  duplicates?: string[];
 }
 
 export type Outcome =

@@ -16,7 +16,7 @@ interface Item {
  * The queue handler every consumer Worker uses. Per batch:
  * parse each envelope (an unparseable one is dead-lettered with its reason, not
  * retried) → skip events this consumer already processed (its receipts) → run the
- * per-event `perform` → write the aggregated `effects` and the receipts in ONE D1
+ * per-event `perform`, then `performBatch` on all that are left → write the aggregated `effects` and the receipts in ONE D1
  * batch (falling back to one batch per event to isolate a failing one) → report
  * every outcome to the ledger (via `delivery-reports`) → ack or retry each message with backoff and jitter.
  */
@@ -72,6 +72,11 @@ export function createQueueHandler<E>(spec: ConsumerSpec<E>) {
       fresh = fresh.filter((i) => !i.outcome);
     }
 
+    if (spec.performBatch && fresh.length > 0) {
+      await performBatch(fresh, env);
+      fresh = fresh.filter((i) => !i.outcome);
+    }
+
     if (!db) {
       for (const item of fresh) item.outcome = { kind: "delivered", duplicate: false };
       return;
@@ -79,6 +84,24 @@ export function createQueueHandler<E>(spec: ConsumerSpec<E>) {
     if (await commit(fresh, db, env)) return;
     // One of them poisons the aggregate: commit each alone so the others still land.
     for (const item of fresh) await commit([item], db, env);
+  }
+
+  async function performBatch(items: Item[], env: E): Promise<void> {
+    let failed: Map<string, string>;
+    let duplicates = new Set<string>();
+    try {
+      const result = await spec.performBatch?.(items.flatMap((i) => (i.event ? [i.event] : [])), env);
+      failed = new Map(result?.failed.map((f) => [f.eventId, f.error]));
+      duplicates = new Set(result?.duplicates);
+    } catch (error) {
+      failed = new Map(items.map((i) => [i.event?.id ?? "", errorMessage(error)]));
+    }
+    for (const item of items) {
+      const id = item.event?.id ?? "";
+      const error = failed.get(id);
+      if (error !== undefined) item.outcome = { kind: "retry", error };
+      else if (duplicates.has(id)) item.outcome = { kind: "delivered", duplicate: true };
+    }
   }
 
   async function commit(items: Item[], db: D1Database, env: E): Promise<boolean> {
