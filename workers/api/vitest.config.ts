@@ -17,7 +17,9 @@ export default defineProject(async () => ({
           ADMIN_TOKEN: "test-admin-token-0123456789",
           VISITOR_HASH_SECRET: "test-visitor-secret-0123456789",
         },
-        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" } },
+        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" } },
+        // Tests hand the qr Worker real envelopes from the outbox, as the fan-out would.
+        queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" } },
         workers: [
           {
             // The real fan-out Worker, bundled by global-setup.ts, for the Ledger RPC.
@@ -35,6 +37,18 @@ export default defineProject(async () => ({
               WEBHOOK_EVENTS: { queueName: "webhook-events" },
               DASHBOARD_EVENTS: { queueName: "dashboard-events" },
             },
+          },
+          {
+            // The real qr Worker, bundled by global-setup.ts: consumes `qr-events`, serves QrCodes RPC.
+            name: "linkflow-qr",
+            modules: true,
+            scriptPath: path.join(root, ".wrangler/test-build/qr.js"),
+            compatibilityDate: "2026-11-01",
+            r2Buckets: { QR_BUCKET: "qr-test" },
+            // The api tests' origin (helpers.ts BASE): the api's shortUrl when SHORT_BASE_URL is empty.
+            bindings: { SHORT_BASE_URL: "https://lf.test" },
+            queueConsumers: { "qr-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
+            queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
           },
           {
             name: "event-recorder",

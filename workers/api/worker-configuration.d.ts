@@ -8,6 +8,7 @@ interface __BaseEnv_ApiEnv {
 	ADMIN_TOKEN: string;
 	VISITOR_HASH_SECRET: string;
 	LEDGER: Service<typeof import("../fanout/src/index").Ledger>;
+	QR: Service<typeof import("../consumers/qr/src/index").QrCodes>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {

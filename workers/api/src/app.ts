@@ -11,6 +11,7 @@ import { handleError, handleNotFound } from "./http/errors";
 import { limitBody } from "./http/json-body";
 import { traceContext } from "./http/trace-context";
 import { linksRoutes } from "./links/links-routes";
+import { qrRoutes } from "./qr/qr-routes";
 import { redirectRoutes } from "./redirect/redirect-routes";
 
 /** Wires the Worker together; every route and rule lives in its own module. */
@@ -33,6 +34,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   for (const path of ["/v1/links", "/v1/links/*", "/v1/events", "/v1/events/*"]) app.use(path, requireTeam);
   app.route("/v1", linksRoutes);
+  app.route("/v1", qrRoutes);
   app.route("/v1", eventsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A team API key, lf_..." });

@@ -3,6 +3,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     TEST_LEDGER_MIGRATIONS: import("cloudflare:test").D1Migration[];
     EVENT_RECORDER: Fetcher;
+    TEST_QR_EVENTS: Queue;
     LEDGER_DB: D1Database;
   }
   // Types `exports.default` (the Worker under test) for the helpers' loopback calls.

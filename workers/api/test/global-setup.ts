@@ -2,4 +2,5 @@ import { bundleWorker } from "../../../test/support/build-workers";
 
 export default async function setup(): Promise<void> {
   await bundleWorker("workers/fanout/src/index.ts", "fanout");
+  await bundleWorker("workers/consumers/qr/src/index.ts", "qr");
 }

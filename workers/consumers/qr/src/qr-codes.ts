@@ -33,27 +33,17 @@ export class QrCodes extends WorkerEntrypoint<QrEnv> {
       throw new TypeError(`QrCodes.qrCode: invalid input: ${detail}`);
     }
     const { linkId, slug, ifNoneMatch, options } = parsed.data;
-    const key = qrKey(linkId);
+    const head = await this.env.QR_BUCKET.head(qrKey(linkId));
+    const state = head ? storedState(head) : null;
+    if (!head || state?.slug !== slug) return { status: "pending" };
 
-    if (options) {
-      const head = await this.env.QR_BUCKET.head(key);
-      const state = head ? storedState(head) : null;
-      if (!head || state?.slug !== slug) return { status: "pending" };
-      const etag = await variantEtag(head.httpEtag, options);
-      if (ifNoneMatch !== undefined && etagListMatches(ifNoneMatch, etag)) return { status: "not-modified", etag };
-      return { status: "ready", etag, svg: renderQrSvg(shortUrlOf(state, qrConfigOf(this.env).SHORT_BASE_URL), options) };
-    }
+    const etag = options ? await variantEtag(head.httpEtag, options) : head.httpEtag;
+    if (ifNoneMatch !== undefined && etagListMatches(ifNoneMatch, etag)) return { status: "not-modified", etag };
+    if (options) return { status: "ready", etag, svg: renderQrSvg(shortUrlOf(state, qrConfigOf(this.env).SHORT_BASE_URL), options) };
 
-    const object = await this.env.QR_BUCKET.get(key);
-    if (!object) return { status: "pending" };
-    if (storedState(object)?.slug !== slug) {
-      await object.body.cancel();
-      return { status: "pending" };
-    }
-    if (ifNoneMatch !== undefined && etagListMatches(ifNoneMatch, object.httpEtag)) {
-      await object.body.cancel();
-      return { status: "not-modified", etag: object.httpEtag };
-    }
-    return { status: "ready", etag: object.httpEtag, svg: await object.text() };
+    // Only the version just checked: a re-render in between reads as pending, and the client asks again.
+    const object = await this.env.QR_BUCKET.get(qrKey(linkId), { onlyIf: { etagMatches: head.etag } });
+    if (!object || !("body" in object)) return { status: "pending" };
+    return { status: "ready", etag, svg: await object.text() };
   }
 }
