@@ -59,6 +59,8 @@ export const links = sqliteTable(
     uniqueIndex("links_slug_idx").on(t.slug),
     // GET /v1/links: WHERE team_id = ? AND deleted_at IS NULL AND id < cursor ORDER BY id DESC.
     index("links_team_id_idx").on(t.teamId, t.id),
+    // The monthly link quota: count(*) of a team's links created in a month, from the index alone.
+    index("links_team_created_idx").on(t.teamId, t.createdAt),
   ],
 );
 

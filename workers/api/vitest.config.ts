@@ -10,16 +10,18 @@ export default defineProject(async () => ({
       wrangler: { configPath: path.join(root, "wrangler.toml") },
       miniflare: {
         // The ledger's database is the fan-out's; the runner binds it too (same id) only to migrate it.
-        d1Databases: { LINKS_DB: "links-test", LEDGER_DB: "ledger-test" },
+        d1Databases: { LINKS_DB: "links-test", LEDGER_DB: "ledger-test", ANALYTICS_DB: "analytics-test", BILLING_DB: "billing-test" },
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/links")),
           TEST_LEDGER_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/ledger")),
+          TEST_ANALYTICS_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/analytics")),
+          TEST_BILLING_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/billing")),
           ADMIN_TOKEN: "test-admin-token-0123456789",
           VISITOR_HASH_SECRET: "test-visitor-secret-0123456789",
         },
-        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" } },
+        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" }, ANALYTICS: { name: "linkflow-analytics", entrypoint: "Stats" }, BILLING: { name: "linkflow-billing", entrypoint: "Usage" } },
         // Tests hand the qr Worker real envelopes from the outbox, as the fan-out would.
-        queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" } },
+        queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" }, TEST_ANALYTICS_EVENTS: { queueName: "analytics-events" }, TEST_BILLING_EVENTS: { queueName: "billing-events" } },
         workers: [
           {
             // The real fan-out Worker, bundled by global-setup.ts, for the Ledger RPC.
@@ -48,6 +50,26 @@ export default defineProject(async () => ({
             // The api tests' origin (helpers.ts BASE): the api's shortUrl when SHORT_BASE_URL is empty.
             bindings: { SHORT_BASE_URL: "https://lf.test" },
             queueConsumers: { "qr-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
+            queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
+          },
+          {
+            // The real analytics and billing Workers, bundled by global-setup.ts: each consumes its
+            // queue and serves its RPC; their D1 is shared with the runner by id, only to migrate it.
+            name: "linkflow-analytics",
+            modules: true,
+            scriptPath: path.join(root, ".wrangler/test-build/analytics.js"),
+            compatibilityDate: "2026-11-01",
+            d1Databases: { ANALYTICS_DB: "analytics-test" },
+            queueConsumers: { "analytics-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
+            queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
+          },
+          {
+            name: "linkflow-billing",
+            modules: true,
+            scriptPath: path.join(root, ".wrangler/test-build/billing.js"),
+            compatibilityDate: "2026-11-01",
+            d1Databases: { BILLING_DB: "billing-test" },
+            queueConsumers: { "billing-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
             queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
           },
           {

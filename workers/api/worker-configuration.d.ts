@@ -9,6 +9,8 @@ interface __BaseEnv_ApiEnv {
 	VISITOR_HASH_SECRET: string;
 	LEDGER: Service<typeof import("../fanout/src/index").Ledger>;
 	QR: Service<typeof import("../consumers/qr/src/index").QrCodes>;
+	ANALYTICS: Service<typeof import("../consumers/analytics/src/index").Stats>;
+	BILLING: Service<typeof import("../consumers/billing/src/index").Usage>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {

@@ -2,9 +2,11 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { adminEventsRoutes } from "./admin/events-admin-routes";
 import { adminTeamsRoutes } from "./admin/teams-routes";
+import { statsRoutes } from "./analytics/stats-routes";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./auth/require-admin";
 import { requireTeam } from "./auth/require-team";
+import { usageRoutes } from "./billing/usage-routes";
 import { linksDb } from "./db";
 import { eventsRoutes } from "./events/events-routes";
 import { handleError, handleNotFound } from "./http/errors";
@@ -36,6 +38,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/v1", linksRoutes);
   app.route("/v1", qrRoutes);
   app.route("/v1", eventsRoutes);
+  // /v1/links/:id/stats is under /v1/links/* above.
+  for (const path of ["/v1/stats", "/v1/usage"]) app.use(path, requireTeam);
+  app.route("/v1", statsRoutes);
+  app.route("/v1", usageRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A team API key, lf_..." });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });

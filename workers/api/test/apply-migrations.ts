@@ -4,3 +4,5 @@ import { applyD1Migrations, env } from "cloudflare:test";
 // applyD1Migrations skips what is already applied.
 await applyD1Migrations(env.LINKS_DB, env.TEST_MIGRATIONS);
 await applyD1Migrations(env.LEDGER_DB, env.TEST_LEDGER_MIGRATIONS);
+await applyD1Migrations(env.ANALYTICS_DB, env.TEST_ANALYTICS_MIGRATIONS);
+await applyD1Migrations(env.BILLING_DB, env.TEST_BILLING_MIGRATIONS);

@@ -2,6 +2,10 @@ declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     TEST_LEDGER_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    TEST_ANALYTICS_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    TEST_BILLING_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    TEST_ANALYTICS_EVENTS: Queue;
+    TEST_BILLING_EVENTS: Queue;
     EVENT_RECORDER: Fetcher;
     TEST_QR_EVENTS: Queue;
     LEDGER_DB: D1Database;

@@ -2,5 +2,7 @@ import { bundleWorker } from "../../../test/support/build-workers";
 
 export default async function setup(): Promise<void> {
   await bundleWorker("workers/fanout/src/index.ts", "fanout");
+  await bundleWorker("workers/consumers/analytics/src/index.ts", "analytics");
+  await bundleWorker("workers/consumers/billing/src/index.ts", "billing");
   await bundleWorker("workers/consumers/qr/src/index.ts", "qr");
 }

@@ -32,6 +32,9 @@ adminTeamsRoutes.openapi(
     const body = c.req.valid("json");
     const now = new Date().toISOString();
     const team = { id: newId("team"), name: body.name, plan: body.plan, createdAt: now };
+    // Billing owns the plan it reports; tell it first, so a team never exists without it.
+    // Should billing be down this answers 500 and writes nothing; a retry is safe (a fresh id).
+    await c.env.BILLING.setPlan({ teamId: team.id, plan: team.plan });
     const key = await generateApiKey();
     const db = c.get("db");
     await db.batch([

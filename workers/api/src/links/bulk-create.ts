@@ -1,3 +1,4 @@
+import { quotaExceeded } from "../billing/quota";
 import { isUniqueViolation } from "../db";
 import { ApiError, errorBody, zodIssues } from "../http/errors";
 import { createLinkSchema, type CreateLinkInput } from "./link-schemas";
@@ -22,6 +23,7 @@ function failure(error: ApiError): BulkOutcome {
  * Creates up to 100 links: each item is validated on its own, slugs are checked in
  * one query, and every valid link (with its event) is written in one D1 batch. If a
  * concurrent request takes a slug in between, the batch is redone item by item.
+ * Links beyond the team's monthly quota fail with `quota_exceeded`.
  */
 export async function bulkCreateLinks(items: unknown[], ctx: LinkWriteContext): Promise<BulkOutcome[]> {
   const now = new Date();
@@ -64,8 +66,9 @@ export async function bulkCreateLinks(items: unknown[], ctx: LinkWriteContext): 
   }
 
   try {
-    await insertLinksWithEvents(ctx.db, batch.map((p) => p.change));
-    for (const p of batch) outcomes[p.index] = { ok: true, change: p.change };
+    // Items past the monthly quota are not inserted (in order: the first ones fill what is left).
+    const created = await insertLinksWithEvents(ctx.db, batch.map((p) => p.change), ctx.quota);
+    for (const [i, p] of batch.entries()) outcomes[p.index] = created[i] ? { ok: true, change: p.change } : failure(quotaExceeded(ctx.quota));
   } catch (error) {
     if (!isUniqueViolation(error, "links.slug")) throw error;
     oneByOne.push(...batch);

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
+import { linkQuotaOf } from "../billing/quota";
 import { shortBaseUrl } from "../config";
 import type { LinkWriteContext } from "./link-service";
 
@@ -12,5 +13,7 @@ export function linkWriteContext(c: Context<AppEnv>): LinkWriteContext {
     traceId: c.get("traceId"),
     shortHosts: [...new Set([base.hostname, requestHost])],
     domain: base.host,
+    // The plan as the api knows it (teams.plan, written with billing's copy by the admin route): no RPC on this path.
+    quota: linkQuotaOf(c.get("team").plan),
   };
 }

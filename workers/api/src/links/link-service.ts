@@ -1,5 +1,6 @@
 import type { LinkRow } from "../../../../db/links";
 import type { LinkEvent, LinkField, LinkSnapshot } from "../../../../events";
+import { quotaExceeded, type LinkQuota } from "../billing/quota";
 import { isUniqueViolation, type Database } from "../db";
 import { ApiError } from "../http/errors";
 import { newId } from "../ids";
@@ -19,6 +20,8 @@ export interface LinkWriteContext {
   shortHosts: string[];
   /** The short domain new links live on (LinkCreated v2 carries it). */
   domain: string;
+  /** The team's monthly allowance of new links (its plan's). */
+  quota: LinkQuota;
 }
 
 export interface LinkChange {
@@ -65,6 +68,13 @@ export function buildLinkCreation(input: CreateLinkInput, slug: string, ctx: Lin
   return { row, event };
 }
 
+/** Writes one new link with its event; a team over its monthly quota gets 402 and nothing is written. */
+async function insertNewLinkOrThrow(change: LinkChange, ctx: LinkWriteContext): Promise<LinkChange> {
+  const [created] = await insertLinksWithEvents(ctx.db, [change], ctx.quota);
+  if (!created) throw quotaExceeded(ctx.quota);
+  return change;
+}
+
 export async function createLink(input: CreateLinkInput, ctx: LinkWriteContext): Promise<LinkChange> {
   const now = new Date();
   checkLinkPolicyOrThrow(input, ctx, now);
@@ -72,19 +82,17 @@ export async function createLink(input: CreateLinkInput, ctx: LinkWriteContext):
     if ((await slugsTaken(ctx.db, [input.slug])).has(input.slug)) throw slugTaken(input.slug);
     const change = buildLinkCreation(input, input.slug, ctx, now);
     try {
-      await insertLinksWithEvents(ctx.db, [change]);
+      return await insertNewLinkOrThrow(change, ctx);
     } catch (error) {
       if (isUniqueViolation(error, "links.slug")) throw slugTaken(input.slug);
       throw error;
     }
-    return change;
   }
   // 55^7 ≈ 1.5e12 slugs: a collision is rare, several in a row mean something is wrong.
   for (let attempt = 1; ; attempt++) {
     const change = buildLinkCreation(input, generateSlug(), ctx, now);
     try {
-      await insertLinksWithEvents(ctx.db, [change]);
-      return change;
+      return await insertNewLinkOrThrow(change, ctx);
     } catch (error) {
       if (!isUniqueViolation(error, "links.slug") || attempt >= SLUG_ATTEMPTS) throw error;
     }

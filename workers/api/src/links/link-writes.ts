@@ -1,21 +1,37 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, isNull, sql } from "drizzle-orm";
 import { events, links, type LinkRow } from "../../../../db/links";
 import type { LinkEvent } from "../../../../events";
+import { quotaWindow, type LinkQuota } from "../billing/quota";
 import type { Database } from "../db";
 import { eventRow } from "../outbox/new-event";
 
 /**
  * The first half of the outbox: every link change and its event row are written in
  * ONE D1 batch, which D1 runs as one transaction. Either both exist or neither does.
+ * New links are also guarded by the monthly quota: a link over it is not inserted,
+ * and so neither is its event. Answers, per item, whether it was created.
  */
+export async function insertLinksWithEvents(db: Database, items: { row: LinkRow; event: LinkEvent }[], quota: LinkQuota): Promise<boolean[]> {
+  const [first, ...rest] = items.flatMap(({ row, event }) => [insertLinkUnderQuota(db, row, quota), insertEventIfApplied(db, event, row.id)]);
+  if (!first) return [];
+  const results = await db.batch([first, ...rest]);
+  return items.map((_, i) => results[2 * i]?.meta.changes === 1);
+}
 
-export function insertLinksWithEvents(db: Database, items: { row: LinkRow; event: LinkEvent }[]) {
-  const [first, ...rest] = items.flatMap(({ row, event }) => [
-    db.insert(links).values(row),
-    db.insert(events).values(eventRow(event)),
-  ]);
-  if (!first) return Promise.resolve([]);
-  return db.batch([first, ...rest]);
+/**
+ * Inserts the link only while its team has created fewer than `quota.limit` links
+ * in the link's UTC month. The count runs inside the batch, so it sees the links
+ * inserted just before it (a bulk of 100 stops exactly at the limit) and no
+ * concurrent request can slip in between (links_team_created_idx keeps it an index
+ * range count).
+ */
+function insertLinkUnderQuota(db: Database, row: LinkRow, quota: LinkQuota) {
+  // Every column in the order drizzle lists them for INSERT, each encoded as its column does (tags as JSON).
+  const values = Object.entries(getTableColumns(links)).map(([key, column]) => sql.param(row[key as keyof LinkRow], column));
+  const { start, end } = quotaWindow(row.createdAt);
+  return db.insert(links).select(
+    sql`SELECT ${sql.join(values, sql`, `)} WHERE (SELECT count(*) FROM ${links} WHERE ${links.teamId} = ${row.teamId} AND ${links.createdAt} >= ${start} AND ${links.createdAt} < ${end}) < ${quota.limit}`,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { quotaExceeded } from "../billing/quota";
 import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { requireJsonBody } from "../http/json-body";
@@ -25,6 +26,7 @@ import { linkView } from "./link-view";
 export const linksRoutes = newRouter();
 
 const conflict = jsonContent(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), "conflict: the slug is taken");
+const quotaError = jsonContent(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), "quota_exceeded: the plan's new links for this UTC month are used up");
 
 function linkIdOrThrow(id: string): string {
   // A malformed id cannot name any link: 404 like any other unknown id, without a query.
@@ -43,7 +45,7 @@ linksRoutes.openapi(
     tags: ["Links"],
     security: bearerSecurity,
     request: { body: { required: true, content: { "application/json": { schema: createLinkSchema } } } },
-    responses: { 201: jsonContent(linkSchema, "The link"), 409: conflict, ...commonErrors },
+    responses: { 201: jsonContent(linkSchema, "The link"), 402: quotaError, 409: conflict, ...commonErrors },
   }),
   async (c) => {
     const { row, event } = await createLink(c.req.valid("json"), linkWriteContext(c));
@@ -59,10 +61,13 @@ linksRoutes.openapi(
     tags: ["Links"],
     security: bearerSecurity,
     request: { body: { required: true, content: { "application/json": { schema: bulkCreateSchema } } } },
-    responses: { 200: jsonContent(bulkResultSchema, "One result per link, in order"), ...commonErrors },
+    responses: { 200: jsonContent(bulkResultSchema, "One result per link, in order"), 402: quotaError, ...commonErrors },
   }),
   async (c) => {
-    const outcomes = await bulkCreateLinks(c.req.valid("json").links, linkWriteContext(c));
+    const ctx = linkWriteContext(c);
+    const outcomes = await bulkCreateLinks(c.req.valid("json").links, ctx);
+    // Nothing created because the month's quota is used up: the request as a whole is refused, as a single create would be.
+    if (!outcomes.some((o) => o.ok) && outcomes.some((o) => !o.ok && o.error.code === "quota_exceeded")) throw quotaExceeded(ctx.quota);
     const events = outcomes.flatMap((o) => (o.ok ? [o.change.event] : []));
     await publishCommitted(c.env.LINK_EVENTS, c.get("db"), events, (p) => c.executionCtx.waitUntil(p));
     const base = shortBaseUrl(c.env, c.req.url);

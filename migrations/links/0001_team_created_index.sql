@@ -1,0 +1,1 @@
+CREATE INDEX `links_team_created_idx` ON `links` (`team_id`,`created_at`);
