@@ -1,8 +1,9 @@
 import type { LinkEvent, LinkSnapshot } from "../../../../events";
-import type { ConsumerSpec } from "../../../shared/consumer/consumer-spec";
+import type { ConsumerSpec, PerformBatchResult } from "../../../shared/consumer/consumer-spec";
+import { errorMessage } from "../../../shared/log";
 import { qrConfigOf } from "./qr-config";
 import type { QrState } from "./qr-state";
-import { applyStateOrThrow, removeQr } from "./qr-store";
+import { applyStateOrThrow, hasReceipt, removeQr, writeReceipt } from "./qr-store";
 
 function stateOf(link: LinkSnapshot, eventId: string, domain: string): QrState {
   return { linkId: link.id, slug: link.slug, domain, updatedAt: link.updatedAt, eventId };
@@ -32,12 +33,32 @@ async function handleEvent(event: LinkEvent, env: QrEnv): Promise<void> {
 }
 
 /**
- * No D1 and so no receipts: every effect is idempotent on its own. A repeated event
- * finds its own version stored (or the tombstone) and writes nothing.
+ * Every effect is idempotent on its own (a repeated event finds its version stored, or
+ * the tombstone, and writes nothing); the R2 receipts only let the ledger count the
+ * repeat as a duplicate. One event at a time, in batch order: two events of one link
+ * in one batch then never race each other's conditional put.
  */
+async function performBatch(events: LinkEvent[], env: QrEnv): Promise<PerformBatchResult> {
+  const result: Required<PerformBatchResult> = { failed: [], duplicates: [] };
+  for (const event of events) {
+    try {
+      if (await hasReceipt(env.QR_BUCKET, event.id)) {
+        result.duplicates.push(event.id);
+        continue;
+      }
+      await handleEvent(event, env);
+      await writeReceipt(env.QR_BUCKET, event.id, event.type, event.subject);
+    } catch (error) {
+      result.failed.push({ eventId: event.id, error: errorMessage(error) });
+    }
+  }
+  return result;
+}
+
+/** No D1: R2 holds the codes, their versions, tombstones and receipts (see qr-store.ts). */
 export const qrConsumer: ConsumerSpec<QrEnv> = {
   subscriber: "qr",
   reports: (env) => env.DELIVERY_REPORTS,
-  perform: handleEvent,
+  performBatch,
   retry: { baseSeconds: 2, capSeconds: 300 },
 };

@@ -3,10 +3,12 @@ import { mergeState, qrStateSchema, sameState, storedQrSvg, type QrState } from 
 /**
  * The QR service's R2 layout: `qr/<linkId>.svg` is the published artefact (what the
  * api serves), `qr-deleted/<linkId>` a tombstone that keeps a late LinkCreated or
- * LinkUpdated from bringing a deleted link's code back.
+ * LinkUpdated from bringing a deleted link's code back, `qr-receipts/<eventId>` one per
+ * processed event, so a redelivery is reported as the duplicate it is.
  */
 export const qrKey = (linkId: string) => `qr/${linkId}.svg`;
 export const tombstoneKey = (linkId: string) => `qr-deleted/${linkId}`;
+export const receiptKey = (eventId: string) => `qr-receipts/${eventId}`;
 export const SVG_CONTENT_TYPE = "image/svg+xml";
 
 /** The state a stored object shows; null when its metadata is missing or not ours (then any event replaces it). */
@@ -54,4 +56,13 @@ export async function removeQr(bucket: R2Bucket, linkId: string, deletedAt: stri
     customMetadata: { deletedAt, eventId },
   });
   await bucket.delete(qrKey(linkId));
+}
+
+export async function hasReceipt(bucket: R2Bucket, eventId: string): Promise<boolean> {
+  return (await bucket.head(receiptKey(eventId))) !== null;
+}
+
+/** Written after the effect: a failure in between only repeats an idempotent effect. */
+export async function writeReceipt(bucket: R2Bucket, eventId: string, type: string, linkId: string): Promise<void> {
+  await bucket.put(receiptKey(eventId), "", { customMetadata: { type, linkId, processedAt: new Date().toISOString() } });
 }

@@ -5,7 +5,7 @@ import { linkEventSchema, type LinkEvent, type LinkField } from "../../../../eve
 import { sampleEvents } from "../../../../events/samples";
 import worker from "../src/index";
 import type { QrCodes } from "../src/qr-codes";
-import { qrKey, tombstoneKey } from "../src/qr-store";
+import { qrKey, receiptKey, tombstoneKey } from "../src/qr-store";
 
 /** The Worker's own QrCodes entrypoint, over real RPC (typed: generated types cannot see it). */
 export const qrCodes = (exports as unknown as Record<"QrCodes", Service<QrCodes>>).QrCodes;
@@ -68,9 +68,10 @@ export async function deliverInOrder(events: LinkEvent[]): Promise<void> {
 export const stored = (linkId: string) => env.QR_BUCKET.get(qrKey(linkId));
 export const storedHead = (linkId: string) => env.QR_BUCKET.head(qrKey(linkId));
 export const tombstone = (linkId: string) => env.QR_BUCKET.head(tombstoneKey(linkId));
+export const receipt = (eventId: string) => env.QR_BUCKET.head(receiptKey(eventId));
 
 interface ReportMessage {
-  reports: { eventId: string; status: string; attempts: number; error: string | null }[];
+  reports: { eventId: string; status: string; attempts: number; error: string | null; duplicate?: boolean }[];
   invalid: { body: string; reason: string; attempts: number }[];
 }
 
@@ -79,12 +80,12 @@ async function reportMessages(): Promise<ReportMessage[]> {
   return ((await res.json()) as { body: ReportMessage }[]).map((r) => r.body);
 }
 
-/** Waits for the delivery reports the toolkit sent for `eventId`. */
-export function reportsFor(eventId: string) {
+/** Waits for (at least `count` of) the delivery reports the toolkit sent for `eventId`. */
+export function reportsFor(eventId: string, count = 1) {
   return vi.waitUntil(
     async () => {
       const found = (await reportMessages()).flatMap((m) => m.reports.filter((r) => r.eventId === eventId));
-      return found.length > 0 ? found : false;
+      return found.length >= count ? found : false;
     },
     { timeout: 5_000, interval: 20 },
   );

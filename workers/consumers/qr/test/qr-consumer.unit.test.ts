@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { renderQrSvg } from "../src/render-qr";
-import { BASE, created, deleted, deliver, deliverInOrder, invalidReportFor, newLinkId, reportsFor, stored, storedHead, tombstone, updated } from "./helpers";
+import { BASE, created, deleted, deliver, deliverInOrder, invalidReportFor, newLinkId, receipt, reportsFor, stored, storedHead, tombstone, updated } from "./helpers";
 
 /** The URL a stored code encodes: the stored SVG is the renderer's output for it, plus a version comment. */
 async function encodedUrlIs(linkId: string, url: string): Promise<void> {
@@ -20,7 +20,8 @@ describe("qr consumer: effects", () => {
     expect(head?.httpMetadata?.contentType).toBe("image/svg+xml");
     expect(head?.customMetadata).toMatchObject({ linkId: link.id, slug: "launch", domain: "lnk.example", eventId: event.id });
     await encodedUrlIs(link.id, "https://lnk.example/launch");
-    expect(await reportsFor(event.id)).toMatchObject([{ status: "delivered", attempts: 1, error: null }]);
+    expect(await reportsFor(event.id)).toMatchObject([{ status: "delivered", attempts: 1, error: null, duplicate: false }]);
+    expect(await receipt(event.id)).not.toBeNull();
   });
 
   it("LinkCreated v1 (no domain) is still rendered, on SHORT_BASE_URL", async () => {
@@ -90,7 +91,7 @@ describe("qr consumer: order and duplicates", () => {
     }
   });
 
-  it("a duplicate, in the same batch or redelivered later, writes nothing more and is acked", async () => {
+  it("a duplicate, in the same batch or redelivered later, writes nothing more, is acked and reported as a duplicate", async () => {
     const link = { id: newLinkId(), slug: "twice" };
     const event = created(link);
     const first = await deliver([event, event]);
@@ -101,6 +102,12 @@ describe("qr consumer: order and duplicates", () => {
     const after = await storedHead(link.id);
     expect(after?.uploaded.getTime()).toBe(before?.uploaded.getTime());
     expect(after?.httpEtag).toBe(before?.httpEtag);
+    const reports = await reportsFor(event.id, 3);
+    expect(reports.map((r) => [r.attempts, r.duplicate])).toEqual([
+      [1, false],
+      [1, true],
+      [2, true],
+    ]);
     const del = deleted({ ...link, minute: 1 });
     await deliver([del, del]);
     const redelivered = await deliver([del], { attempts: 3 });
@@ -132,6 +139,7 @@ describe("qr consumer: bad messages and failures", () => {
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([ids[0]]);
     expect(result.explicitAcks).toEqual([ids[1]]);
     expect(await stored(failing.subject)).toBeNull();
+    expect(await receipt(failing.id)).toBeNull();
     await encodedUrlIs(ok.id, "https://lnk.example/ok");
     expect(await reportsFor(failing.id)).toMatchObject([{ status: "retrying", error: "injected fault (chaos:qr)" }]);
   });
