@@ -5,7 +5,12 @@ import { BIN, runOrThrow } from "./lib/proc.mjs";
 import { DATABASES } from "./stack.mjs";
 
 const extraArgs = process.argv.slice(2);
-for (const drizzleConfig of new Set(DATABASES.map((db) => db.drizzleConfig))) {
-  console.log(`\n▶ drizzle-kit generate --config ${drizzleConfig}`);
-  await runOrThrow(BIN.drizzleKit, ["generate", "--config", drizzleConfig, ...extraArgs]);
+try {
+  for (const drizzleConfig of new Set(DATABASES.map((db) => db.drizzleConfig))) {
+    console.log(`\n▶ drizzle-kit generate --config ${drizzleConfig}`);
+    await runOrThrow(BIN.drizzleKit, ["generate", "--config", drizzleConfig, ...extraArgs]);
+  }
+} catch (error) {
+  console.error(`\ndb:generate stopped: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
 }

@@ -4,12 +4,18 @@
 import { BIN, runOrThrow } from "./lib/proc.mjs";
 import { DATABASES, WORKERS } from "./stack.mjs";
 
-for (const db of DATABASES) {
-  console.log(`\n▶ D1 migrations: ${db.binding} (${db.config})`);
-  await runOrThrow(BIN.wrangler, ["d1", "migrations", "apply", db.binding, "--remote", "-c", db.config], { interactive: true });
+try {
+  for (const db of DATABASES) {
+    console.log(`\n▶ D1 migrations: ${db.binding} (${db.config})`);
+    await runOrThrow(BIN.wrangler, ["d1", "migrations", "apply", db.binding, "--remote", "-c", db.config], { interactive: true });
+  }
+  for (const worker of WORKERS) {
+    console.log(`\n▶ deploy: ${worker.config}`);
+    await runOrThrow(BIN.wrangler, ["deploy", "-c", worker.config], { interactive: true });
+  }
+  console.log(`\nDeployed ${WORKERS.length} Workers.`);
+} catch (error) {
+  // Stops at the first failure: a Worker is never deployed against an unmigrated database.
+  console.error(`\ndeploy stopped: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
 }
-for (const worker of WORKERS) {
-  console.log(`\n▶ deploy: ${worker.config}`);
-  await runOrThrow(BIN.wrangler, ["deploy", "-c", worker.config], { interactive: true });
-}
-console.log(`\nDeployed ${WORKERS.length} Workers.`);
