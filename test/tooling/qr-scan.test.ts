@@ -30,7 +30,9 @@ describe("stored QR codes scan to the exact short URL", () => {
   it.each([
     ["LinkCreated v2: the event's domain", state("launch", "lnk.example"), "https://api.example", "https://lnk.example/launch"],
     ["v1 or an update first: SHORT_BASE_URL", state("launch", ""), "https://lnk.example", "https://lnk.example/launch"],
-    ["the local stack (http, a port)", state("Ab3_x-9", "127.0.0.1:8787"), "http://localhost:8787", "http://127.0.0.1:8787/Ab3_x-9"],
+    ["the committed base, deployed as is: https on the domain", state("launch", "lnk.example"), "http://localhost:8787", "https://lnk.example/launch"],
+    ["npm run dev: the base's own host", state("launch", "localhost:8787"), "http://localhost:8787", "http://localhost:8787/launch"],
+    ["the e2e stack (loopback, another port)", state("Ab3_x-9", "127.0.0.1:41234"), "http://localhost:8787", "http://127.0.0.1:41234/Ab3_x-9"],
     ["a base with a path", state("q", ""), "https://example.com/s/", "https://example.com/s/q"],
     ["the longest slug and a long domain", state("a--b_".repeat(12).concat("wxyz"), `${"sub".repeat(20)}.example.com`), "https://x.example", undefined],
   ])("%s", (_name, qrState, base, expected) => {

@@ -39,15 +39,19 @@ export function sameState(a: QrState, b: QrState): boolean {
   return a.linkId === b.linkId && a.slug === b.slug && a.domain === b.domain && a.updatedAt === b.updatedAt && a.eventId === b.eventId;
 }
 
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
 /**
- * The short URL the code encodes, equal to the api's `shortUrl`: SHORT_BASE_URL (the
- * api's short base) gives the scheme and any path, and its host unless the link's own
- * domain is known. The domain of LinkCreated v2 is a bare host, hence the base's scheme.
+ * The short URL the code encodes, equal to the api's `shortUrl`. The link's domain
+ * (LinkCreated v2) is a bare host: on SHORT_BASE_URL's host it takes that base's scheme
+ * and path; elsewhere https, except the local stack's loopback hosts, which serve plain
+ * http. Without a domain (v1, or an update seen first), SHORT_BASE_URL itself.
  */
 export function shortUrlOf(state: Pick<QrState, "slug" | "domain">, shortBaseUrl: string): string {
   const base = new URL(shortBaseUrl);
-  const path = base.pathname.replace(/\/+$/, "");
-  return `${base.protocol}//${state.domain || base.host}${path}/${state.slug}`;
+  const host = (state.domain || base.host).toLowerCase();
+  if (host === base.host) return `${base.protocol}//${host}${base.pathname.replace(/\/+$/, "")}/${state.slug}`;
+  return `${LOOPBACK_HOST.test(host) ? "http:" : "https:"}//${host}/${state.slug}`;
 }
 
 /**
