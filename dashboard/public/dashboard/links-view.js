@@ -1,0 +1,147 @@
+// The links table: rendered from GET /v1/links, then kept current by feed events.
+// Every value is set as text (never as HTML): titles, tags and URLs are user input.
+
+/** @typedef {import("./api-client.js").Link} Link */
+/** @typedef {import("./feed-connection.js").FeedEvent} FeedEvent */
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/**
+ * @param {string} tag @param {{ text?: string, className?: string }} [options]
+ * @returns {HTMLElement}
+ */
+function element(tag, { text, className } = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+/** @param {string} href @param {string} text */
+function link(href, text) {
+  const a = /** @type {HTMLAnchorElement} */ (element("a", { text }));
+  // Only web URLs become links; the API accepts nothing else, this is belt and braces.
+  if (/^https?:\/\//i.test(href)) a.href = href;
+  a.rel = "noopener noreferrer";
+  a.target = "_blank";
+  return a;
+}
+
+/** @param {unknown} value @returns {value is Link} */
+function isSnapshot(value) {
+  return typeof value === "object" && value !== null && "id" in value && "slug" in value && "url" in value;
+}
+
+export class LinksView {
+  /** @param {HTMLTableSectionElement} body @param {HTMLElement} empty @param {string} origin */
+  constructor(body, empty, origin) {
+    this.body = body;
+    this.empty = empty;
+    this.origin = origin;
+    /** @type {Map<string, { link: Link, clicks: number | null, live: number, row: HTMLTableRowElement }>} */
+    this.rows = new Map();
+  }
+
+  clear() {
+    this.rows.clear();
+    this.body.replaceChildren();
+    this.updateEmpty();
+  }
+
+  /** Appends a page of links (older ones go below). @param {Link[]} links */
+  append(links) {
+    for (const item of links) {
+      if (this.rows.has(item.id)) continue;
+      this.body.append(this.render(item));
+    }
+    this.updateEmpty();
+  }
+
+  /** @param {string} id @param {number | null} clicks */
+  setClicks(id, clicks) {
+    const entry = this.rows.get(id);
+    if (!entry) return;
+    entry.clicks = clicks;
+    entry.live = 0;
+    this.paintClicks(entry);
+  }
+
+  /** Where short links live: the event's domain (LinkCreated v2) when it is not this origin's. @param {unknown} domain */
+  shortBase(domain) {
+    return typeof domain === "string" && domain !== new URL(this.origin).host ? `https://${domain}` : this.origin;
+  }
+
+  ids() {
+    return [...this.rows.keys()];
+  }
+
+  /** Applies one feed event to the table. @param {FeedEvent} event */
+  apply(event) {
+    const data = event.data;
+    if ((event.type === "LinkCreated" || event.type === "LinkUpdated") && isSnapshot(data.link)) {
+      const snapshot = { ...data.link, shortUrl: `${this.shortBase(data.domain)}/${data.link.slug}` };
+      const existing = this.rows.get(snapshot.id);
+      if (existing) {
+        const row = this.render(snapshot, existing);
+        existing.row.replaceWith(row);
+        flash(row);
+      } else if (event.type === "LinkCreated") {
+        const row = this.render(snapshot);
+        this.body.prepend(row);
+        flash(row);
+      }
+    } else if (event.type === "LinkDeleted" && typeof data.linkId === "string") {
+      this.rows.get(data.linkId)?.row.remove();
+      this.rows.delete(data.linkId);
+    } else if (event.type === "LinkClicked" && typeof data.linkId === "string") {
+      const entry = this.rows.get(data.linkId);
+      if (entry) {
+        entry.live += 1;
+        this.paintClicks(entry);
+      }
+    }
+    this.updateEmpty();
+  }
+
+  /**
+   * @param {Link} item
+   * @param {{ clicks: number | null, live: number }} [counts] kept when a row is re-rendered
+   */
+  render(item, counts = { clicks: null, live: 0 }) {
+    const row = /** @type {HTMLTableRowElement} */ (element("tr"));
+    row.dataset.linkId = item.id;
+    const short = element("td");
+    short.append(link(item.shortUrl, `/${item.slug}`));
+    const destination = element("td", { className: "destination" });
+    destination.append(link(item.url, item.url));
+    const tags = element("td");
+    for (const tag of item.tags) tags.append(element("span", { text: String(tag), className: "tag" }));
+    const clicks = element("td", { className: "number clicks" });
+    const created = element("td");
+    const time = /** @type {HTMLTimeElement} */ (element("time", { text: dateFormat.format(new Date(item.createdAt)) }));
+    time.dateTime = item.createdAt;
+    created.append(time);
+    row.append(short, destination, element("td", { text: item.title ?? "" }), tags, clicks, created);
+    const entry = { link: item, clicks: counts.clicks, live: counts.live, row };
+    this.rows.set(item.id, entry);
+    this.paintClicks(entry);
+    return row;
+  }
+
+  /** @param {{ clicks: number | null, live: number, row: HTMLTableRowElement }} entry */
+  paintClicks(entry) {
+    const cell = entry.row.querySelector(".clicks");
+    if (!cell) return;
+    // Stats may be unavailable: then the count is what this page has seen live.
+    cell.textContent = entry.clicks === null && entry.live === 0 ? "—" : String((entry.clicks ?? 0) + entry.live);
+  }
+
+  updateEmpty() {
+    this.empty.hidden = this.rows.size > 0;
+  }
+}
+
+/** Draws the eye to a row that just changed (no animation when reduced motion is asked for). @param {HTMLElement} row */
+function flash(row) {
+  row.classList.add("flash");
+}
