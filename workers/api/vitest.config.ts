@@ -18,6 +18,7 @@ export default defineProject(async () => ({
           TEST_BILLING_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/billing")),
           ADMIN_TOKEN: "test-admin-token-0123456789",
           VISITOR_HASH_SECRET: "test-visitor-secret-0123456789",
+          FEED_TOKEN_SECRET: "test-feed-token-secret-0123456789",
         },
         serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" }, ANALYTICS: { name: "linkflow-analytics", entrypoint: "Stats" }, BILLING: { name: "linkflow-billing", entrypoint: "Usage" } },
         // Tests hand the qr Worker real envelopes from the outbox, as the fan-out would.

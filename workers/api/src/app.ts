@@ -7,8 +7,10 @@ import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./auth/require-admin";
 import { requireTeam } from "./auth/require-team";
 import { usageRoutes } from "./billing/usage-routes";
+import { dashboardRoutes } from "./dashboard/dashboard-routes";
 import { linksDb } from "./db";
 import { eventsRoutes } from "./events/events-routes";
+import { feedRoutes } from "./feed/feed-routes";
 import { handleError, handleNotFound } from "./http/errors";
 import { limitBody } from "./http/json-body";
 import { traceContext } from "./http/trace-context";
@@ -42,6 +44,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   for (const path of ["/v1/stats", "/v1/usage"]) app.use(path, requireTeam);
   app.route("/v1", statsRoutes);
   app.route("/v1", usageRoutes);
+  app.use("/v1/feed/token", requireTeam);
+  app.route("/v1", feedRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A team API key, lf_..." });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });
@@ -51,6 +55,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     servers: [{ url: new URL(c.req.url).origin }],
   }));
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  app.route("/", dashboardRoutes);
 
   // Last: any other single path segment is a short link.
   app.route("/", redirectRoutes);

@@ -4,6 +4,7 @@ import { z } from "zod";
 const configSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters"),
   VISITOR_HASH_SECRET: z.string().min(16, "VISITOR_HASH_SECRET must be at least 16 characters"),
+  FEED_TOKEN_SECRET: z.string().min(16, "FEED_TOKEN_SECRET must be at least 16 characters"),
   SHORT_BASE_URL: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
 });
 

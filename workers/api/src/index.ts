@@ -2,6 +2,9 @@ import { createApp } from "./app";
 import { linksDb } from "./db";
 import { relayUnpublishedEvents } from "./outbox/relay";
 
+// The Durable Object classes this Worker hosts (other Workers bind them by script_name).
+export { TeamFeed } from "../../../durable-objects/team-feed/team-feed";
+
 const app = createApp();
 
 export default {

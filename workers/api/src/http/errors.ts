@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   rate_limited: 429,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;

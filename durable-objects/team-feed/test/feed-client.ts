@@ -1,0 +1,88 @@
+import { env } from "cloudflare:test";
+import { expect, vi } from "vitest";
+import { ulid } from "ulid";
+import { linkEventSchema, type LinkEvent } from "../../../events";
+import { sampleEvents } from "../../../events/samples";
+import { serverFrameSchema, type ServerFrame } from "../frames";
+import type { TeamFeed } from "../team-feed";
+
+// Test helpers for TeamFeed, shared by the api project (the object's host) and the
+// dashboard project (which binds it by script_name): both have it as env.TEAM_FEED.
+
+export const newTeamId = (): string => `team_${ulid()}`;
+export const newEventId = (): string => `evt_${ulid()}`;
+
+/** The team's object, as the api Worker and the dashboard consumer address it. */
+export function feedOf(teamId: string): DurableObjectStub<TeamFeed> {
+  return env.TEAM_FEED.get(env.TEAM_FEED.idFromName(teamId));
+}
+
+/** Valid events of one team, each with a fresh id, cycling through every event type. */
+export function teamEvents(teamId: string, count: number): LinkEvent[] {
+  const samples = Object.values(sampleEvents);
+  return Array.from({ length: count }, (_, i) =>
+    linkEventSchema.parse({ ...structuredClone(samples[i % samples.length]), id: newEventId(), teamId }),
+  );
+}
+
+/** A client socket that records every frame, parsed strictly; raw text (the runtime's "pong") is kept apart. */
+export interface FeedClient {
+  ws: WebSocket;
+  frames: ServerFrame[];
+  raw: string[];
+  closed: Promise<CloseEvent>;
+  /** Event ids received, in order. */
+  eventIds(): string[];
+  /** Waits until `count` frames of `type` have arrived and returns them. */
+  waitFor<T extends ServerFrame["type"]>(type: T, count?: number): Promise<Extract<ServerFrame, { type: T }>[]>;
+  send(frame: unknown): void;
+}
+
+export function feedClient(res: Response): FeedClient {
+  expect(res.status).toBe(101);
+  const ws = res.webSocket;
+  if (!ws) throw new Error("the 101 response carries no WebSocket");
+  const frames: ServerFrame[] = [];
+  const raw: string[] = [];
+  const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener("close", resolve));
+  ws.addEventListener("message", (message) => {
+    const text = typeof message.data === "string" ? message.data : new TextDecoder().decode(message.data);
+    if (!text.startsWith("{")) {
+      raw.push(text);
+      return;
+    }
+    frames.push(serverFrameSchema.parse(JSON.parse(text)));
+  });
+  ws.accept();
+  const ofType = <T extends ServerFrame["type"]>(type: T) => frames.filter((f): f is Extract<ServerFrame, { type: T }> => f.type === type);
+  return {
+    ws,
+    frames,
+    raw,
+    closed,
+    eventIds: () => ofType("event").map((f) => f.event.id),
+    waitFor: (type, count = 1) =>
+      vi.waitUntil(
+        () => {
+          const found = ofType(type);
+          return found.length >= count ? found : false;
+        },
+        { timeout: 5_000, interval: 5 },
+      ),
+    send: (frame) => ws.send(typeof frame === "string" ? frame : JSON.stringify(frame)),
+  };
+}
+
+/** Connects straight to a team's object, as the api Worker does after checking the token. */
+export async function connectFeed(teamId: string, since?: string): Promise<FeedClient> {
+  const url = new URL("https://team-feed/connect");
+  if (since) url.searchParams.set("since", since);
+  const client = feedClient(await feedOf(teamId).fetch(url, { headers: { upgrade: "websocket" } }));
+  await client.waitFor("ready");
+  return client;
+}
+
+/** Broadcasts events in calls of at most 100 (one queue batch each). */
+export async function broadcastAll(teamId: string, events: LinkEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 100) await feedOf(teamId).broadcast(events.slice(i, i + 100));
+}
