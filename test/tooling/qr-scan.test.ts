@@ -2,21 +2,10 @@
 // (resvg, a native Node module, hence this Node-side project) and decoded (jsqr) back to
 // the exact short URL. The Worker stores storedQrSvg's output and renders variants with
 // renderQrSvg; the api tests check the served bytes are exactly those.
-import { Resvg } from "@resvg/resvg-js";
-import jsQR from "jsqr";
 import { describe, expect, it } from "vitest";
 import { QR_ECLS, renderQrSvg, type QrOptions } from "../../workers/consumers/qr/src/render-qr";
 import { shortUrlOf, storedQrSvg, type QrState } from "../../workers/consumers/qr/src/qr-state";
-
-/**
- * Rasterises an SVG (at its own size unless zoomed) and decodes the QR code in it;
- * `width` is the SVG's own width, null when nothing scans.
- */
-function scan(svg: string, zoom = 1): { text: string; width: number } | null {
-  const image = new Resvg(svg, { fitTo: { mode: "zoom", value: zoom } }).render();
-  const code = jsQR(new Uint8ClampedArray(image.pixels), image.width, image.height);
-  return code ? { text: code.data, width: image.width / zoom } : null;
-}
+import { scanQrSvg as scan } from "../support/scan-qr";
 
 const state = (slug: string, domain: string): QrState => ({
   linkId: "lnk_01JDQ8Z5W5S3T6V8X0Y2Z4A6BC",
