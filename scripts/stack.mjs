@@ -44,6 +44,8 @@ export const WORKERS = [
   worker("workers/consumers/qr/wrangler.toml", "QrEnv"),
   worker("workers/consumers/analytics/wrangler.toml", "AnalyticsEnv"),
   worker("workers/consumers/billing/wrangler.toml", "BillingEnv"),
+  // Binds the api's TeamFeed by script_name: after the api, its host.
+  worker("workers/consumers/dashboard/wrangler.toml", "DashboardEnv"),
 ];
 
 /**
