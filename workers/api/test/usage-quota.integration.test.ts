@@ -96,3 +96,12 @@ describe("the monthly link quota (402 quota_exceeded)", () => {
     expect(await tableCounts()).toEqual(before);
   });
 });
+
+describe("OpenAPI", () => {
+  it("documents stats, usage and the 402 of link creation", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    for (const path of ["/v1/links/{id}/stats", "/v1/stats", "/v1/usage"]) expect(doc.paths[path]?.["get"]?.responses).toHaveProperty("200");
+    expect(doc.paths["/v1/links"]?.["post"]?.responses).toHaveProperty("402");
+    expect(doc.paths["/v1/links/bulk"]?.["post"]?.responses).toHaveProperty("402");
+  });
+});
