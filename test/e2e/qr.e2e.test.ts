@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { scanQrSvg } from "../support/scan-qr";
-import { baseUrl, createLink, createTeam, deliveries, eventIdOf, eventually, type Team } from "./client";
+import { api, baseUrl, createLink, createTeam, deliveries, eventIdOf, eventually, type Team } from "./client";
 
 /** The qr subscriber's delivery of the link's newest event of `type`, once delivered. */
 async function qrDelivered(team: Team, linkId: string, type: string): Promise<void> {
@@ -38,5 +38,18 @@ describe("QR codes on the real stack", () => {
 
     expect((await fetch(`${baseUrl}/v1/links/${link.id}`, { method: "DELETE", headers: team.auth })).status).toBe(204);
     expect((await getQr(team, link.id)).status).toBe(404);
+  });
+
+  it("applies a replayed event once: same code, and the ledger counts the duplicates", async () => {
+    const team = await createTeam("QrReplay");
+    const link = await createLink(team, { url: "https://example.com/qr-replay" });
+    await qrDelivered(team, link.id, "LinkCreated");
+    const etag = (await fetch(`${baseUrl}/v1/links/${link.id}/qr`, { headers: team.auth })).headers.get("etag");
+    const eventId = await eventIdOf(team, link.id, "LinkCreated");
+    for (let i = 0; i < 2; i++) await api.admin("POST", "/v1/admin/replay", { subscriber: "qr", eventIds: [eventId] });
+    const qr = await eventually(async () => (await deliveries(team, eventId)).find((d) => d.subscriber === "qr" && d.duplicates === 2), "qr to skip both copies");
+    expect(qr).toMatchObject({ status: "delivered", attempts: 1, duplicates: 2, lastError: null });
+    const again = await fetch(`${baseUrl}/v1/links/${link.id}/qr`, { headers: { ...team.auth, "if-none-match": etag ?? "" } });
+    expect(again.status).toBe(304);
   });
 });
