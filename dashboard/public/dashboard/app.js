@@ -11,6 +11,7 @@ import { LinksView } from "./links-view.js";
 /** @typedef {import("./feed-connection.js").FeedStatus} FeedStatus */
 
 const KEY_STORAGE = "linkflow.apiKey";
+const KEY_REFUSED = "That API key was not accepted.";
 /** Stats are one request per link: a few at a time keeps the page responsive. */
 const STATS_CONCURRENCY = 4;
 const STATUS_TEXT = {
@@ -160,7 +161,7 @@ async function start(apiKey) {
     onEvent: applyEvent,
     onStatus: (status) => {
       showStatus(status);
-      if (status === "unauthorized") showKeyForm("The API key was refused. Enter a valid key.");
+      if (status === "unauthorized") showKeyForm(KEY_REFUSED);
     },
     onResync: () => {
       feedView.note("Some events could not be replayed: reloaded the current state.");
@@ -175,7 +176,7 @@ async function start(apiKey) {
     feed.stop();
     if (error instanceof ApiError && error.status === 401) {
       localStorage.removeItem(KEY_STORAGE);
-      showKeyForm("That API key was not accepted.");
+      showKeyForm(KEY_REFUSED);
     } else {
       showKeyForm(`The API could not be reached (${error instanceof Error ? error.message : String(error)}).`);
     }
