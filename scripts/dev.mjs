@@ -49,6 +49,7 @@ try {
   console.log(`
 ──────────────────────────────────────────────────────────────────────
  Linkflow is running at ${base}   (API docs: ${base}/docs)
+ Live dashboard: ${base}/dashboard   (paste the API key below)
  Demo team ${teamId}${reused ? " (reused)" : ""}
  API key:  ${apiKey}
  Admin token: ADMIN_TOKEN in .dev.vars
