@@ -1,12 +1,14 @@
+import type { LinkEvent } from "../../events";
+import { serverFrameSchema, type ServerFrame } from "../../durable-objects/team-feed/frames";
 import { baseUrl, type Team } from "./client";
 
 /** A Node WebSocket client of GET /v1/feed that records what it receives. */
 export interface FeedListener {
   ws: WebSocket;
   /** Every event frame's event, in the order received. */
-  events: { id: string; type: string; subject: string; teamId: string }[];
+  events: LinkEvent[];
   /** Frames that were not events (ready, resync, error ...). */
-  others: { type: string }[];
+  others: Exclude<ServerFrame, { type: "event" }>[];
   close(): void;
 }
 
@@ -31,8 +33,9 @@ export async function listen(team: Team, since?: string): Promise<FeedListener> 
       reject(new Error("the feed's WebSocket failed to open"));
     });
     ws.addEventListener("message", (message) => {
-      const frame = JSON.parse(String(message.data)) as { type: string; event?: FeedListener["events"][number] };
-      if (frame.type === "event" && frame.event) listener.events.push(frame.event);
+      // Parsed strictly: every event must pass the events/ schemas on its way to a client.
+      const frame = serverFrameSchema.parse(JSON.parse(String(message.data)));
+      if (frame.type === "event") listener.events.push(frame.event);
       else listener.others.push(frame);
       if (frame.type === "ready") {
         clearTimeout(timer);
