@@ -1,7 +1,8 @@
-// `npm run deploy`: remote D1 migrations first, then every Worker of the stack in its order
-// (a Durable Object's host before the Workers that bind it). Needs `wrangler login` (or
+// `npm run deploy`: remote D1 migrations first, then every Worker in dependency order (each after
+// the Workers it binds by service or Durable Object script_name). Needs `wrangler login` (or
 // CLOUDFLARE_API_TOKEN) and the resources and secrets of README's Deploy section.
 import { BIN, runOrThrow } from "./lib/proc.mjs";
+import { deployOrder } from "./lib/resources.mjs";
 import { DATABASES, WORKERS } from "./stack.mjs";
 
 try {
@@ -9,9 +10,9 @@ try {
     console.log(`\n▶ D1 migrations: ${db.binding} (${db.config})`);
     await runOrThrow(BIN.wrangler, ["d1", "migrations", "apply", db.binding, "--remote", "-c", db.config], { interactive: true });
   }
-  for (const worker of WORKERS) {
-    console.log(`\n▶ deploy: ${worker.config}`);
-    await runOrThrow(BIN.wrangler, ["deploy", "-c", worker.config], { interactive: true });
+  for (const config of deployOrder(WORKERS.map((w) => w.config))) {
+    console.log(`\n▶ deploy: ${config}`);
+    await runOrThrow(BIN.wrangler, ["deploy", "-c", config], { interactive: true });
   }
   console.log(`\nDeployed ${WORKERS.length} Workers.`);
 } catch (error) {

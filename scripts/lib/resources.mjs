@@ -71,3 +71,36 @@ export function withDatabaseId(text, databaseName, id) {
   if (!block.test(text)) throw new Error(`no database_id line right after database_name = "${databaseName}"`);
   return text.replace(block, `$1${id}$2`);
 }
+
+/**
+ * Deploy order from the configs themselves: a Worker goes after every Worker it binds (service
+ * bindings, and a Durable Object's host via script_name), so no binding ever points at a Worker
+ * that does not exist yet. Ties keep the stack list's order.
+ * @param {string[]} configs wrangler configs relative to the repo root, in stack order
+ * @returns {string[]} the same configs, dependencies first
+ */
+export function deployOrder(configs) {
+  /** @type {Map<string, { config: string, needs: Set<string> }>} */
+  const byName = new Map();
+  for (const config of configs) {
+    const toml = parse(readFileSync(path.join(ROOT, config), "utf8"));
+    const needs = new Set(tables(toml["services"]).map((s) => str(s["service"])));
+    const objects = /** @type {Record<string, unknown>} */ (toml["durable_objects"] ?? {});
+    for (const b of tables(objects["bindings"])) if (b["script_name"]) needs.add(str(b["script_name"]));
+    byName.set(str(toml["name"]), { config, needs });
+  }
+  /** @type {string[]} */
+  const order = [];
+  const placed = new Set();
+  /** @param {string} name @param {string[]} path */
+  const visit = (name, path) => {
+    const node = byName.get(name);
+    if (!node || placed.has(name)) return;
+    if (path.includes(name)) throw new Error(`Workers bind each other in a cycle: ${[...path, name].join(" → ")}`);
+    for (const dep of node.needs) if (dep !== name) visit(dep, [...path, name]);
+    placed.add(name);
+    order.push(node.config);
+  };
+  for (const name of byName.keys()) visit(name, []);
+  return order;
+}

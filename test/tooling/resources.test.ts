@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectResources, isPlaceholderId, queueNames, withDatabaseId } from "../../scripts/lib/resources.mjs";
+import { collectResources, deployOrder, isPlaceholderId, queueNames, withDatabaseId } from "../../scripts/lib/resources.mjs";
 import { WORKERS } from "../../scripts/stack.mjs";
 
 const resources = collectResources(WORKERS.map((w) => w.config));
@@ -30,5 +30,19 @@ describe("withDatabaseId", () => {
     const text = '# a\n[[d1_databases]]\nbinding = "A"\ndatabase_name = "one"\ndatabase_id = "x"\n\n[[d1_databases]]\nbinding = "B"\ndatabase_name = "two"\ndatabase_id = "y"\n';
     expect(withDatabaseId(text, "two", "1234")).toBe(text.replace('"y"', '"1234"'));
     expect(() => withDatabaseId(text, "three", "1")).toThrow(/three/);
+  });
+});
+
+describe("deployOrder", () => {
+  it("deploys every Worker after the Workers it binds, and the Durable Object's host before its users", () => {
+    const configs = WORKERS.map((w) => w.config);
+    const order = deployOrder(configs);
+    expect([...order].sort()).toEqual([...configs].sort());
+    const at = (config: string) => order.indexOf(config);
+    expect(at("workers/fanout/wrangler.toml")).toBeLessThan(at("wrangler.toml"));
+    for (const c of configs.filter((c) => c.startsWith("workers/consumers/") && !c.includes("dashboard"))) {
+      expect(at(c), c).toBeLessThan(at("wrangler.toml"));
+    }
+    expect(at("wrangler.toml")).toBeLessThan(at("workers/consumers/dashboard/wrangler.toml"));
   });
 });
