@@ -5,7 +5,6 @@ import { SUBSCRIBER_NAMES, TOPIC } from "../../../fanout/src/subscriptions";
 import { eventIdSchema } from "../../../../events";
 import { requireJsonBody } from "../http/json-body";
 import { adminSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
-import { ledgerOf } from "../ledger-client";
 
 export const adminEventsRoutes = newRouter();
 
@@ -51,7 +50,7 @@ adminEventsRoutes.openapi(
   async (c) => {
     const body = c.req.valid("json");
     const db = c.get("db");
-    const ledger = ledgerOf(c.env);
+    const ledger = c.env.LEDGER;
     let queued = 0;
     let afterId: string | undefined;
     for (;;) {
@@ -103,7 +102,7 @@ adminEventsRoutes.openapi(
   }),
   async (c) => {
     const query = c.req.valid("query");
-    const page = await ledgerOf(c.env).deadLetters({ subscriber: query.subscriber, limit: query.limit, afterId: query.cursor });
+    const page = await c.env.LEDGER.deadLetters({ subscriber: query.subscriber, limit: query.limit, afterId: query.cursor });
     return c.json({ data: page.data.map((letter) => ({ ...letter, body: parseBody(letter.body) })), nextCursor: page.nextAfterId }, 200);
   },
 );
@@ -119,6 +118,6 @@ adminEventsRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    return c.json(await ledgerOf(c.env).redrive({ subscriber: body.subscriber, ids: body.ids }), 202);
+    return c.json(await c.env.LEDGER.redrive({ subscriber: body.subscriber, ids: body.ids }), 202);
   },
 );

@@ -6,7 +6,6 @@ import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
 import { ID_PATTERN } from "../ids";
-import { ledgerOf } from "../ledger-client";
 
 export const eventsRoutes = newRouter();
 
@@ -90,7 +89,7 @@ eventsRoutes.openapi(
     const teamId = c.get("team").id;
     const [row, trace] = await Promise.all([
       c.get("db").select({ envelope: events.envelope }).from(events).where(and(eq(events.id, id), eq(events.teamId, teamId))).get(),
-      ledgerOf(c.env).eventTrace({ eventId: id, teamId }),
+      c.env.LEDGER.eventTrace({ eventId: id, teamId }),
     ]);
     // Clicks skip the outbox: for them the broker's ledger is the record of the event.
     const event = row ? envelopeOf(row) : trace.event ? eventSchema.parse(trace.event) : null;
