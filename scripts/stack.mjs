@@ -5,6 +5,7 @@
 // test fixtures of a vitest project (e.g. workers/shared/test/wrangler.toml), not Workers.
 import path from "node:path";
 import { ensureDevVarsIn } from "./lib/dev-vars.mjs";
+import { overlayVars } from "./lib/config-overlay.mjs";
 import { startWranglerDev } from "./lib/local-stack.mjs";
 import { BIN, ROOT, runOrThrow } from "./lib/proc.mjs";
 
@@ -88,9 +89,24 @@ export async function applyMigrations({ persistTo, echo = true }) {
  * Starts every Worker in one `wrangler dev` and resolves once the api Worker's /healthz answers.
  * @param {import("./lib/local-stack.mjs").StackOptions} options (persistTo may be relative to the repo root)
  */
-export function startStack(options) {
-  return startWranglerDev(
+export async function startStack(options) {
+  // Vars reach every Worker through overlay configs (`--var` would reach the primary only).
+  const { vars = {}, ...rest } = options;
+  const overlay = overlayVars(
     WORKERS.map((w) => w.config),
-    { ...options, persistTo: abs(options.persistTo) },
+    vars,
   );
+  try {
+    const stack = await startWranglerDev(overlay.configs, { ...rest, persistTo: abs(options.persistTo) });
+    return {
+      ...stack,
+      stop: async () => {
+        await stack.stop();
+        overlay.remove();
+      },
+    };
+  } catch (error) {
+    overlay.remove();
+    throw error;
+  }
 }

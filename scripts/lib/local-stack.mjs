@@ -37,7 +37,7 @@ function portIsFree(port, host) {
  * @property {boolean} [detached] run wrangler in a process group of its own (the default), so stop()
  *   also ends a workerd that outlives it; false keeps it in the caller's group, where Ctrl-C and any
  *   signal sent to the group (even SIGKILL) reach wrangler and workerd directly
- * @property {Record<string, string>} [vars] extra vars for the Workers (`--var KEY:VALUE`), e.g. the e2e fault-injection tag
+ * @property {Record<string, string>} [vars] extra vars for every Worker (startStack writes them into overlay configs)
  *
  * @typedef {object} RunningStack
  * @property {string} baseUrl origin of the primary Worker, e.g. http://127.0.0.1:8787
@@ -63,7 +63,6 @@ export async function startWranglerDev(configs, { port, persistTo, inspectorPort
     ...configs.flatMap((config) => ["-c", config]),
     ...["--ip", host, "--port", String(port), "--inspector-port", String(inspector)],
     ...["--persist-to", persistTo, "--test-scheduled", "--show-interactive-dev-session=false"],
-    ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
   ];
   const colour = echo && process.stdout.isTTY ? { FORCE_COLOR: "1" } : {};
   const child = spawn(process.execPath, [BIN.wrangler, ...args], { cwd: ROOT, env: toolEnv(colour), stdio: ["ignore", "pipe", "pipe"], detached });
