@@ -45,6 +45,7 @@ export const WORKERS = [
   worker("workers/consumers/qr/wrangler.toml", "QrEnv"),
   worker("workers/consumers/analytics/wrangler.toml", "AnalyticsEnv"),
   worker("workers/consumers/billing/wrangler.toml", "BillingEnv"),
+  worker("workers/consumers/webhooks/wrangler.toml", "WebhooksEnv"),
   // Binds the api's TeamFeed by script_name: after the api, its host.
   worker("workers/consumers/dashboard/wrangler.toml", "DashboardEnv"),
 ];
@@ -53,11 +54,19 @@ export const WORKERS = [
  * Every D1 database with migrations: the binding, the config that declares it (its
  * migrations_dir is where wrangler reads them) and the drizzle-kit config that writes them.
  */
+/**
+ * Vars every local stack (npm run dev, e2e, bench) runs with: webhooks may go to loopback
+ * http (a developer's own receiver), and there is no network for the DNS check. Production
+ * configs keep both off.
+ */
+export const LOCAL_VARS = { WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true", WEBHOOKS_DNS_RESOLVER: "off" };
+
 export const DATABASES = [
   { binding: "LINKS_DB", config: "wrangler.toml", drizzleConfig: "drizzle.links.config.ts" },
   { binding: "LEDGER_DB", config: "workers/fanout/wrangler.toml", drizzleConfig: "drizzle.ledger.config.ts" },
   { binding: "ANALYTICS_DB", config: "workers/consumers/analytics/wrangler.toml", drizzleConfig: "drizzle.analytics.config.ts" },
   { binding: "BILLING_DB", config: "workers/consumers/billing/wrangler.toml", drizzleConfig: "drizzle.billing.config.ts" },
+  { binding: "WEBHOOKS_DB", config: "workers/consumers/webhooks/wrangler.toml", drizzleConfig: "drizzle.webhooks.config.ts" },
 ];
 
 /** @param {string} relative */
@@ -94,7 +103,7 @@ export async function startStack(options) {
   const { vars = {}, ...rest } = options;
   const overlay = overlayVars(
     WORKERS.map((w) => w.config),
-    vars,
+    { ...LOCAL_VARS, ...vars },
   );
   try {
     const stack = await startWranglerDev(overlay.configs, { ...rest, persistTo: abs(options.persistTo) });

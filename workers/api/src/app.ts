@@ -6,6 +6,7 @@ import { statsRoutes } from "./analytics/stats-routes";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./auth/require-admin";
 import { requireTeam } from "./auth/require-team";
+import { webhooksRoutes } from "./webhooks/webhooks-routes";
 import { usageRoutes } from "./billing/usage-routes";
 import { dashboardRoutes } from "./dashboard/dashboard-routes";
 import { linksDb } from "./db";
@@ -44,6 +45,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   for (const path of ["/v1/stats", "/v1/usage"]) app.use(path, requireTeam);
   app.route("/v1", statsRoutes);
   app.route("/v1", usageRoutes);
+  for (const path of ["/v1/webhooks", "/v1/webhooks/*"]) app.use(path, requireTeam);
+  app.route("/v1", webhooksRoutes);
   app.use("/v1/feed/token", requireTeam);
   app.route("/v1", feedRoutes);
 

@@ -1,0 +1,70 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+export { consumerReceipts } from "./receipts";
+
+/**
+ * The webhooks database (binding WEBHOOKS_DB), owned by the webhooks Worker: endpoints,
+ * one delivery row per (endpoint, event), and the endpoint's own event log.
+ */
+
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** JSON array of public event names (link.created, ...). */
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    disabledReason: text("disabled_reason"),
+    /** AES-GCM ciphertext of the signing secret (iv.ciphertext, base64): never the secret itself. */
+    secretCipher: text("secret_cipher").notNull(),
+    /** The secret before the last rotation, still signing until `previousSecretExpiresAt`. */
+    previousSecretCipher: text("previous_secret_cipher"),
+    previousSecretExpiresAt: text("previous_secret_expires_at"),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("webhook_endpoints_team_idx").on(t.teamId, t.id)],
+);
+
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull(),
+    teamId: text("team_id").notNull(),
+    /** The webhook-id header: the same on every attempt. */
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The exact body sent, fixed at creation so every attempt signs the same bytes. */
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["pending", "retrying", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    responseStatus: integer("response_status"),
+    responseExcerpt: text("response_excerpt"),
+    lastError: text("last_error"),
+    nextAttemptAt: text("next_attempt_at"),
+    deliveredAt: text("delivered_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("webhook_deliveries_endpoint_event_idx").on(t.endpointId, t.eventId), index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id)],
+);
+
+/** What happened to an endpoint itself, e.g. `endpoint.disabled` after a run of failures. */
+export const webhookEndpointEvents = sqliteTable(
+  "webhook_endpoint_events",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull(),
+    teamId: text("team_id").notNull(),
+    type: text("type").notNull(),
+    reason: text("reason").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("webhook_endpoint_events_endpoint_idx").on(t.endpointId, t.id)],
+);
+
+export type EndpointRow = typeof webhookEndpoints.$inferSelect;
+export type DeliveryRow = typeof webhookDeliveries.$inferSelect;

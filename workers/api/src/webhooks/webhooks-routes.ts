@@ -1,0 +1,129 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { PUBLIC_EVENTS } from "../../../consumers/webhooks/src/event-names";
+import type { RpcResult } from "../../../consumers/webhooks/src/rpc-schemas";
+import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
+import { ApiError } from "../http/errors";
+import { requireJsonBody } from "../http/json-body";
+import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
+
+/** /v1/webhooks: Standard Webhooks endpoints, served by the webhooks Worker over RPC. */
+export const webhooksRoutes = newRouter();
+
+const ENDPOINT_ID = /^whk_[0-9A-HJKMNP-TV-Z]{26}$/;
+const DELIVERY_ID = /^dlv_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+const events = z.array(z.enum(PUBLIC_EVENTS)).min(1).openapi({ example: ["link.created", "link.clicked"] });
+const createSchema = z.strictObject({ url: z.string().min(1).max(2048), events, description: z.string().max(500).optional() }).openapi("CreateWebhook");
+const updateSchema = z
+  .strictObject({ url: z.string().min(1).max(2048).optional(), events: events.optional(), description: z.string().max(500).nullable().optional(), enabled: z.boolean().optional() })
+  .openapi("UpdateWebhook");
+const endpointSchema = z
+  .object({ id: z.string(), url: z.string(), events: z.array(z.string()), description: z.string().nullable(), enabled: z.boolean(), disabledReason: z.string().nullable(), createdAt: z.string(), updatedAt: z.string() })
+  .openapi("WebhookEndpoint");
+const deliverySchema = z
+  .object({
+    id: z.string(), eventId: z.string(), eventType: z.string(), status: z.enum(["pending", "retrying", "delivered", "failed"]), attempts: z.number().int(),
+    responseStatus: z.number().int().nullable(), responseExcerpt: z.string().nullable(), lastError: z.string().nullable(), nextAttemptAt: z.string().nullable(),
+    deliveredAt: z.string().nullable(), createdAt: z.string(),
+  })
+  .openapi("WebhookDelivery");
+const idParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+const pageQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(200).optional() });
+
+function valueOrThrow<T>(result: RpcResult<T>): T {
+  if (result.ok) return result.value;
+  throw new ApiError(result.error.code, result.error.message, result.error.issues);
+}
+
+function endpointIdOrThrow(id: string): string {
+  if (!ENDPOINT_ID.test(id)) throw ApiError.notFound("Webhook endpoint");
+  return id;
+}
+
+webhooksRoutes.on("POST", "/webhooks", requireJsonBody);
+webhooksRoutes.on("PATCH", "/webhooks/:id", requireJsonBody);
+
+const meta = { tags: ["Webhooks"], security: bearerSecurity };
+
+webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "post", path: "/webhooks",
+    request: { body: { required: true, content: { "application/json": { schema: createSchema } } } },
+    responses: { 201: jsonContent(endpointSchema.extend({ secret: z.string().openapi({ example: "whsec_..." }) }), "The endpoint and its signing secret (shown once)"), ...commonErrors },
+  }),
+  async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.create({ teamId: c.get("team").id, ...c.req.valid("json") })), 201),
+);
+
+webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "get", path: "/webhooks", request: { query: pageQuery }, responses: { 200: jsonContent(z.object({ data: z.array(endpointSchema), nextCursor: z.string().nullable() }), "The team's endpoints"), ...commonErrors } }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const page = valueOrThrow(await c.env.WEBHOOKS.list({ teamId: c.get("team").id, limit, afterId: cursor === undefined ? undefined : decodeCursorOrThrow(cursor, ENDPOINT_ID) }));
+    return c.json({ data: page.data, nextCursor: page.nextAfterId ? encodeCursor(page.nextAfterId) : null }, 200);
+  },
+);
+
+webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "get", path: "/webhooks/{id}", request: { params: idParam }, responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...commonErrors } }),
+  async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.get({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
+);
+
+webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "patch", path: "/webhooks/{id}",
+    request: { params: idParam, body: { required: true, content: { "application/json": { schema: updateSchema } } } },
+    responses: { 200: jsonContent(endpointSchema, "The changed endpoint"), ...commonErrors },
+  }),
+  async (c) => {
+    const endpointId = endpointIdOrThrow(c.req.valid("param").id);
+    return c.json(valueOrThrow(await c.env.WEBHOOKS.update({ teamId: c.get("team").id, endpointId, changes: c.req.valid("json") })), 200);
+  },
+);
+
+webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "delete", path: "/webhooks/{id}", request: { params: idParam }, responses: { 204: { description: "Removed" }, ...commonErrors } }),
+  async (c) => {
+    valueOrThrow(await c.env.WEBHOOKS.remove({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) }));
+    return c.body(null, 204);
+  },
+);
+
+webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "post", path: "/webhooks/{id}/rotate-secret", request: { params: idParam }, responses: { 200: jsonContent(z.object({ secret: z.string() }), "The new secret; the old one still signs for 24 h"), ...commonErrors } }),
+  async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.rotateSecret({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
+);
+
+webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "post", path: "/webhooks/{id}/test", request: { params: idParam }, responses: { 202: jsonContent(z.object({ deliveryId: z.string(), eventId: z.string() }), "A webhook.test event is on its way"), ...commonErrors } }),
+  async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.sendTest({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 202),
+);
+
+webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "get", path: "/webhooks/{id}/deliveries",
+    request: { params: idParam, query: pageQuery },
+    responses: { 200: jsonContent(z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }), "The delivery log, newest first"), ...commonErrors },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const page = valueOrThrow(
+      await c.env.WEBHOOKS.deliveries({
+        teamId: c.get("team").id,
+        endpointId: endpointIdOrThrow(c.req.valid("param").id),
+        limit,
+        beforeId: cursor === undefined ? undefined : decodeCursorOrThrow(cursor, DELIVERY_ID),
+      }),
+    );
+    return c.json({ data: page.data, nextCursor: page.nextBeforeId ? encodeCursor(page.nextBeforeId) : null }, 200);
+  },
+);
+
+webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "post", path: "/webhooks/{id}/deliveries/{deliveryId}/redeliver",
+    request: { params: idParam.extend({ deliveryId: z.string().openapi({ param: { name: "deliveryId", in: "path" } }) }) },
+    responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Sent again from the start of its schedule"), ...commonErrors },
+  }),
+  async (c) => {
+    const { id, deliveryId } = c.req.valid("param");
+    if (!DELIVERY_ID.test(deliveryId)) throw ApiError.notFound("Delivery");
+    valueOrThrow(await c.env.WEBHOOKS.redeliver({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(id), deliveryId }));
+    return c.json({ queued: true as const }, 202);
+  },
+);

@@ -1,0 +1,27 @@
+import { z } from "zod";
+
+/** The webhooks Worker's vars and secrets, parsed once per env object. */
+const configSchema = z.object({
+  WEBHOOK_SECRETS_KEY: z.string().min(16, "WEBHOOK_SECRETS_KEY must be at least 16 characters"),
+  /** "true" only in the local stack: lets http://127.0.0.1:PORT / localhost receive webhooks. */
+  WEBHOOKS_ALLOW_LOOPBACK_HTTP: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** A DNS-over-HTTPS JSON endpoint used to refuse hosts that resolve to private addresses; "off" skips it (local, offline). */
+  WEBHOOKS_DNS_RESOLVER: z.union([z.literal("off"), z.url({ protocol: /^https$/ })]).default("https://cloudflare-dns.com/dns-query"),
+  /** Consecutive failed attempts after which an endpoint is disabled. */
+  WEBHOOKS_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(15),
+});
+
+export type WebhooksConfig = z.infer<typeof configSchema>;
+
+const cache = new WeakMap<object, WebhooksConfig>();
+
+export function configOf(env: object): WebhooksConfig {
+  let config = cache.get(env);
+  if (!config) {
+    const parsed = configSchema.safeParse(env);
+    if (!parsed.success) throw new Error(`invalid webhooks Worker configuration: ${z.prettifyError(parsed.error)}`);
+    config = parsed.data;
+    cache.set(env, config);
+  }
+  return config;
+}

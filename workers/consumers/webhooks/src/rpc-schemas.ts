@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { PUBLIC_EVENTS } from "./event-names";
+
+/** Every input of the Webhooks RPC entrypoint, parsed at the boundary. */
+const teamId = z.string().regex(/^team_[0-9A-HJKMNP-TV-Z]{26}$/);
+const endpointId = z.string().max(64);
+const eventsSchema = z.array(z.enum(PUBLIC_EVENTS)).min(1).max(PUBLIC_EVENTS.length).transform((list) => [...new Set(list)]);
+const description = z.string().trim().max(500).refine((s) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s), "must not contain control characters");
+
+export const createInputSchema = z.strictObject({
+  teamId,
+  url: z.string().min(1).max(2048),
+  events: eventsSchema,
+  description: description.optional(),
+});
+export const endpointInputSchema = z.strictObject({ teamId, endpointId });
+export const listInputSchema = z.strictObject({ teamId, limit: z.number().int().min(1).max(100).default(50), afterId: z.string().max(64).optional() });
+export const updateInputSchema = z.strictObject({
+  teamId,
+  endpointId,
+  changes: z
+    .strictObject({ url: z.string().min(1).max(2048).optional(), events: eventsSchema.optional(), description: description.nullable().optional(), enabled: z.boolean().optional() })
+    .refine((c) => Object.keys(c).length > 0, "send at least one field to change"),
+});
+export const deliveriesInputSchema = z.strictObject({ teamId, endpointId, limit: z.number().int().min(1).max(100).default(50), beforeId: z.string().max(64).optional() });
+export const redeliverInputSchema = z.strictObject({ teamId, endpointId, deliveryId: z.string().max(64) });
+
+export type RpcError = { code: "invalid_request" | "not_found" | "conflict"; message: string; issues?: { path: string; message: string }[] };
+export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
+
+export interface EndpointView {
+  id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeliveryView {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: "pending" | "retrying" | "delivered" | "failed";
+  attempts: number;
+  responseStatus: number | null;
+  responseExcerpt: string | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+
+export type CreateInput = z.input<typeof createInputSchema>;

@@ -1,0 +1,65 @@
+import { z } from "zod";
+import type { WebhooksConfig } from "./config";
+import { isBlockedAddress, parseIPv4, parseIPv6 } from "./address-ranges";
+
+const BLOCKED_HOST_SUFFIXES = [".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".onion"];
+const BLOCKED_HOSTS = new Set(["localhost", "metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"]);
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Why an endpoint URL is refused, or null. Literal checks only: `resolvedAddressProblem`
+ * checks what a host name resolves to. In production only https is allowed; the
+ * local stack may allow http to loopback through an explicit setting.
+ */
+export function endpointUrlProblem(raw: string, config: Pick<WebhooksConfig, "WEBHOOKS_ALLOW_LOOPBACK_HTTP">): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "must be an absolute URL";
+  }
+  if (url.username || url.password) return "must not contain credentials";
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  if (config.WEBHOOKS_ALLOW_LOOPBACK_HTTP && LOOPBACK_HOSTS.has(host) && (url.protocol === "http:" || url.protocol === "https:")) return null;
+  if (url.protocol !== "https:") return "must use https";
+  // The URL parser has already turned decimal, octal and hex IPv4 forms into dotted quads.
+  if (parseIPv4(host) !== null || parseIPv6(host) !== null) {
+    return isBlockedAddress(host) ? "must not point at a private, loopback, link-local or metadata address" : null;
+  }
+  if (BLOCKED_HOSTS.has(host) || BLOCKED_HOST_SUFFIXES.some((s) => host.endsWith(s))) return "must not point at a local or internal host";
+  if (!host.includes(".")) return "must use a fully qualified host name";
+  return null;
+}
+
+const dohAnswerSchema = z.object({
+  Status: z.number().int().optional(),
+  Answer: z.array(z.object({ type: z.number().int(), data: z.string() })).optional(),
+});
+
+/**
+ * Resolves the host over DNS-over-HTTPS (Workers have no resolver of their own) and
+ * refuses it if any A/AAAA answer is a blocked address, or if it cannot be resolved.
+ * Checked at creation and again before every delivery (DNS can change in between).
+ */
+export async function resolvedAddressProblem(raw: string, config: Pick<WebhooksConfig, "WEBHOOKS_DNS_RESOLVER" | "WEBHOOKS_ALLOW_LOOPBACK_HTTP">): Promise<string | null> {
+  const host = new URL(raw).hostname.toLowerCase().replace(/\.$/, "");
+  if (config.WEBHOOKS_DNS_RESOLVER === "off" || parseIPv4(host) !== null || parseIPv6(host) !== null) return null;
+  if (config.WEBHOOKS_ALLOW_LOOPBACK_HTTP && LOOPBACK_HOSTS.has(host)) return null;
+  const addresses: string[] = [];
+  for (const type of ["A", "AAAA"]) {
+    const url = `${config.WEBHOOKS_DNS_RESOLVER}?name=${encodeURIComponent(host)}&type=${type}`;
+    let answer: z.infer<typeof dohAnswerSchema>;
+    try {
+      const res = await fetch(url, { headers: { accept: "application/dns-json" }, signal: AbortSignal.timeout(5_000) });
+      if (!res.ok) return `could not be resolved (resolver answered ${res.status})`;
+      answer = dohAnswerSchema.parse(await res.json());
+    } catch (error) {
+      return `could not be resolved (${error instanceof Error ? error.message : String(error)})`;
+    }
+    if (answer.Status !== undefined && answer.Status !== 0 && answer.Status !== 3) return `could not be resolved (DNS status ${answer.Status})`;
+    for (const record of answer.Answer ?? []) if (record.type === 1 || record.type === 28) addresses.push(record.data);
+  }
+  if (addresses.length === 0) return "does not resolve to any address";
+  const blocked = addresses.find((a) => isBlockedAddress(a));
+  return blocked ? `resolves to a private or internal address (${blocked})` : null;
+}

@@ -1,0 +1,204 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { and, desc, eq, gt, lt } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import type { z } from "zod";
+import { webhookDeliveries, webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
+import { configOf } from "./config";
+import type { DeliveryMessage } from "./deliver";
+import { TEST_EVENT } from "./event-names";
+import { newId } from "./ids";
+import {
+  createInputSchema,
+  deliveriesInputSchema,
+  endpointInputSchema,
+  listInputSchema,
+  redeliverInputSchema,
+  updateInputSchema,
+  type DeliveryView,
+  type EndpointView,
+  type RpcError,
+  type RpcResult,
+} from "./rpc-schemas";
+import { encryptSecret, generateSecret } from "./secrets";
+import { endpointUrlProblem, resolvedAddressProblem } from "./url-policy";
+
+const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+const fail = (code: RpcError["code"], message: string, issues?: RpcError["issues"]): { ok: false; error: RpcError } => ({ ok: false, error: issues ? { code, message, issues } : { code, message } });
+const notFound = () => fail("not_found", "Webhook endpoint not found.");
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): { ok: true; value: z.infer<T> } | { ok: false; error: RpcError } {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return fail("invalid_request", "The request is not valid.", parsed.error.issues.map((i) => ({ path: i.path.filter((p) => p !== "changes").join("."), message: i.message })));
+}
+
+function endpointView(row: EndpointRow): EndpointView {
+  return { id: row.id, url: row.url, events: row.events, description: row.description, enabled: row.enabled, disabledReason: row.disabledReason, createdAt: row.createdAt, updatedAt: row.updatedAt };
+}
+
+function deliveryView(row: DeliveryRow): DeliveryView {
+  const { endpointId: _e, teamId: _t, payload: _p, ...view } = row;
+  return view;
+}
+
+/**
+ * The webhooks service's RPC face, for the api Worker's /v1/webhooks routes. Every
+ * method is team-scoped and answers a result (refusals keep their code and issues,
+ * which a thrown error would lose over RPC).
+ */
+export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
+  private get db() {
+    return drizzle(this.env.WEBHOOKS_DB);
+  }
+
+  private async urlProblem(url: string): Promise<RpcError | null> {
+    const config = configOf(this.env);
+    const problem = endpointUrlProblem(url, config) ?? (await resolvedAddressProblem(url, config));
+    return problem ? { code: "invalid_request", message: `The url ${problem}.`, issues: [{ path: "url", message: problem }] } : null;
+  }
+
+  private find(teamId: string, endpointId: string) {
+    return this.db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.teamId, teamId))).get();
+  }
+
+  async create(input: unknown): Promise<RpcResult<EndpointView & { secret: string }>> {
+    const parsed = parse(createInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const { teamId, url, events, description } = parsed.value;
+    const problem = await this.urlProblem(url);
+    if (problem) return { ok: false, error: problem };
+    const secret = generateSecret();
+    const now = new Date().toISOString();
+    const row: EndpointRow = {
+      id: newId("whk"), teamId, url, events, description: description ?? null, enabled: true, disabledReason: null,
+      secretCipher: await encryptSecret(secret, configOf(this.env).WEBHOOK_SECRETS_KEY), previousSecretCipher: null, previousSecretExpiresAt: null,
+      consecutiveFailures: 0, createdAt: now, updatedAt: now,
+    };
+    await this.db.insert(webhookEndpoints).values(row);
+    return { ok: true, value: { ...endpointView(row), secret } };
+  }
+
+  async list(input: unknown): Promise<RpcResult<{ data: EndpointView[]; nextAfterId: string | null }>> {
+    const parsed = parse(listInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const { teamId, limit, afterId } = parsed.value;
+    const rows = await this.db
+      .select()
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.teamId, teamId), afterId ? gt(webhookEndpoints.id, afterId) : undefined))
+      .orderBy(webhookEndpoints.id)
+      .limit(limit + 1)
+      .all();
+    const page = rows.slice(0, limit);
+    return { ok: true, value: { data: page.map(endpointView), nextAfterId: rows.length > limit ? (page.at(-1)?.id ?? null) : null } };
+  }
+
+  async get(input: unknown): Promise<RpcResult<EndpointView>> {
+    const parsed = parse(endpointInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const row = await this.find(parsed.value.teamId, parsed.value.endpointId);
+    return row ? { ok: true, value: endpointView(row) } : notFound();
+  }
+
+  async update(input: unknown): Promise<RpcResult<EndpointView>> {
+    const parsed = parse(updateInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const { teamId, endpointId, changes } = parsed.value;
+    const row = await this.find(teamId, endpointId);
+    if (!row) return notFound();
+    if (changes.url !== undefined) {
+      const problem = await this.urlProblem(changes.url);
+      if (problem) return { ok: false, error: problem };
+    }
+    const set: Partial<EndpointRow> = { updatedAt: new Date().toISOString() };
+    if (changes.url !== undefined) set.url = changes.url;
+    if (changes.events !== undefined) set.events = changes.events;
+    if (changes.description !== undefined) set.description = changes.description;
+    // Re-enabling starts a fresh count: the failures that disabled it are history.
+    if (changes.enabled !== undefined) Object.assign(set, changes.enabled ? { enabled: true, disabledReason: null, consecutiveFailures: 0 } : { enabled: false, disabledReason: "disabled by the team" });
+    await this.db.update(webhookEndpoints).set(set).where(eq(webhookEndpoints.id, row.id));
+    return { ok: true, value: endpointView({ ...row, ...set }) };
+  }
+
+  async remove(input: unknown): Promise<RpcResult<null>> {
+    const parsed = parse(endpointInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const result = await this.db
+      .delete(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.id, parsed.value.endpointId), eq(webhookEndpoints.teamId, parsed.value.teamId)))
+      .run();
+    return result.meta.changes === 1 ? { ok: true, value: null } : notFound();
+  }
+
+  /** A new secret; the old one keeps signing (as a second signature) for 24 h so receivers can switch over. */
+  async rotateSecret(input: unknown): Promise<RpcResult<{ secret: string }>> {
+    const parsed = parse(endpointInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const row = await this.find(parsed.value.teamId, parsed.value.endpointId);
+    if (!row) return notFound();
+    const secret = generateSecret();
+    const now = Date.now();
+    await this.db
+      .update(webhookEndpoints)
+      .set({
+        secretCipher: await encryptSecret(secret, configOf(this.env).WEBHOOK_SECRETS_KEY),
+        previousSecretCipher: row.secretCipher,
+        previousSecretExpiresAt: new Date(now + ROTATION_OVERLAP_MS).toISOString(),
+        updatedAt: new Date(now).toISOString(),
+      })
+      .where(eq(webhookEndpoints.id, row.id));
+    return { ok: true, value: { secret } };
+  }
+
+  /** Sends a `webhook.test` event to this endpoint alone, as a delivery like any other. */
+  async sendTest(input: unknown): Promise<RpcResult<{ deliveryId: string; eventId: string }>> {
+    const parsed = parse(endpointInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const row = await this.find(parsed.value.teamId, parsed.value.endpointId);
+    if (!row) return notFound();
+    if (!row.enabled) return fail("conflict", "The endpoint is disabled; enable it first.");
+    const now = new Date().toISOString();
+    const eventId = newId("evt");
+    const payload = JSON.stringify({ type: TEST_EVENT, timestamp: now, data: { endpointId: row.id, message: "This is a test event from Linkflow." } });
+    const delivery = { id: newId("dlv"), endpointId: row.id, teamId: row.teamId, eventId, eventType: TEST_EVENT, payload, status: "pending" as const, attempts: 0, createdAt: now };
+    await this.db.insert(webhookDeliveries).values(delivery);
+    await this.enqueue({ endpointId: row.id, eventId });
+    return { ok: true, value: { deliveryId: delivery.id, eventId } };
+  }
+
+  async deliveries(input: unknown): Promise<RpcResult<{ data: DeliveryView[]; nextBeforeId: string | null }>> {
+    const parsed = parse(deliveriesInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const { teamId, endpointId, limit, beforeId } = parsed.value;
+    if (!(await this.find(teamId, endpointId))) return notFound();
+    const rows = await this.db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.endpointId, endpointId), beforeId ? lt(webhookDeliveries.id, beforeId) : undefined))
+      .orderBy(desc(webhookDeliveries.id))
+      .limit(limit + 1)
+      .all();
+    const page = rows.slice(0, limit);
+    return { ok: true, value: { data: page.map(deliveryView), nextBeforeId: rows.length > limit ? (page.at(-1)?.id ?? null) : null } };
+  }
+
+  /** Sends one delivery again from the start of its schedule (same webhook-id, same body). */
+  async redeliver(input: unknown): Promise<RpcResult<null>> {
+    const parsed = parse(redeliverInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const { teamId, endpointId, deliveryId } = parsed.value;
+    const endpoint = await this.find(teamId, endpointId);
+    if (!endpoint) return notFound();
+    if (!endpoint.enabled) return fail("conflict", "The endpoint is disabled; enable it first.");
+    const delivery = await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))).get();
+    if (!delivery) return fail("not_found", "Delivery not found.");
+    await this.db.update(webhookDeliveries).set({ status: "pending", attempts: 0, nextAttemptAt: null }).where(eq(webhookDeliveries.id, delivery.id));
+    await this.enqueue({ endpointId, eventId: delivery.eventId });
+    return { ok: true, value: null };
+  }
+
+  private async enqueue(message: DeliveryMessage): Promise<void> {
+    await this.env.WEBHOOK_DELIVERIES.send(message, { contentType: "json" });
+  }
+}

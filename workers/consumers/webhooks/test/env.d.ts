@@ -1,0 +1,7 @@
+declare namespace Cloudflare {
+  interface Env {
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    RECORDER: Fetcher;
+    RECEIVED: Fetcher;
+  }
+}
