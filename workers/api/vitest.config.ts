@@ -10,17 +10,18 @@ export default defineProject(async () => ({
       wrangler: { configPath: path.join(root, "wrangler.toml") },
       miniflare: {
         // The ledger's database is the fan-out's; the runner binds it too (same id) only to migrate it.
-        d1Databases: { LINKS_DB: "links-test", LEDGER_DB: "ledger-test", ANALYTICS_DB: "analytics-test", BILLING_DB: "billing-test" },
+        d1Databases: { LINKS_DB: "links-test", LEDGER_DB: "ledger-test", ANALYTICS_DB: "analytics-test", BILLING_DB: "billing-test", WEBHOOKS_DB: "webhooks-test" },
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/links")),
           TEST_LEDGER_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/ledger")),
           TEST_ANALYTICS_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/analytics")),
           TEST_BILLING_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/billing")),
+          TEST_WEBHOOKS_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/webhooks")),
           ADMIN_TOKEN: "test-admin-token-0123456789",
           VISITOR_HASH_SECRET: "test-visitor-secret-0123456789",
           FEED_TOKEN_SECRET: "test-feed-token-secret-0123456789",
         },
-        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" }, ANALYTICS: { name: "linkflow-analytics", entrypoint: "Stats" }, BILLING: { name: "linkflow-billing", entrypoint: "Usage" } },
+        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" }, ANALYTICS: { name: "linkflow-analytics", entrypoint: "Stats" }, BILLING: { name: "linkflow-billing", entrypoint: "Usage" }, WEBHOOKS: { name: "linkflow-webhooks", entrypoint: "Webhooks" } },
         // Tests hand the qr Worker real envelopes from the outbox, as the fan-out would.
         queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" }, TEST_ANALYTICS_EVENTS: { queueName: "analytics-events" }, TEST_BILLING_EVENTS: { queueName: "billing-events" } },
         workers: [
@@ -72,6 +73,16 @@ export default defineProject(async () => ({
             d1Databases: { BILLING_DB: "billing-test" },
             queueConsumers: { "billing-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
             queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
+          },
+          {
+            // The real webhooks Worker for the /v1/webhooks RPC; its deliveries are tested in its own project.
+            name: "linkflow-webhooks",
+            modules: true,
+            scriptPath: path.join(root, ".wrangler/test-build/webhooks.js"),
+            compatibilityDate: "2026-11-01",
+            d1Databases: { WEBHOOKS_DB: "webhooks-test" },
+            bindings: { WEBHOOK_SECRETS_KEY: "test-webhook-secrets-key-0123456789", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "false", WEBHOOKS_DNS_RESOLVER: "off" },
+            queueProducers: { WEBHOOK_DELIVERIES: { queueName: "webhook-deliveries" }, DELIVERY_REPORTS: { queueName: "delivery-reports" } },
           },
           {
             name: "event-recorder",

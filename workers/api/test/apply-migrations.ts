@@ -6,3 +6,4 @@ await applyD1Migrations(env.LINKS_DB, env.TEST_MIGRATIONS);
 await applyD1Migrations(env.LEDGER_DB, env.TEST_LEDGER_MIGRATIONS);
 await applyD1Migrations(env.ANALYTICS_DB, env.TEST_ANALYTICS_MIGRATIONS);
 await applyD1Migrations(env.BILLING_DB, env.TEST_BILLING_MIGRATIONS);
+await applyD1Migrations(env.WEBHOOKS_DB, env.TEST_WEBHOOKS_MIGRATIONS);

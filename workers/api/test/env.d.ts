@@ -4,6 +4,8 @@ declare namespace Cloudflare {
     TEST_LEDGER_MIGRATIONS: import("cloudflare:test").D1Migration[];
     TEST_ANALYTICS_MIGRATIONS: import("cloudflare:test").D1Migration[];
     TEST_BILLING_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    TEST_WEBHOOKS_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    WEBHOOKS_DB: D1Database;
     TEST_ANALYTICS_EVENTS: Queue;
     TEST_BILLING_EVENTS: Queue;
     EVENT_RECORDER: Fetcher;

@@ -5,4 +5,5 @@ export default async function setup(): Promise<void> {
   await bundleWorker("workers/consumers/analytics/src/index.ts", "analytics");
   await bundleWorker("workers/consumers/billing/src/index.ts", "billing");
   await bundleWorker("workers/consumers/qr/src/index.ts", "qr");
+  await bundleWorker("workers/consumers/webhooks/src/index.ts", "webhooks");
 }
