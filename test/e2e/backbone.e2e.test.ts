@@ -61,7 +61,7 @@ describe("the event backbone on the real stack", () => {
     const dead = await eventually(async () => {
       const list = await deliveries(team, badEventId);
       return list.find((d) => d.subscriber === "analytics" && d.status === "dead");
-    }, "the analytics delivery to end dead", 60_000);
+    }, "the analytics delivery to end dead", 90_000);
     expect(dead.lastError).toBe(`injected fault (${marker})`);
     expect(dead.attempts).toBeGreaterThan(1);
     const others = (await deliveries(team, badEventId)).filter((d) => d.subscriber !== "analytics");
@@ -79,6 +79,7 @@ describe("the event backbone on the real stack", () => {
       const again = await api.admin<Letters>("GET", "/v1/admin/dead-letters?subscriber=analytics");
       const forEvent = again.data.filter((l) => l.eventId === badEventId);
       return forEvent.length === 2 && forEvent.some((l) => l.redrivenAt !== null);
-    }, "the redriven event to come back to the dead-letter queue", 60_000);
-  });
+    }, "the redriven event to come back to the dead-letter queue", 90_000);
+    // Two runs through every retry (11 attempts each) and the dead-letter queue.
+  }, 240_000);
 });

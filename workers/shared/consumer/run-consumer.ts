@@ -45,8 +45,8 @@ export function createQueueHandler<E>(spec: ConsumerSpec<E>) {
     }
     for (const item of firstById.values()) {
       const fault = item.event ? injectedFault(item.event, env, spec.subscriber) : null;
-      // No backoff for an injected fault: its point is to reach the dead-letter queue quickly.
-      if (fault) item.outcome = { kind: "retry", error: fault, delaySeconds: 0 };
+      // No backoff for an injected fault (1 s: a 0 would fall back to the queue's retry_delay): its point is to reach the dead-letter queue quickly.
+      if (fault) item.outcome = { kind: "retry", error: fault, delaySeconds: 1 };
     }
     let fresh = [...firstById.values()].filter((i) => !i.outcome);
     const db = spec.database?.(env);
