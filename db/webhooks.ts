@@ -22,7 +22,10 @@ export const webhookEndpoints = sqliteTable(
     /** The secret before the last rotation, still signing until `previousSecretExpiresAt`. */
     previousSecretCipher: text("previous_secret_cipher"),
     previousSecretExpiresAt: text("previous_secret_expires_at"),
+    /** Deliveries in a row that ended failed (retries exhausted); a delivered one resets it. */
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    /** When the current run of failed attempts began; null while the last attempt succeeded. */
+    failingSince: text("failing_since"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -47,6 +50,12 @@ export const webhookDeliveries = sqliteTable(
     lastError: text("last_error"),
     nextAttemptAt: text("next_attempt_at"),
     deliveredAt: text("delivered_at"),
+    /**
+     * Who is attempting it right now, and until when: an attempt claims the row first, so a
+     * duplicate message for the same attempt sends nothing, and a crashed attempt's claim expires.
+     */
+    leaseToken: text("lease_token"),
+    leaseUntil: text("lease_until"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [uniqueIndex("webhook_deliveries_endpoint_event_idx").on(t.endpointId, t.eventId), index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id)],

@@ -55,11 +55,14 @@ export function isBlockedIPv6(groups: number[]): boolean {
   const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0] = groups;
   if (groups.every((x) => x === 0)) return true; // ::
   if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0 && g === 0 && h === 1) return true; // ::1
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96) carry an IPv4 address.
-  const embedsV4 = (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && (f === 0xffff || f === 0)) || (a === 0x64 && b === 0xff9b);
-  if (embedsV4) return isBlockedIPv4(g * 65536 + h);
+  // IPv4-mapped (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d), IPv4-compatible (::a.b.c.d)
+  // and NAT64 (64:ff9b::/96) carry an IPv4 address in their last 32 bits.
+  const lowV4 =
+    (a === 0 && b === 0 && c === 0 && d === 0 && ((e === 0 && (f === 0xffff || f === 0)) || (e === 0xffff && f === 0))) || (a === 0x64 && b === 0xff9b);
+  if (lowV4) return isBlockedIPv4(g * 65536 + h);
+  if (a === 0x2002) return isBlockedIPv4(b * 65536 + c); // 6to4 carries it in bits 16-48
   if ((a & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
-  if ((a & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
+  if ((a & 0xffc0) === 0xfe80 || (a & 0xffc0) === 0xfec0) return true; // fe80::/10 link-local, fec0::/10 old site-local
   if ((a & 0xff00) === 0xff00) return true; // ff00::/8 multicast
   if (a === 0x2001 && b === 0x0db8) return true; // 2001:db8::/32 documentation
   return false;

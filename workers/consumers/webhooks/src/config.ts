@@ -7,8 +7,10 @@ const configSchema = z.object({
   WEBHOOKS_ALLOW_LOOPBACK_HTTP: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** A DNS-over-HTTPS JSON endpoint used to refuse hosts that resolve to private addresses; "off" skips it (local, offline). */
   WEBHOOKS_DNS_RESOLVER: z.union([z.literal("off"), z.url({ protocol: /^https$/ })]).default("https://cloudflare-dns.com/dns-query"),
-  /** Consecutive failed attempts after which an endpoint is disabled. */
+  /** Deliveries in a row that end failed (every retry spent) after which an endpoint is disabled. */
   WEBHOOKS_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(15),
+  /** Days of failing without one success after which an endpoint is disabled (catches quiet endpoints). */
+  WEBHOOKS_DISABLE_AFTER_DAYS: z.coerce.number().min(1).max(90).default(5),
 });
 
 export type WebhooksConfig = z.infer<typeof configSchema>;

@@ -1,142 +1,120 @@
-import { z } from "zod";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
+import { webhookEndpoints, type EndpointRow } from "../../../../db/webhooks";
 import { configOf } from "./config";
-import { disableEndpointStatements } from "./endpoint-log";
-import { nextDelaySeconds, parseRetryAfter } from "./retry-schedule";
-import { decryptSecret, signatureFor } from "./secrets";
+import type { DeliveryMessage } from "./delivery-message";
+import type { HostResolver } from "./dns-resolver";
+import { disableEndpointStatements, disableReason, healthStatement, type EndpointHealth, type Verdict } from "./endpoint-health";
+import { nextDelaySeconds } from "./retry-schedule";
+import { decryptSecret } from "./secrets";
+import { sendWebhook, TIMEOUT_MS, type SendResult } from "./send-webhook";
 import { endpointUrlProblem, resolvedAddressProblem } from "./url-policy";
 
-export const deliveryMessageSchema = z.strictObject({ endpointId: z.string().min(1).max(64), eventId: z.string().min(1).max(64) });
-export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
+/** How long an attempt holds its claim: the request's timeout, the DNS check and the bookkeeping, with room to spare. */
+export const LEASE_SECONDS = TIMEOUT_MS / 1000 + 45;
 
-export const USER_AGENT = "Linkflow-Webhooks/1.0";
-const TIMEOUT_MS = 15_000;
-const EXCERPT_BYTES = 1024;
-
-export type AttemptOutcome = { kind: "done" } | { kind: "retry"; delaySeconds: number } | { kind: "not-yet-written" };
-
-/** Reads at most `limit` bytes of a response and drops the rest: an endpoint cannot make us buffer megabytes. */
-async function excerptOf(res: Response, limit: number): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < limit) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  await reader.cancel().catch(() => undefined);
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all.slice(0, limit));
+export interface DeliveryContext {
+  env: WebhooksEnv;
+  /** This attempt's clock: the signature's timestamp, the rotation overlap, the schedule, days of failing. */
+  now: Date;
+  resolver: HostResolver | null;
+  /** Sends the message of a later attempt: the queue with a delay in the Worker; a list in tests. */
+  schedule(message: DeliveryMessage, delaySeconds: number): Promise<void>;
 }
 
-/** Every signature the endpoint should accept now: the current secret, and the previous one during its 24 h. */
-async function signatures(endpoint: EndpointRow, masterKey: string, id: string, timestamp: number, body: string, now: Date): Promise<string> {
-  const secrets = [await decryptSecret(endpoint.secretCipher, masterKey)];
-  if (endpoint.previousSecretCipher && endpoint.previousSecretExpiresAt && Date.parse(endpoint.previousSecretExpiresAt) > now.getTime()) {
-    secrets.push(await decryptSecret(endpoint.previousSecretCipher, masterKey));
-  }
-  return (await Promise.all(secrets.map((s) => signatureFor(s, id, timestamp, body)))).join(" ");
+export type AttemptOutcome =
+  | { kind: "attempted"; verdict: Verdict }
+  /** Nothing to send: a copy of a message for an attempt already made, or a delivery that cannot be sent any more. */
+  | { kind: "skipped"; why: string }
+  /** Not yet: this message should come back later. */
+  | { kind: "wait"; why: "row-missing" | "held"; delaySeconds: number };
+
+interface DeliveryState {
+  id: string;
+  status: string;
+  attempts: number;
+  leaseUntil: string | null;
 }
 
 /**
- * One HTTP attempt of one delivery. Only 2xx succeeds; 410 disables the endpoint; any
- * other failure is retried on the schedule (or the endpoint's Retry-After) until the
- * attempts run out or the endpoint has failed too many times in a row.
+ * Attempt `message.attempt` of one delivery. The attempt first claims the row (attempts
+ * still one less, no live claim), so copies of a message, a redelivery racing a retry, or
+ * two queues' worth of the same event send one request per attempt. Only 2xx succeeds;
+ * 410 disables the endpoint; any other failure schedules the next attempt (the schedule,
+ * or the endpoint's Retry-After) until the attempts run out.
  */
-export async function attemptDelivery(env: WebhooksEnv, message: DeliveryMessage, now: Date): Promise<AttemptOutcome> {
-  const db = env.WEBHOOKS_DB;
-  const config = configOf(env);
-  const delivery = await db
-    .prepare("SELECT id, status, attempts, event_id, payload FROM webhook_deliveries WHERE endpoint_id = ? AND event_id = ?")
+export async function attemptDelivery(ctx: DeliveryContext, message: DeliveryMessage): Promise<AttemptOutcome> {
+  const db = ctx.env.WEBHOOKS_DB;
+  const at = ctx.now.toISOString();
+  const row = await db
+    .prepare("SELECT id, status, attempts, lease_until AS leaseUntil FROM webhook_deliveries WHERE endpoint_id = ? AND event_id = ?")
     .bind(message.endpointId, message.eventId)
-    .first<{ id: string; status: DeliveryRow["status"]; attempts: number; event_id: string; payload: string }>();
-  if (!delivery) return { kind: "not-yet-written" };
-  if (delivery.status === "delivered" || delivery.status === "failed") return { kind: "done" };
+    .first<DeliveryState>();
+  // The fan-out sends messages just before it commits their rows (see event-deliveries.ts).
+  if (!row) return { kind: "wait", why: "row-missing", delaySeconds: 2 };
+  const heldFor = row.leaseUntil === null ? 0 : Math.ceil((Date.parse(row.leaseUntil) - ctx.now.getTime()) / 1000);
+  if (row.status === "delivered" || row.status === "failed") return { kind: "skipped", why: `the delivery is ${row.status}` };
+  if (row.attempts >= message.attempt) return { kind: "skipped", why: `attempt ${message.attempt} was made already` };
+  if (row.attempts < message.attempt - 1) {
+    // The attempt before is still being recorded (it sends this message first), or the
+    // delivery was started over by a redelivery and this message belongs to the old run.
+    return heldFor > 0 ? { kind: "wait", why: "held", delaySeconds: heldFor } : { kind: "skipped", why: "superseded" };
+  }
+
+  const token = crypto.randomUUID();
+  const claimed = await db
+    .prepare(
+      `UPDATE webhook_deliveries SET lease_token = ?2, lease_until = ?3
+       WHERE id = ?1 AND attempts = ?4 AND status IN ('pending', 'retrying') AND (lease_until IS NULL OR lease_until <= ?5)
+       RETURNING event_id AS eventId, payload`,
+    )
+    .bind(row.id, token, new Date(ctx.now.getTime() + LEASE_SECONDS * 1000).toISOString(), message.attempt - 1, at)
+    .first<{ eventId: string; payload: string }>();
+  if (!claimed) return { kind: "wait", why: "held", delaySeconds: Math.max(1, heldFor) };
+
   const endpoint = await drizzle(db).select().from(webhookEndpoints).where(eq(webhookEndpoints.id, message.endpointId)).get();
-  const at = now.toISOString();
-  const fail = (error: string, extra: D1PreparedStatement[] = []) =>
-    db.batch([
-      db.prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = ?2, next_attempt_at = NULL WHERE id = ?1").bind(delivery.id, error),
-      ...extra,
-    ]);
-  if (!endpoint) {
-    await fail("the endpoint was deleted");
-    return { kind: "done" };
-  }
-  if (!endpoint.enabled) {
-    await fail(`the endpoint is disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ""}`);
-    return { kind: "done" };
+  if (!endpoint?.enabled) {
+    const why = endpoint ? `the endpoint is disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ""}` : "the endpoint was removed";
+    // Not an attempt: the delivery ends here without counting against the endpoint.
+    await db
+      .prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = ?3, next_attempt_at = NULL, lease_token = NULL, lease_until = NULL WHERE id = ?1 AND lease_token = ?2")
+      .bind(row.id, token, why)
+      .run();
+    return { kind: "skipped", why };
   }
 
-  const attempts = delivery.attempts + 1;
-  let status: number | null = null;
-  let excerpt: string | null = null;
-  let error: string | null = null;
-  let retryAfter: number | null = null;
-  const problem = endpointUrlProblem(endpoint.url, config) ?? (await resolvedAddressProblem(endpoint.url, config));
-  if (problem) error = `refused: the URL ${problem}`;
-  else {
-    const timestamp = Math.floor(now.getTime() / 1000);
-    try {
-      const res = await fetch(endpoint.url, {
-        method: "POST",
-        redirect: "manual", // a redirect could lead anywhere, including inside the network
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-        headers: {
-          "content-type": "application/json",
-          "user-agent": USER_AGENT,
-          "webhook-id": delivery.event_id,
-          "webhook-timestamp": String(timestamp),
-          "webhook-signature": await signatures(endpoint, config.WEBHOOK_SECRETS_KEY, delivery.event_id, timestamp, delivery.payload, now),
-        },
-        body: delivery.payload,
-      });
-      status = res.status;
-      excerpt = await excerptOf(res, EXCERPT_BYTES);
-      retryAfter = parseRetryAfter(res.headers.get("retry-after"), now);
-      if (!res.ok) error = `the endpoint answered ${res.status}`;
-    } catch (e) {
-      error = e instanceof Error && e.name === "TimeoutError" ? `no answer within ${TIMEOUT_MS / 1000} s` : `request failed: ${e instanceof Error ? e.message : String(e)}`;
-    }
-  }
+  const config = configOf(ctx.env);
+  const problem = endpointUrlProblem(endpoint.url, config) ?? (await resolvedAddressProblem(endpoint.url, config, ctx.resolver));
+  const result: SendResult = problem
+    ? { status: null, excerpt: null, error: `refused: the URL ${problem}`, retryAfterSeconds: null }
+    : await sendWebhook({ url: endpoint.url, webhookId: claimed.eventId, body: claimed.payload, secrets: await signingSecrets(endpoint, config.WEBHOOK_SECRETS_KEY, ctx.now), now: ctx.now });
 
-  const record = (state: string, next: string | null) =>
+  const delay = result.error === null || result.status === 410 ? null : nextDelaySeconds(message.attempt, result.retryAfterSeconds);
+  const verdict: Verdict = result.error === null ? "delivered" : delay === null ? "failed" : "retrying";
+  // Sent before the record: recorded first, a failed send would leave the delivery waiting forever.
+  if (delay !== null) await ctx.schedule({ ...message, attempt: message.attempt + 1 }, delay);
+  const nextAttemptAt = delay === null ? null : new Date(ctx.now.getTime() + delay * 1000).toISOString();
+  const [, health] = await db.batch<EndpointHealth>([
     db
       .prepare(
-        `UPDATE webhook_deliveries SET status = ?2, attempts = ?3, response_status = ?4, response_excerpt = ?5, last_error = ?6,
-         next_attempt_at = ?7, delivered_at = CASE ?2 WHEN 'delivered' THEN ?8 ELSE delivered_at END WHERE id = ?1`,
+        `UPDATE webhook_deliveries SET status = ?3, attempts = ?4, response_status = ?5, response_excerpt = ?6, last_error = ?7, next_attempt_at = ?8,
+         delivered_at = CASE ?3 WHEN 'delivered' THEN ?9 ELSE delivered_at END, lease_token = NULL, lease_until = NULL
+         WHERE id = ?1 AND lease_token = ?2`,
       )
-      .bind(delivery.id, state, attempts, status, excerpt, error, next, at);
+      .bind(row.id, token, verdict, message.attempt, result.status, result.excerpt, result.error, nextAttemptAt, at),
+    healthStatement(db, endpoint.id, verdict, at),
+  ]);
+  const state = health?.results[0];
+  // No row back: the claim was lost (a redelivery started the delivery over), so this attempt counts for nothing.
+  const reason = state ? disableReason({ verdict, status: result.status, error: result.error }, state, config, ctx.now) : null;
+  if (reason) await db.batch(disableEndpointStatements(db, endpoint, reason, at));
+  return { kind: "attempted", verdict };
+}
 
-  if (error === null) {
-    await db.batch([record("delivered", null), db.prepare("UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = ?").bind(endpoint.id)]);
-    return { kind: "done" };
-  }
-  if (status === 410) {
-    await db.batch([record("failed", null), ...disableEndpointStatements(db, endpoint, "the endpoint answered 410 Gone", at)]);
-    return { kind: "done" };
-  }
-  const failures = endpoint.consecutiveFailures + 1;
-  const countFailure = db.prepare("UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1 WHERE id = ?").bind(endpoint.id);
-  if (failures >= config.WEBHOOKS_DISABLE_AFTER_FAILURES) {
-    await db.batch([record("failed", null), countFailure, ...disableEndpointStatements(db, endpoint, `${failures} failed attempts in a row; last: ${error}`, at)]);
-    return { kind: "done" };
-  }
-  const delay = nextDelaySeconds(attempts, retryAfter);
-  if (delay === null) {
-    await db.batch([record("failed", null), countFailure]);
-    return { kind: "done" };
-  }
-  await db.batch([record("retrying", new Date(now.getTime() + delay * 1000).toISOString()), countFailure]);
-  return { kind: "retry", delaySeconds: delay };
+/** The current secret, and the previous one while its 24 h after a rotation last. */
+async function signingSecrets(endpoint: EndpointRow, masterKey: string, now: Date): Promise<string[]> {
+  const secrets = [await decryptSecret(endpoint.secretCipher, masterKey)];
+  const previousValid = endpoint.previousSecretExpiresAt !== null && Date.parse(endpoint.previousSecretExpiresAt) > now.getTime();
+  if (endpoint.previousSecretCipher && previousValid) secrets.push(await decryptSecret(endpoint.previousSecretCipher, masterKey));
+  return secrets;
 }

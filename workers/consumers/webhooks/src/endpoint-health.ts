@@ -1,6 +1,50 @@
+import type { WebhooksConfig } from "./config";
 import { newId } from "./ids";
 
-/** Disables an endpoint and records `endpoint.disabled` with why, in one batch with `extra`. */
+/** What one attempt did to its delivery. */
+export type Verdict = "delivered" | "retrying" | "failed";
+
+export interface EndpointHealth {
+  consecutiveFailures: number;
+  failingSince: string | null;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The endpoint's side of one recorded attempt. It runs in the same batch right after the
+ * delivery's own update and applies only if that update did (`changes() = 1`: the attempt
+ * still held its claim), so a duplicate or superseded attempt counts nothing. A success
+ * ends the run of failures; a failed attempt starts one (`failing_since`); a delivery that
+ * ends failed counts once towards the threshold (attempts do not: a short outage of a busy
+ * endpoint fails many attempts, and those deliveries still arrive later).
+ */
+export function healthStatement(db: D1Database, endpointId: string, verdict: Verdict, now: string): D1PreparedStatement {
+  const returning = "RETURNING consecutive_failures AS consecutiveFailures, failing_since AS failingSince";
+  if (verdict === "delivered") {
+    return db.prepare(`UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = ?1 AND changes() = 1 ${returning}`).bind(endpointId);
+  }
+  const count = verdict === "failed" ? "consecutive_failures = consecutive_failures + 1, " : "";
+  return db.prepare(`UPDATE webhook_endpoints SET ${count}failing_since = coalesce(failing_since, ?2) WHERE id = ?1 AND changes() = 1 ${returning}`).bind(endpointId, now);
+}
+
+/** Why the endpoint should be disabled after this attempt, or null. */
+export function disableReason(
+  attempt: { verdict: Verdict; status: number | null; error: string | null },
+  health: EndpointHealth,
+  config: Pick<WebhooksConfig, "WEBHOOKS_DISABLE_AFTER_FAILURES" | "WEBHOOKS_DISABLE_AFTER_DAYS">,
+  now: Date,
+): string | null {
+  if (attempt.verdict === "delivered") return null;
+  if (attempt.status === 410) return "the endpoint answered 410 Gone";
+  const last = `; last: ${attempt.error ?? "failed"}`;
+  if (health.consecutiveFailures >= config.WEBHOOKS_DISABLE_AFTER_FAILURES) return `${health.consecutiveFailures} deliveries failed in a row${last}`;
+  const since = health.failingSince === null ? Number.NaN : Date.parse(health.failingSince);
+  if (now.getTime() - since >= config.WEBHOOKS_DISABLE_AFTER_DAYS * DAY_MS) return `failing since ${health.failingSince} without a success${last}`;
+  return null;
+}
+
+/** Disables an endpoint and records `endpoint.disabled` with why (once: only if it was enabled). */
 export function disableEndpointStatements(db: D1Database, endpoint: { id: string; teamId: string }, reason: string, now: string): D1PreparedStatement[] {
   return [
     db

@@ -1,12 +1,17 @@
 import { createQueueHandler } from "../../../shared/consumer/run-consumer";
 import { retryDelaySeconds } from "../../../shared/backoff";
-import { logger } from "../../../shared/log";
-import { attemptDelivery, deliveryMessageSchema } from "./deliver";
+import { errorMessage, logger } from "../../../shared/log";
+import { configOf } from "./config";
+import { attemptDelivery, type DeliveryContext } from "./deliver";
+import { deliveryMessageSchema } from "./delivery-message";
+import { resolverFor } from "./dns-resolver";
 import { deliveryStatements } from "./event-deliveries";
 
 export { Webhooks } from "./webhooks-rpc";
 
 const log = logger("webhooks");
+/** A message whose delivery row never shows up belongs to a fan-out commit that failed (its event is retried with new messages). */
+const MISSING_ROW_TRIES = 5;
 
 /** The `webhooks` subscriber: link events → delivery rows and messages (through the toolkit). */
 const takeEvents = createQueueHandler<WebhooksEnv>({
@@ -16,27 +21,37 @@ const takeEvents = createQueueHandler<WebhooksEnv>({
   effects: (events, db, env) => deliveryStatements(events, db, env.WEBHOOK_DELIVERIES),
 });
 
-/** `webhook-deliveries`: one HTTP attempt per message; each endpoint retries on its own schedule. */
+/** `webhook-deliveries`: one HTTP attempt per message, all of a batch at once, each on its own. */
 async function deliver(batch: MessageBatch<unknown>, env: WebhooksEnv): Promise<void> {
-  for (const message of batch.messages) {
-    const parsed = deliveryMessageSchema.safeParse(message.body);
-    if (!parsed.success) {
-      log.error("dropped a malformed delivery message", { body: JSON.stringify(message.body)?.slice(0, 500) ?? null });
-      message.ack();
-      continue;
-    }
-    try {
-      const outcome = await attemptDelivery(env, parsed.data, new Date());
-      if (outcome.kind === "retry") message.retry({ delaySeconds: outcome.delaySeconds });
-      // The row may be one commit away (messages go out first); after a few tries it never will be.
-      else if (outcome.kind === "not-yet-written" && message.attempts < 4) message.retry({ delaySeconds: 2 });
-      else message.ack();
-      log.info("webhook attempt", { ...parsed.data, attempt: message.attempts, outcome: outcome.kind });
-    } catch (error) {
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-      log.error("webhook attempt crashed", { ...parsed.data, error: error instanceof Error ? error.message : String(error) });
-    }
-  }
+  const ctx = (): DeliveryContext => ({
+    env,
+    now: new Date(),
+    resolver: resolverFor(configOf(env)),
+    schedule: async (message, delaySeconds) => {
+      await env.WEBHOOK_DELIVERIES.send(message, { delaySeconds, contentType: "json" });
+    },
+  });
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const parsed = deliveryMessageSchema.safeParse(message.body);
+      if (!parsed.success) {
+        log.error("dropped a malformed delivery message", { body: JSON.stringify(message.body)?.slice(0, 500) ?? null });
+        message.ack();
+        return;
+      }
+      try {
+        const outcome = await attemptDelivery(ctx(), parsed.data);
+        const giveUp = outcome.kind === "wait" && outcome.why === "row-missing" && message.attempts >= MISSING_ROW_TRIES;
+        if (outcome.kind === "wait" && !giveUp) message.retry({ delaySeconds: outcome.delaySeconds });
+        else message.ack();
+        log.info("webhook attempt", { ...parsed.data, outcome: outcome.kind, detail: outcome.kind === "attempted" ? outcome.verdict : outcome.why });
+      } catch (error) {
+        // A crash is ours, not the endpoint's: the same attempt again, until the queue gives it to the dead-letter queue.
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+        log.error("webhook attempt crashed", { ...parsed.data, error: errorMessage(error) });
+      }
+    }),
+  );
 }
 
 /** Messages the delivery queue gave up on (the handler crashed every time): their deliveries fail visibly. */
@@ -44,8 +59,12 @@ async function takeDeadDeliveries(batch: MessageBatch<unknown>, env: WebhooksEnv
   for (const message of batch.messages) {
     const parsed = deliveryMessageSchema.safeParse(message.body);
     if (parsed.success) {
-      await env.WEBHOOKS_DB.prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = coalesce(last_error, 'delivery kept crashing') WHERE endpoint_id = ? AND event_id = ? AND status != 'delivered'")
-        .bind(parsed.data.endpointId, parsed.data.eventId)
+      // Only the message of the delivery's next attempt fails it; a dead copy of an old one changes nothing.
+      await env.WEBHOOKS_DB.prepare(
+        `UPDATE webhook_deliveries SET status = 'failed', last_error = 'the delivery kept crashing', next_attempt_at = NULL, lease_token = NULL, lease_until = NULL
+         WHERE endpoint_id = ? AND event_id = ? AND attempts = ? AND status IN ('pending', 'retrying')`,
+      )
+        .bind(parsed.data.endpointId, parsed.data.eventId, parsed.data.attempt - 1)
         .run();
     }
     message.ack();

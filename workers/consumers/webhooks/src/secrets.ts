@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /**
  * Endpoint signing secrets: `whsec_` + base64 of 32 random bytes, shown to the team at
  * creation and rotation only. At rest they are AES-GCM ciphertext under a key derived
@@ -17,8 +15,6 @@ function toBase64(bytes: Uint8Array): string {
 function fromBase64(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
-
-export const secretSchema = z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/);
 
 export function generateSecret(): string {
   return `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(32)))}`;

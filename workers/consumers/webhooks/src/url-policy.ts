@@ -1,6 +1,6 @@
-import { z } from "zod";
 import type { WebhooksConfig } from "./config";
 import { isBlockedAddress, parseIPv4, parseIPv6 } from "./address-ranges";
+import type { HostResolver } from "./dns-resolver";
 
 const BLOCKED_HOST_SUFFIXES = [".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".onion"];
 const BLOCKED_HOSTS = new Set(["localhost", "metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"]);
@@ -31,33 +31,20 @@ export function endpointUrlProblem(raw: string, config: Pick<WebhooksConfig, "WE
   return null;
 }
 
-const dohAnswerSchema = z.object({
-  Status: z.number().int().optional(),
-  Answer: z.array(z.object({ type: z.number().int(), data: z.string() })).optional(),
-});
-
 /**
- * Resolves the host over DNS-over-HTTPS (Workers have no resolver of their own) and
- * refuses it if any A/AAAA answer is a blocked address, or if it cannot be resolved.
- * Checked at creation and again before every delivery (DNS can change in between).
+ * Refuses a host whose A/AAAA answers include a blocked address, or that cannot be
+ * resolved. Checked at creation and again before every delivery (DNS can change in
+ * between). Literal addresses were judged by `endpointUrlProblem` already.
  */
-export async function resolvedAddressProblem(raw: string, config: Pick<WebhooksConfig, "WEBHOOKS_DNS_RESOLVER" | "WEBHOOKS_ALLOW_LOOPBACK_HTTP">): Promise<string | null> {
+export async function resolvedAddressProblem(raw: string, config: Pick<WebhooksConfig, "WEBHOOKS_ALLOW_LOOPBACK_HTTP">, resolver: HostResolver | null): Promise<string | null> {
   const host = new URL(raw).hostname.toLowerCase().replace(/\.$/, "");
-  if (config.WEBHOOKS_DNS_RESOLVER === "off" || parseIPv4(host) !== null || parseIPv6(host) !== null) return null;
+  if (resolver === null || parseIPv4(host) !== null || parseIPv6(host) !== null) return null;
   if (config.WEBHOOKS_ALLOW_LOOPBACK_HTTP && LOOPBACK_HOSTS.has(host)) return null;
-  const addresses: string[] = [];
-  for (const type of ["A", "AAAA"]) {
-    const url = `${config.WEBHOOKS_DNS_RESOLVER}?name=${encodeURIComponent(host)}&type=${type}`;
-    let answer: z.infer<typeof dohAnswerSchema>;
-    try {
-      const res = await fetch(url, { headers: { accept: "application/dns-json" }, signal: AbortSignal.timeout(5_000) });
-      if (!res.ok) return `could not be resolved (resolver answered ${res.status})`;
-      answer = dohAnswerSchema.parse(await res.json());
-    } catch (error) {
-      return `could not be resolved (${error instanceof Error ? error.message : String(error)})`;
-    }
-    if (answer.Status !== undefined && answer.Status !== 0 && answer.Status !== 3) return `could not be resolved (DNS status ${answer.Status})`;
-    for (const record of answer.Answer ?? []) if (record.type === 1 || record.type === 28) addresses.push(record.data);
+  let addresses: string[];
+  try {
+    addresses = await resolver.addresses(host);
+  } catch (error) {
+    return `could not be resolved (${error instanceof Error ? error.message : String(error)})`;
   }
   if (addresses.length === 0) return "does not resolve to any address";
   const blocked = addresses.find((a) => isBlockedAddress(a));

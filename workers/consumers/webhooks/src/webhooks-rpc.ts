@@ -2,9 +2,10 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { and, desc, eq, gt, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { z } from "zod";
-import { webhookDeliveries, webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
+import { webhookDeliveries, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
 import { configOf } from "./config";
-import type { DeliveryMessage } from "./deliver";
+import type { DeliveryMessage } from "./delivery-message";
+import { resolverFor } from "./dns-resolver";
 import { TEST_EVENT } from "./event-names";
 import { newId } from "./ids";
 import {
@@ -38,7 +39,7 @@ function endpointView(row: EndpointRow): EndpointView {
 }
 
 function deliveryView(row: DeliveryRow): DeliveryView {
-  const { endpointId: _e, teamId: _t, payload: _p, ...view } = row;
+  const { endpointId: _e, teamId: _t, payload: _p, leaseToken: _l, leaseUntil: _u, ...view } = row;
   return view;
 }
 
@@ -54,7 +55,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
 
   private async urlProblem(url: string): Promise<RpcError | null> {
     const config = configOf(this.env);
-    const problem = endpointUrlProblem(url, config) ?? (await resolvedAddressProblem(url, config));
+    const problem = endpointUrlProblem(url, config) ?? (await resolvedAddressProblem(url, config, resolverFor(config)));
     return problem ? { code: "invalid_request", message: `The url ${problem}.`, issues: [{ path: "url", message: problem }] } : null;
   }
 
@@ -73,7 +74,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     const row: EndpointRow = {
       id: newId("whk"), teamId, url, events, description: description ?? null, enabled: true, disabledReason: null,
       secretCipher: await encryptSecret(secret, configOf(this.env).WEBHOOK_SECRETS_KEY), previousSecretCipher: null, previousSecretExpiresAt: null,
-      consecutiveFailures: 0, createdAt: now, updatedAt: now,
+      consecutiveFailures: 0, failingSince: null, createdAt: now, updatedAt: now,
     };
     await this.db.insert(webhookEndpoints).values(row);
     return { ok: true, value: { ...endpointView(row), secret } };
@@ -116,19 +117,22 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     if (changes.events !== undefined) set.events = changes.events;
     if (changes.description !== undefined) set.description = changes.description;
     // Re-enabling starts a fresh count: the failures that disabled it are history.
-    if (changes.enabled !== undefined) Object.assign(set, changes.enabled ? { enabled: true, disabledReason: null, consecutiveFailures: 0 } : { enabled: false, disabledReason: "disabled by the team" });
+    if (changes.enabled !== undefined) Object.assign(set, changes.enabled ? { enabled: true, disabledReason: null, consecutiveFailures: 0, failingSince: null } : { enabled: false, disabledReason: "disabled by the team" });
     await this.db.update(webhookEndpoints).set(set).where(eq(webhookEndpoints.id, row.id));
     return { ok: true, value: endpointView({ ...row, ...set }) };
   }
 
+  /** Removes the endpoint with its delivery log; messages still queued for it find nothing to send. */
   async remove(input: unknown): Promise<RpcResult<null>> {
     const parsed = parse(endpointInputSchema, input);
     if (!parsed.ok) return parsed;
-    const result = await this.db
-      .delete(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.id, parsed.value.endpointId), eq(webhookEndpoints.teamId, parsed.value.teamId)))
-      .run();
-    return result.meta.changes === 1 ? { ok: true, value: null } : notFound();
+    const { teamId, endpointId } = parsed.value;
+    const [removed] = await this.db.batch([
+      this.db.delete(webhookEndpoints).where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.teamId, teamId))),
+      this.db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.teamId, teamId))),
+      this.db.delete(webhookEndpointEvents).where(and(eq(webhookEndpointEvents.endpointId, endpointId), eq(webhookEndpointEvents.teamId, teamId))),
+    ]);
+    return removed.meta.changes === 1 ? { ok: true, value: null } : notFound();
   }
 
   /** A new secret; the old one keeps signing (as a second signature) for 24 h so receivers can switch over. */
@@ -162,8 +166,9 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     const eventId = newId("evt");
     const payload = JSON.stringify({ type: TEST_EVENT, timestamp: now, data: { endpointId: row.id, message: "This is a test event from Linkflow." } });
     const delivery = { id: newId("dlv"), endpointId: row.id, teamId: row.teamId, eventId, eventType: TEST_EVENT, payload, status: "pending" as const, attempts: 0, createdAt: now };
+    // Message first, as the fan-out does: a row without its message would stay pending forever.
+    await this.enqueue({ endpointId: row.id, eventId, attempt: 1 });
     await this.db.insert(webhookDeliveries).values(delivery);
-    await this.enqueue({ endpointId: row.id, eventId });
     return { ok: true, value: { deliveryId: delivery.id, eventId } };
   }
 
@@ -193,8 +198,17 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     if (!endpoint.enabled) return fail("conflict", "The endpoint is disabled; enable it first.");
     const delivery = await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))).get();
     if (!delivery) return fail("not_found", "Delivery not found.");
-    await this.db.update(webhookDeliveries).set({ status: "pending", attempts: 0, nextAttemptAt: null }).where(eq(webhookDeliveries.id, delivery.id));
-    await this.enqueue({ endpointId, eventId: delivery.eventId });
+    // Started over: an attempt in flight loses its claim and records nothing; old messages find their attempt superseded.
+    await this.db
+      .update(webhookDeliveries)
+      .set({ status: "pending", attempts: 0, responseStatus: null, responseExcerpt: null, lastError: null, nextAttemptAt: null, deliveredAt: null, leaseToken: null, leaseUntil: null })
+      .where(eq(webhookDeliveries.id, delivery.id));
+    try {
+      await this.enqueue({ endpointId, eventId: delivery.eventId, attempt: 1 });
+    } catch (error) {
+      await this.db.update(webhookDeliveries).set({ status: "failed", lastError: "the redelivery could not be queued" }).where(eq(webhookDeliveries.id, delivery.id));
+      throw error;
+    }
     return { ok: true, value: null };
   }
 

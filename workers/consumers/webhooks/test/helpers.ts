@@ -1,9 +1,19 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { Webhook } from "standardwebhooks";
 import { vi } from "vitest";
+import { webhookDeliveries, webhookEndpoints } from "../../../../db/webhooks";
 import type { LinkEvent } from "../../../../events";
 import { sampleEvents } from "../../../../events/samples";
 import { deliverBatch } from "../../../../test/support/consumer-harness";
+import { configOf } from "../src/config";
+import { attemptDelivery, type AttemptOutcome } from "../src/deliver";
+import type { DeliveryMessage } from "../src/delivery-message";
+import { resolverFor } from "../src/dns-resolver";
+import { webhookBody } from "../src/event-names";
+import { newId } from "../src/ids";
 import worker from "../src/index";
 import type { Webhooks } from "../src/webhooks-rpc";
 import type { DeliveryView } from "../src/rpc-schemas";
@@ -54,4 +64,57 @@ export async function deliveriesOf(team: string, endpointId: string): Promise<De
 
 export async function waitForDelivery(team: string, endpointId: string, done: (d: DeliveryView) => boolean): Promise<DeliveryView> {
   return vi.waitUntil(async () => (await deliveriesOf(team, endpointId)).find(done) ?? false, { timeout: 20_000, interval: 50 });
+}
+
+/** A delivery row as the fan-out's effect writes it, without its queue message: the test drives the attempts. */
+export async function insertDelivery(team: string, endpointId: string, event: LinkEvent = linkEvent(team)): Promise<DeliveryMessage> {
+  await drizzle(env.WEBHOOKS_DB)
+    .insert(webhookDeliveries)
+    .values({ id: newId("dlv"), endpointId, teamId: team, eventId: event.id, eventType: "link.created", payload: webhookBody(event), status: "pending", attempts: 0, createdAt: new Date().toISOString() });
+  return { endpointId, eventId: event.id, attempt: 1 };
+}
+
+/**
+ * Runs attempts of the delivery state machine at times the test chooses (the injected
+ * clock), with the real D1, resolver and outbound HTTP; the messages it would queue for
+ * later attempts are kept in `scheduled` instead, so the test decides when they arrive.
+ */
+export function clockedAttempts() {
+  const scheduled: { message: DeliveryMessage; delaySeconds: number }[] = [];
+  return {
+    scheduled,
+    attempt(message: DeliveryMessage, at: number): Promise<AttemptOutcome> {
+      const schedule = async (next: DeliveryMessage, delaySeconds: number) => {
+        scheduled.push({ message: next, delaySeconds });
+      };
+      return attemptDelivery({ env, now: new Date(at), resolver: resolverFor(configOf(env)), schedule }, message);
+    },
+  };
+}
+
+/** The official verifier, run as if its clock read `at` (it refuses timestamps 5 min away from its own). */
+export function verifyAt(secret: string, request: ReceivedRequest | undefined, at: number): unknown {
+  vi.useFakeTimers({ toFake: ["Date"], now: at });
+  try {
+    return new Webhook(secret).verify(request?.body ?? "", request?.headers ?? {});
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+export async function deliveryRow(endpointId: string, eventId: string) {
+  const row = await drizzle(env.WEBHOOKS_DB).select().from(webhookDeliveries).where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.eventId, eventId))).get();
+  if (!row) throw new Error(`no delivery of ${eventId} to ${endpointId}`);
+  return row;
+}
+
+export async function endpointRow(endpointId: string) {
+  const row = await drizzle(env.WEBHOOKS_DB).select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId)).get();
+  if (!row) throw new Error(`no endpoint ${endpointId}`);
+  return row;
+}
+
+export async function endpointEvents(endpointId: string) {
+  const { results } = await env.WEBHOOKS_DB.prepare("SELECT type, reason FROM webhook_endpoint_events WHERE endpoint_id = ? ORDER BY id").bind(endpointId).all();
+  return results;
 }

@@ -5,6 +5,7 @@
 //   /ok          200            /gone       410
 //   /fail        500            /slow-retry 503 + Retry-After: 120
 //   /flaky/<key>/<n>   fails the first n requests for <key> with 503 + Retry-After: 1, then 200
+//   /answer/<key>?status=&retry-after=   that status (and Retry-After header, if given)
 
 export interface ReceivedRequest {
   url: string;
@@ -22,13 +23,25 @@ const DNS: Record<string, string[]> = {
   "private.example.com": ["10.0.0.5"],
   "metadata.example.com": ["169.254.169.254"],
   "mixed.example.com": ["93.184.216.36", "192.168.1.10"],
+  "cname.example.com": ["93.184.216.37"],
+};
+const DNS_AAAA: Record<string, string[]> = {
+  "hooks.example.com": ["2606:2800:220:1:248:1893:25c8:1946"],
+  "v6-private.example.com": ["fd12:3456::1"],
+  "v6-mapped.example.com": ["::ffff:10.1.1.1"],
 };
 
 function dnsAnswer(url: URL): Response {
   const name = url.searchParams.get("name") ?? "";
   const type = url.searchParams.get("type");
-  const addresses = type === "A" ? (DNS[name] ?? []) : [];
-  return Response.json({ Status: name in DNS ? 0 : 3, Answer: addresses.map((data) => ({ type: 1, data })) });
+  if (name === "servfail.example.com") return Response.json({ Status: 2 });
+  if (name === "resolver-down.example.com") return new Response("unavailable", { status: 502 });
+  const table = type === "AAAA" ? DNS_AAAA : DNS;
+  const rtype = type === "AAAA" ? 28 : 1;
+  const known = name in DNS || name in DNS_AAAA;
+  // A CNAME comes first in real answers; only the addresses after it count.
+  const cname = name === "cname.example.com" && type === "A" ? [{ type: 5, data: "target.example.net." }] : [];
+  return Response.json({ Status: known ? 0 : 3, Answer: [...cname, ...(table[name] ?? []).map((data) => ({ type: rtype, data }))] });
 }
 
 export async function outbound(request: Request): Promise<Response> {
@@ -39,6 +52,12 @@ export async function outbound(request: Request): Promise<Response> {
   if (kind === "ok") return new Response("thanks", { status: 200 });
   if (kind === "gone") return new Response("gone", { status: 410 });
   if (kind === "slow-retry") return new Response("busy", { status: 503, headers: { "retry-after": "120" } });
+  if (kind === "answer") {
+    const retryAfter = url.searchParams.get("retry-after");
+    const status = Number(url.searchParams.get("status"));
+    const body = [204, 205, 304].includes(status) ? null : `answered ${status}`;
+    return new Response(body, { status, headers: retryAfter ? { "retry-after": retryAfter } : {} });
+  }
   if (kind === "flaky") {
     const seen = (flakyCounts.get(key ?? "") ?? 0) + 1;
     flakyCounts.set(key ?? "", seen);
