@@ -70,4 +70,58 @@ describe("/v1/webhooks", () => {
     expect((await api("/v1/webhooks/not-an-id", { headers: owner.auth })).status).toBe(404);
     expect((await api(`/v1/webhooks/${id}/deliveries/dlv_nope/redeliver`, { method: "POST", headers: owner.auth })).status).toBe(404);
   });
+
+  it.each([
+    [{ url: "https://192.168.1.1/in" }, "url"],
+    [{ url: "http://hooks.example.com/in" }, "url"],
+    [{ events: ["link.exploded"] }, "events.0"],
+    [{ events: [] }, "events"],
+    [{ enabled: "yes" }, "enabled"],
+    [{ secret: "mine" }, ""],
+    [{}, ""],
+  ])("refuses the change %j with 400 and leaves the endpoint as it was", async (change, path) => {
+    const team = await createTeam();
+    const created = (await (await api("/v1/webhooks", json({ url: "https://hooks.example.com/keep", events: ["link.created"] }, team.auth))).json()) as { id: string };
+    const before = await (await api(`/v1/webhooks/${created.id}`, { headers: team.auth })).json();
+    const res = await api(`/v1/webhooks/${created.id}`, { ...json(change, team.auth), method: "PATCH" });
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe("invalid_request");
+    if (path) expect(error.issues?.map((i) => i.path)).toContain(path);
+    expect(await (await api(`/v1/webhooks/${created.id}`, { headers: team.auth })).json()).toEqual(before);
+  });
+
+  it("pages endpoints and the delivery log with cursors, and redelivers one delivery", async () => {
+    const team = await createTeam();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await api("/v1/webhooks", json({ url: `https://hooks.example.com/page-${i}`, events: ["link.created"] }, team.auth));
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    type Page = { data: { id: string }[]; nextCursor: string | null };
+    const first = (await (await api("/v1/webhooks?limit=2", { headers: team.auth })).json()) as Page;
+    expect(first.data.map((e) => e.id)).toEqual(ids.slice(0, 2));
+    const second = (await (await api(`/v1/webhooks?limit=2&cursor=${first.nextCursor ?? ""}`, { headers: team.auth })).json()) as Page;
+    expect(second).toEqual({ data: [expect.objectContaining({ id: ids[2] })], nextCursor: null });
+    expect((await api("/v1/webhooks?cursor=not-a-cursor", { headers: team.auth })).status).toBe(400);
+
+    const endpointId = ids[0] ?? "";
+    const tests = [];
+    for (let i = 0; i < 2; i++) tests.push((await (await api(`/v1/webhooks/${endpointId}/test`, { method: "POST", headers: team.auth })).json()) as { deliveryId: string; eventId: string });
+    const log = (await (await api(`/v1/webhooks/${endpointId}/deliveries?limit=1`, { headers: team.auth })).json()) as Page & { data: Record<string, unknown>[] };
+    expect(log.data).toHaveLength(1);
+    expect(Object.keys(log.data[0] ?? {}).sort()).toEqual(
+      ["attempts", "createdAt", "deliveredAt", "eventId", "eventType", "id", "lastError", "nextAttemptAt", "responseExcerpt", "responseStatus", "status"].sort(),
+    );
+    expect(log.data[0]).toMatchObject({ id: tests[1]?.deliveryId, eventId: tests[1]?.eventId, eventType: "webhook.test", attempts: 0 });
+    const rest = (await (await api(`/v1/webhooks/${endpointId}/deliveries?limit=1&cursor=${log.nextCursor ?? ""}`, { headers: team.auth })).json()) as Page;
+    expect(rest.data.map((d) => d.id)).toEqual([tests[0]?.deliveryId]);
+
+    const redeliver = await api(`/v1/webhooks/${endpointId}/deliveries/${tests[0]?.deliveryId ?? ""}/redeliver`, { method: "POST", headers: team.auth });
+    expect(redeliver.status).toBe(202);
+    expect(await redeliver.json()).toEqual({ queued: true });
+    // Another endpoint's delivery id is not this endpoint's.
+    const elsewhere = await api(`/v1/webhooks/${ids[1] ?? ""}/deliveries/${tests[0]?.deliveryId ?? ""}/redeliver`, { method: "POST", headers: team.auth });
+    expect(elsewhere.status).toBe(404);
+  });
 });
