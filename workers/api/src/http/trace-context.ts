@@ -20,6 +20,11 @@ export function newTraceId(): string {
   return randomHex(16);
 }
 
+/** Our `traceparent` for a response: the trace id continued (or new) with a span of our own. */
+export function responseTraceparent(traceId: string): string {
+  return `00-${traceId}-${randomHex(8)}-01`;
+}
+
 /**
  * Continues the caller's trace (or starts one) and answers with our own span in
  * `traceparent`, so a client can look its request's events up by trace id.
@@ -28,6 +33,6 @@ export const traceContext = createMiddleware<AppEnv>(async (c, next) => {
   const incoming = parseTraceparent(c.req.header("traceparent"));
   const traceId = incoming?.traceId ?? newTraceId();
   c.set("traceId", traceId);
-  c.header("traceparent", `00-${traceId}-${randomHex(8)}-01`);
+  c.header("traceparent", responseTraceparent(traceId));
   await next();
 });

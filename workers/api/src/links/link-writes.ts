@@ -4,6 +4,20 @@ import type { LinkEvent } from "../../../../events";
 import { quotaWindow, type LinkQuota } from "../billing/quota";
 import type { Database } from "../db";
 import { eventRow } from "../outbox/new-event";
+import { redirectCache } from "../redirect/redirect-cache";
+
+/**
+ * Runs a link write, then drops the slugs it touched from this isolate's redirect cache, so the
+ * isolate that made a change redirects the new way at once (others within the cache's bound).
+ * Also when the write failed: it may have committed before the error reached us.
+ */
+async function thenForgetSlugs<T>(slugs: string[], write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } finally {
+    redirectCache.forget({ slugs });
+  }
+}
 
 /**
  * The first half of the outbox: every link change and its event row are written in
@@ -14,7 +28,11 @@ import { eventRow } from "../outbox/new-event";
 export async function insertLinksWithEvents(db: Database, items: { row: LinkRow; event: LinkEvent }[], quota: LinkQuota): Promise<boolean[]> {
   const [first, ...rest] = items.flatMap(({ row, event }) => [insertLinkUnderQuota(db, row, quota), insertEventIfApplied(db, event, row.id)]);
   if (!first) return [];
-  const results = await db.batch([first, ...rest]);
+  // A new slug may be cached as unknown (someone tried it before it existed).
+  const results = await thenForgetSlugs(
+    items.map(({ row }) => row.slug),
+    () => db.batch([first, ...rest]),
+  );
   return items.map((_, i) => results[2 * i]?.meta.changes === 1);
 }
 
@@ -69,23 +87,28 @@ export async function updateLinkWithEvent(
   changes: Partial<LinkRow> & { updatedAt: string; lastEventId: string },
   event: LinkEvent,
 ): Promise<boolean> {
-  const [update] = await db.batch([
-    db
-      .update(links)
-      .set(changes)
-      .where(and(eq(links.id, before.id), eq(links.lastEventId, before.lastEventId), isNull(links.deletedAt))),
-    insertEventIfApplied(db, event, before.id),
-  ]);
+  const slugs = changes.slug === undefined ? [before.slug] : [before.slug, changes.slug];
+  const [update] = await thenForgetSlugs(slugs, () =>
+    db.batch([
+      db
+        .update(links)
+        .set(changes)
+        .where(and(eq(links.id, before.id), eq(links.lastEventId, before.lastEventId), isNull(links.deletedAt))),
+      insertEventIfApplied(db, event, before.id),
+    ]),
+  );
   return update.meta.changes === 1;
 }
 
 export async function softDeleteLinkWithEvent(db: Database, link: LinkRow, deletedAt: string, event: LinkEvent): Promise<boolean> {
-  const [update] = await db.batch([
-    db
-      .update(links)
-      .set({ deletedAt, updatedAt: deletedAt, lastEventId: event.id })
-      .where(and(eq(links.id, link.id), isNull(links.deletedAt))),
-    insertEventIfApplied(db, event, link.id),
-  ]);
+  const [update] = await thenForgetSlugs([link.slug], () =>
+    db.batch([
+      db
+        .update(links)
+        .set({ deletedAt, updatedAt: deletedAt, lastEventId: event.id })
+        .where(and(eq(links.id, link.id), isNull(links.deletedAt))),
+      insertEventIfApplied(db, event, link.id),
+    ]),
+  );
   return update.meta.changes === 1;
 }

@@ -1,7 +1,10 @@
 import { isbot } from "isbot";
 import type { LinkEvent } from "../../../../events";
-import { hmacSha256Hex } from "../../../shared/crypto";
+import { toHex } from "../../../shared/crypto";
+import { configOf } from "../config";
+import { log } from "../log";
 import { newEvent } from "../outbox/new-event";
+import { errorMessage } from "../outbox/publish";
 
 export interface ClickedLink {
   id: string;
@@ -23,6 +26,20 @@ function referrerHost(referer: string | null): string | null {
   }
 }
 
+const encoder = new TextEncoder();
+// Importing the key costs as much as the signature: every click of the isolate reuses it. Only
+// resolved keys are kept, so no request ever awaits a promise another request created.
+const visitorKeys = new Map<string, CryptoKey>();
+
+async function visitorHashHex(secret: string, message: string): Promise<string> {
+  let key = visitorKeys.get(secret);
+  if (!key) {
+    key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    visitorKeys.set(secret, key);
+  }
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+}
+
 /**
  * Builds LinkClicked from the request. The IP never leaves this function: only a
  * hash salted with the secret and the UTC day, so unique visitors can be counted
@@ -36,12 +53,21 @@ export async function clickEvent(request: Request, link: ClickedLink, traceId: s
   const country = typeof cf?.country === "string" && /^[A-Z]{2}$/.test(cf.country) ? cf.country : null;
   const method = request.method === "HEAD" ? "HEAD" : "GET";
   const bot = cf?.botManagement?.verifiedBot === true || method === "HEAD" || (userAgent !== null && isbot(userAgent));
-  const visitorHash = (await hmacSha256Hex(hashSecret, `${day}|${ip}|${userAgent ?? ""}`)).slice(0, 32);
+  const visitorHash = (await visitorHashHex(hashSecret, `${day}|${ip}|${userAgent ?? ""}`)).slice(0, 32);
   return newEvent(
     "LinkClicked",
     1,
     link.id,
     { linkId: link.id, slug: link.slug, method, country, referrerHost: referrerHost(request.headers.get("referer")), userAgent, bot, visitorHash },
     { teamId: link.teamId, traceId, occurredAt: now.toISOString() },
+  );
+}
+
+/** Sends the click after the response (the redirect never waits for analytics); a failure is logged, not retried. */
+export function sendClickAfterResponse(request: Request, link: ClickedLink, traceId: string, env: ApiEnv, now: Date, waitUntil: (promise: Promise<unknown>) => void): void {
+  waitUntil(
+    clickEvent(request, link, traceId, configOf(env).VISITOR_HASH_SECRET, now)
+      .then((event) => env.LINK_EVENTS.send(event, { contentType: "json" }))
+      .catch((error) => log.warn("click event not sent", { traceId, linkId: link.id, error: errorMessage(error) })),
   );
 }

@@ -1,13 +1,10 @@
-import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { links } from "../../../../db/links";
 import type { AppEnv } from "../app-env";
-import { configOf } from "../config";
 import { ApiError } from "../http/errors";
 import { SLUG_PATTERN } from "../links/slug";
-import { log } from "../log";
-import { errorMessage } from "../outbox/publish";
-import { clickEvent } from "./click-event";
+import { sendClickAfterResponse } from "./click-event";
+import { redirectCache, type CachedLink } from "./redirect-cache";
+import { findLinkBySlug } from "./slug-lookup";
 
 export const redirectRoutes = new Hono<AppEnv>();
 
@@ -25,30 +22,28 @@ export function destinationWithQuery(destination: string, requestUrl: string): s
   return `${head}${separator}${incoming}${fragment}`;
 }
 
-// GET and HEAD (Hono answers HEAD with the GET handler and drops the body).
+/** Headers of every redirect: browsers must not cache it (a link can change), and the destination sees the referrer. */
+export const REDIRECT_HEADERS = { "cache-control": "private, max-age=0", "referrer-policy": "unsafe-url" } as const;
+
+/** Why a link answers 410 at `nowMs`; null while it still redirects. Judged per request, so a cached link expires on time. */
+export function goneMessage(link: CachedLink, nowMs: number): string | null {
+  if (link.deletedAt) return "This link was deleted.";
+  if (link.expiresAt && Date.parse(link.expiresAt) <= nowMs) return "This link has expired.";
+  return null;
+}
+
+// GET and HEAD (Hono answers HEAD with the GET handler and drops the body). A live link the
+// isolate has cached is usually answered before the router (fast-redirect.ts), the same way.
 redirectRoutes.get("/:slug", async (c) => {
   const slug = c.req.param("slug");
   if (!SLUG_PATTERN.test(slug)) throw ApiError.notFound("Link");
-  const link = await c
-    .get("db")
-    .select({ id: links.id, teamId: links.teamId, slug: links.slug, url: links.url, expiresAt: links.expiresAt, deletedAt: links.deletedAt })
-    .from(links)
-    .where(eq(links.slug, slug))
-    .get();
+  const link = await findLinkBySlug(c.get("db"), slug, (p) => c.executionCtx.waitUntil(p));
   if (!link) throw ApiError.notFound("Link");
-  const now = new Date();
-  if (link.deletedAt) throw new ApiError("gone", "This link was deleted.");
-  if (link.expiresAt && Date.parse(link.expiresAt) <= now.getTime()) throw new ApiError("gone", "This link has expired.");
+  const now = new Date(redirectCache.now());
+  const gone = goneMessage(link, now.getTime());
+  if (gone) throw new ApiError("gone", gone);
 
-  // After the response: the redirect never waits for analytics.
-  const request = c.req.raw;
-  const traceId = c.get("traceId");
-  c.executionCtx.waitUntil(
-    clickEvent(request, link, traceId, configOf(c.env).VISITOR_HASH_SECRET, now)
-      .then((event) => c.env.LINK_EVENTS.send(event, { contentType: "json" }))
-      .catch((error) => log.warn("click event not sent", { traceId, linkId: link.id, error: errorMessage(error) })),
-  );
-  c.header("cache-control", "private, max-age=0");
-  c.header("referrer-policy", "unsafe-url");
+  sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p));
+  for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
   return c.redirect(destinationWithQuery(link.url, c.req.url), 302);
 });

@@ -1,0 +1,37 @@
+import { linksDb } from "../db";
+import { newTraceId, parseTraceparent, responseTraceparent } from "../http/trace-context";
+import { SLUG_PATTERN } from "../links/slug";
+import { sendClickAfterResponse } from "./click-event";
+import { redirectCache, type RedirectCache } from "./redirect-cache";
+import { REDIRECT_HEADERS, destinationWithQuery, goneMessage } from "./redirect-routes";
+import { startSyncIfDue } from "./slug-lookup";
+
+/**
+ * The redirect hot path, ahead of the router: a GET or HEAD of one path segment naming a live
+ * link the isolate's cache vouches for is answered here, with the same response the route in
+ * redirect-routes.ts gives (302, headers, traceparent, click after the response), without the
+ * router, its middleware or a database handle. Everything else (a miss, an unknown, deleted or
+ * expired slug, any other path) returns null and goes through the app as before.
+ *
+ * Only a slug that is a link's can hit the cache, and no link has a reserved slug, so no other
+ * route (/healthz, /docs, /dashboard ...) is ever shadowed.
+ */
+export function fastRedirect(request: Request, env: ApiEnv, ctx: ExecutionContext, cache: RedirectCache = redirectCache): Response | null {
+  if (request.method !== "GET" && request.method !== "HEAD") return null;
+  const url = new URL(request.url);
+  const slug = url.pathname.slice(1);
+  if (!SLUG_PATTERN.test(slug)) return null;
+  const link = cache.get(slug);
+  const now = cache.now();
+  if (!link || goneMessage(link, now) !== null) return null;
+
+  const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
+  // The route's lookups keep the cache in sync; when every request is answered here, this does.
+  startSyncIfDue(cache, () => linksDb(env.LINKS_DB), waitUntil);
+  const traceId = parseTraceparent(request.headers.get("traceparent") ?? undefined)?.traceId ?? newTraceId();
+  sendClickAfterResponse(request, link, traceId, env, new Date(now), waitUntil);
+  return new Response(null, {
+    status: 302,
+    headers: { location: destinationWithQuery(link.url, request.url), ...REDIRECT_HEADERS, traceparent: responseTraceparent(traceId) },
+  });
+}
