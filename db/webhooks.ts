@@ -61,6 +61,22 @@ export const webhookDeliveries = sqliteTable(
   (t) => [uniqueIndex("webhook_deliveries_endpoint_event_idx").on(t.endpointId, t.eventId), index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id)],
 );
 
+/** Every attempt of every delivery, for the delivery's log (attempt numbers restart after a redelivery). */
+export const webhookDeliveryAttempts = sqliteTable(
+  "webhook_delivery_attempts",
+  {
+    id: text("id").primaryKey(),
+    deliveryId: text("delivery_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    attemptedAt: text("attempted_at").notNull(),
+    responseStatus: integer("response_status"),
+    /** Null when the endpoint answered 2xx. */
+    error: text("error"),
+  },
+  (t) => [index("webhook_delivery_attempts_delivery_idx").on(t.deliveryId, t.id), index("webhook_delivery_attempts_endpoint_idx").on(t.endpointId)],
+);
+
 /** What happened to an endpoint itself, e.g. `endpoint.disabled` after a run of failures. */
 export const webhookEndpointEvents = sqliteTable(
   "webhook_endpoint_events",
@@ -77,3 +93,4 @@ export const webhookEndpointEvents = sqliteTable(
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type DeliveryAttemptRow = typeof webhookDeliveryAttempts.$inferSelect;

@@ -5,6 +5,7 @@ import { configOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
 import type { HostResolver } from "./dns-resolver";
 import { disableEndpointStatements, disableReason, healthStatement, type EndpointHealth, type Verdict } from "./endpoint-health";
+import { newId } from "./ids";
 import { nextDelaySeconds } from "./retry-schedule";
 import { decryptSecret } from "./secrets";
 import { sendWebhook, TIMEOUT_MS, type SendResult } from "./send-webhook";
@@ -94,7 +95,7 @@ export async function attemptDelivery(ctx: DeliveryContext, message: DeliveryMes
   // Sent before the record: recorded first, a failed send would leave the delivery waiting forever.
   if (delay !== null) await ctx.schedule({ ...message, attempt: message.attempt + 1 }, delay);
   const nextAttemptAt = delay === null ? null : new Date(ctx.now.getTime() + delay * 1000).toISOString();
-  const [, health] = await db.batch<EndpointHealth>([
+  const [, , health] = await db.batch<EndpointHealth>([
     db
       .prepare(
         `UPDATE webhook_deliveries SET status = ?3, attempts = ?4, response_status = ?5, response_excerpt = ?6, last_error = ?7, next_attempt_at = ?8,
@@ -102,6 +103,13 @@ export async function attemptDelivery(ctx: DeliveryContext, message: DeliveryMes
          WHERE id = ?1 AND lease_token = ?2`,
       )
       .bind(row.id, token, verdict, message.attempt, result.status, result.excerpt, result.error, nextAttemptAt, at),
+    // Each statement below applies only if the one before it did (changes() = 1): all of them, or none if the claim was lost.
+    db
+      .prepare(
+        `INSERT INTO webhook_delivery_attempts (id, delivery_id, endpoint_id, attempt, attempted_at, response_status, error)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1`,
+      )
+      .bind(newId("att"), row.id, endpoint.id, message.attempt, at, result.status, result.error),
     healthStatement(db, endpoint.id, verdict, at),
   ]);
   const state = health?.results[0];

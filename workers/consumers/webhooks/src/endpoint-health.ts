@@ -12,8 +12,8 @@ export interface EndpointHealth {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The endpoint's side of one recorded attempt. It runs in the same batch right after the
- * delivery's own update and applies only if that update did (`changes() = 1`: the attempt
+ * The endpoint's side of one recorded attempt. It runs last in the batch that records the
+ * attempt and applies only if the statement before it did (`changes() = 1`: the attempt
  * still held its claim), so a duplicate or superseded attempt counts nothing. A success
  * ends the run of failures; a failed attempt starts one (`failing_since`); a delivery that
  * ends failed counts once towards the threshold (attempts do not: a short outage of a busy

@@ -23,7 +23,7 @@ export const updateInputSchema = z.strictObject({
     .refine((c) => Object.keys(c).length > 0, "send at least one field to change"),
 });
 export const deliveriesInputSchema = z.strictObject({ teamId, endpointId, limit: z.number().int().min(1).max(100).default(50), beforeId: z.string().max(64).optional() });
-export const redeliverInputSchema = z.strictObject({ teamId, endpointId, deliveryId: z.string().max(64) });
+export const oneDeliveryInputSchema = z.strictObject({ teamId, endpointId, deliveryId: z.string().max(64) });
 
 export type RpcError = { code: "invalid_request" | "not_found" | "conflict"; message: string; issues?: { path: string; message: string }[] };
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
@@ -51,6 +51,13 @@ export interface DeliveryView {
   nextAttemptAt: string | null;
   deliveredAt: string | null;
   createdAt: string;
+}
+
+export interface DeliveryAttemptView {
+  attempt: number;
+  attemptedAt: string;
+  responseStatus: number | null;
+  error: string | null;
 }
 
 export type CreateInput = z.input<typeof createInputSchema>;

@@ -1,8 +1,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { and, desc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { z } from "zod";
-import { webhookDeliveries, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
+import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
 import { configOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
 import { resolverFor } from "./dns-resolver";
@@ -13,8 +13,9 @@ import {
   deliveriesInputSchema,
   endpointInputSchema,
   listInputSchema,
-  redeliverInputSchema,
+  oneDeliveryInputSchema,
   updateInputSchema,
+  type DeliveryAttemptView,
   type DeliveryView,
   type EndpointView,
   type RpcError,
@@ -127,12 +128,14 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     const parsed = parse(endpointInputSchema, input);
     if (!parsed.ok) return parsed;
     const { teamId, endpointId } = parsed.value;
-    const [removed] = await this.db.batch([
+    if (!(await this.find(teamId, endpointId))) return notFound();
+    await this.db.batch([
       this.db.delete(webhookEndpoints).where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.teamId, teamId))),
-      this.db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.teamId, teamId))),
-      this.db.delete(webhookEndpointEvents).where(and(eq(webhookEndpointEvents.endpointId, endpointId), eq(webhookEndpointEvents.teamId, teamId))),
+      this.db.delete(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)),
+      this.db.delete(webhookDeliveryAttempts).where(eq(webhookDeliveryAttempts.endpointId, endpointId)),
+      this.db.delete(webhookEndpointEvents).where(eq(webhookEndpointEvents.endpointId, endpointId)),
     ]);
-    return removed.meta.changes === 1 ? { ok: true, value: null } : notFound();
+    return { ok: true, value: null };
   }
 
   /** A new secret; the old one keeps signing (as a second signature) for 24 h so receivers can switch over. */
@@ -188,9 +191,26 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     return { ok: true, value: { data: page.map(deliveryView), nextBeforeId: rows.length > limit ? (page.at(-1)?.id ?? null) : null } };
   }
 
+  /** One delivery with every attempt made of it, oldest first. */
+  async delivery(input: unknown): Promise<RpcResult<DeliveryView & { attemptLog: DeliveryAttemptView[] }>> {
+    const parsed = parse(oneDeliveryInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const { teamId, endpointId, deliveryId } = parsed.value;
+    if (!(await this.find(teamId, endpointId))) return notFound();
+    const row = await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))).get();
+    if (!row) return fail("not_found", "Delivery not found.");
+    const attemptLog = await this.db
+      .select({ attempt: webhookDeliveryAttempts.attempt, attemptedAt: webhookDeliveryAttempts.attemptedAt, responseStatus: webhookDeliveryAttempts.responseStatus, error: webhookDeliveryAttempts.error })
+      .from(webhookDeliveryAttempts)
+      .where(eq(webhookDeliveryAttempts.deliveryId, row.id))
+      .orderBy(asc(webhookDeliveryAttempts.id))
+      .all();
+    return { ok: true, value: { ...deliveryView(row), attemptLog } };
+  }
+
   /** Sends one delivery again from the start of its schedule (same webhook-id, same body). */
   async redeliver(input: unknown): Promise<RpcResult<null>> {
-    const parsed = parse(redeliverInputSchema, input);
+    const parsed = parse(oneDeliveryInputSchema, input);
     if (!parsed.ok) return parsed;
     const { teamId, endpointId, deliveryId } = parsed.value;
     const endpoint = await this.find(teamId, endpointId);

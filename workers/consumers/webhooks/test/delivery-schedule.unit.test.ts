@@ -53,6 +53,15 @@ describe("retries on the schedule", () => {
       ["attempts", "createdAt", "deliveredAt", "eventId", "eventType", "id", "lastError", "nextAttemptAt", "responseExcerpt", "responseStatus", "status"].sort(),
     );
     expect((await received("/fail/schedule")).map((r) => r.headers["webhook-id"])).toEqual(Array(8).fill(message.eventId));
+    const detail = await webhooks.delivery({ teamId: team, endpointId: endpoint.id, deliveryId: log?.id ?? "" });
+    if (!detail.ok) throw new Error("delivery failed");
+    let at = T0;
+    expect(detail.value.attemptLog).toEqual(
+      [0, ...delays].map((delay, i) => {
+        at += delay * 1000;
+        return { attempt: i + 1, attemptedAt: new Date(at).toISOString(), responseStatus: 500, error: "the endpoint answered 500" };
+      }),
+    );
   });
 
   it("lets Retry-After (seconds or an HTTP date) set the next attempt, within 12 h", async () => {
@@ -124,6 +133,9 @@ describe("one request per attempt", () => {
     const outcomes = await Promise.all([driver.attempt(message, T0), driver.attempt(message, T0)]);
     expect(outcomes.filter((o) => o.kind === "attempted")).toHaveLength(1);
     expect(await received("/answer/race")).toHaveLength(1);
+    const [log] = await deliveriesOf(team, endpoint.id);
+    const detail = await webhooks.delivery({ teamId: team, endpointId: endpoint.id, deliveryId: log?.id ?? "" });
+    expect(detail.ok && detail.value.attemptLog.map((a) => a.attempt)).toEqual([1]);
     expect(await driver.attempt(message, T0 + 10_000)).toMatchObject({ kind: "skipped" });
     expect(driver.scheduled).toHaveLength(1);
   });
@@ -158,6 +170,9 @@ describe("one request per attempt", () => {
     await waitForDelivery(team, endpoint.id, (d) => d.attempts === 1 && d.status === "retrying");
     expect(await driver.attempt(old ?? message, Date.now() + HOUR)).toEqual({ kind: "skipped", why: "superseded" });
     expect(await received("/answer/redeliver-run")).toHaveLength(3);
+    const detail = await webhooks.delivery({ teamId: team, endpointId: endpoint.id, deliveryId: log?.id ?? "" });
+    // The log keeps the first run's attempts; the new run counts from 1 again.
+    expect(detail.ok && detail.value.attemptLog.map((a) => [a.attempt, a.responseStatus])).toEqual([[1, 503], [2, 503], [1, 503]]);
   });
 });
 
