@@ -66,13 +66,20 @@ describe("webhooks on the real stack, to a real receiver", () => {
     ]);
     expect(() => new Webhook(flaky.secret).verify(calls[2]?.body ?? "", calls[2]?.headers ?? {})).not.toThrow();
 
-    type Log = { data: { eventId: string; status: string; attempts: number; responseStatus: number | null; deliveredAt: string | null }[] };
+    type Log = { data: { id: string; eventId: string; status: string; attempts: number; responseStatus: number | null; deliveredAt: string | null }[] };
     const log = await eventually(async () => {
       const page = await api.get<Log>(`/v1/webhooks/${flaky.id}/deliveries`, team);
       return page.data.find((d) => d.eventId === eventId && d.status === "delivered");
     }, "the delivery log to say delivered");
     expect(log).toMatchObject({ attempts: 3, responseStatus: 200 });
     expect(log.deliveredAt).not.toBeNull();
+    type Detail = { attemptLog: { attempt: number; responseStatus: number | null; error: string | null }[] };
+    const detail = await api.get<Detail>(`/v1/webhooks/${flaky.id}/deliveries/${log.id}`, team);
+    expect(detail.attemptLog.map(({ attempt, responseStatus, error }) => ({ attempt, responseStatus, error }))).toEqual([
+      { attempt: 1, responseStatus: 503, error: "the endpoint answered 503" },
+      { attempt: 2, responseStatus: 503, error: "the endpoint answered 503" },
+      { attempt: 3, responseStatus: 200, error: null },
+    ]);
     expect(received.filter((r) => r.path === "/steady")).toHaveLength(1);
   });
 });

@@ -117,6 +117,10 @@ describe("/v1/webhooks", () => {
     const rest = (await (await api(`/v1/webhooks/${endpointId}/deliveries?limit=1&cursor=${log.nextCursor ?? ""}`, { headers: team.auth })).json()) as Page;
     expect(rest.data.map((d) => d.id)).toEqual([tests[0]?.deliveryId]);
 
+    const one = await api(`/v1/webhooks/${endpointId}/deliveries/${tests[0]?.deliveryId ?? ""}`, { headers: team.auth });
+    expect(await one.json()).toMatchObject({ id: tests[0]?.deliveryId, eventType: "webhook.test", status: "pending", attemptLog: [] });
+    expect((await api(`/v1/webhooks/${ids[1] ?? ""}/deliveries/${tests[0]?.deliveryId ?? ""}`, { headers: team.auth })).status).toBe(404);
+
     const redeliver = await api(`/v1/webhooks/${endpointId}/deliveries/${tests[0]?.deliveryId ?? ""}/redeliver`, { method: "POST", headers: team.auth });
     expect(redeliver.status).toBe(202);
     expect(await redeliver.json()).toEqual({ queued: true });

@@ -27,7 +27,11 @@ const deliverySchema = z
     deliveredAt: z.string().nullable(), createdAt: z.string(),
   })
   .openapi("WebhookDelivery");
+const attemptSchema = z
+  .object({ attempt: z.number().int(), attemptedAt: z.string(), responseStatus: z.number().int().nullable(), error: z.string().nullable() })
+  .openapi("WebhookDeliveryAttempt");
 const idParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+const deliveryParams = idParam.extend({ deliveryId: z.string().openapi({ param: { name: "deliveryId", in: "path" } }) });
 const pageQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(200).optional() });
 
 function valueOrThrow<T>(result: RpcResult<T>): T {
@@ -37,6 +41,11 @@ function valueOrThrow<T>(result: RpcResult<T>): T {
 
 function endpointIdOrThrow(id: string): string {
   if (!ENDPOINT_ID.test(id)) throw ApiError.notFound("Webhook endpoint");
+  return id;
+}
+
+function deliveryIdOrThrow(id: string): string {
+  if (!DELIVERY_ID.test(id)) throw ApiError.notFound("Delivery");
   return id;
 }
 
@@ -116,14 +125,24 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
+  createRoute({ ...meta, method: "get", path: "/webhooks/{id}/deliveries/{deliveryId}",
+    request: { params: deliveryParams },
+    responses: { 200: jsonContent(deliverySchema.extend({ attemptLog: z.array(attemptSchema) }), "One delivery and every attempt made of it, oldest first"), ...commonErrors },
+  }),
+  async (c) => {
+    const { id, deliveryId } = c.req.valid("param");
+    return c.json(valueOrThrow(await c.env.WEBHOOKS.delivery({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(id), deliveryId: deliveryIdOrThrow(deliveryId) })), 200);
+  },
+);
+
+webhooksRoutes.openapi(
   createRoute({ ...meta, method: "post", path: "/webhooks/{id}/deliveries/{deliveryId}/redeliver",
-    request: { params: idParam.extend({ deliveryId: z.string().openapi({ param: { name: "deliveryId", in: "path" } }) }) },
+    request: { params: deliveryParams },
     responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Sent again from the start of its schedule"), ...commonErrors },
   }),
   async (c) => {
     const { id, deliveryId } = c.req.valid("param");
-    if (!DELIVERY_ID.test(deliveryId)) throw ApiError.notFound("Delivery");
-    valueOrThrow(await c.env.WEBHOOKS.redeliver({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(id), deliveryId }));
+    valueOrThrow(await c.env.WEBHOOKS.redeliver({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(id), deliveryId: deliveryIdOrThrow(deliveryId) }));
     return c.json({ queued: true as const }, 202);
   },
 );
