@@ -11,6 +11,8 @@ const configSchema = z.object({
   WEBHOOKS_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(15),
   /** Days of failing without one success after which an endpoint is disabled (catches quiet endpoints). */
   WEBHOOKS_DISABLE_AFTER_DAYS: z.coerce.number().min(1).max(90).default(5),
+  /** Days the delivery log keeps finished deliveries and attempts. */
+  WEBHOOKS_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 });
 
 export type WebhooksConfig = z.infer<typeof configSchema>;

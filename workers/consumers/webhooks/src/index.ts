@@ -6,6 +6,7 @@ import { attemptDelivery, type DeliveryContext } from "./deliver";
 import { deliveryMessageSchema } from "./delivery-message";
 import { resolverFor } from "./dns-resolver";
 import { deliveryStatements } from "./event-deliveries";
+import { pruneDeliveryLog } from "./prune-log";
 
 export { Webhooks } from "./webhooks-rpc";
 
@@ -74,6 +75,10 @@ async function takeDeadDeliveries(batch: MessageBatch<unknown>, env: WebhooksEnv
 export default {
   async fetch() {
     return Response.json({ worker: "linkflow-webhooks", ok: true });
+  },
+  async scheduled(controller, env) {
+    const removed = await pruneDeliveryLog(env.WEBHOOKS_DB, new Date(controller.scheduledTime), configOf(env).WEBHOOKS_LOG_RETENTION_DAYS);
+    log.info("delivery log pruned", removed);
   },
   async queue(batch, env) {
     if (batch.queue === "webhook-deliveries") return deliver(batch, env);
