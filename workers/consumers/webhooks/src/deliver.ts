@@ -40,7 +40,7 @@ interface DeliveryState {
 /**
  * Attempt `message.attempt` of one delivery. The attempt first claims the row (attempts
  * still one less, no live claim), so copies of a message, a redelivery racing a retry, or
- * two queues' worth of the same event send one request per attempt. Only 2xx succeeds;
+ * an event fanned out twice send one request per attempt. Only 2xx succeeds;
  * 410 disables the endpoint; any other failure schedules the next attempt (the schedule,
  * or the endpoint's Retry-After) until the attempts run out.
  */
