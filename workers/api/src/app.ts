@@ -61,7 +61,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.route("/", dashboardRoutes);
 
-  // Last: any other single path segment is a short link.
+  // Last of all, every other single path segment is a short link.
   app.route("/", redirectRoutes);
   return app;
 }

@@ -89,7 +89,7 @@ const DIMENSIONS_SQL = `INSERT INTO dimension_clicks (link_id, day, dimension, k
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?1) WHERE true
 ON CONFLICT (link_id, day, dimension, key) DO UPDATE SET clicks = clicks + excluded.clicks`;
 
-// DO NOTHING only for the key: any other constraint still fails loudly (OR IGNORE would hide it).
+// DO NOTHING only for the key, so every other constraint still fails loudly (OR IGNORE would hide it).
 const VISITORS_SQL = `INSERT INTO daily_visitors (link_id, day, visitor_hash, team_id)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?1) WHERE true
 ON CONFLICT (link_id, day, visitor_hash) DO NOTHING`;
