@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventRow, newEvent } from "../src/outbox/new-event";
 import { redirectCache, STALENESS_BOUND_MS, SYNC_INTERVAL_MS } from "../src/redirect/redirect-cache";
 import worker from "../src/index";
-import { BASE, api, createLink, createTeam, expectError, json, unique, type TestTeam } from "./helpers";
+import { BASE, api, createLink, createTeam, expectError, json, receivedEvents, unique, waitForEvents, type TestTeam } from "./helpers";
 
 let clock = 0;
 
@@ -147,5 +147,20 @@ describe("redirect cache: changes made by another isolate show within the bound"
     clock += STALENESS_BOUND_MS + 1;
     // The last sync is now older than the bound: the cache is not trusted, D1 answers.
     expect(await locationOf(link.slug)).toBe("https://example.com/new");
+  });
+});
+
+describe("clicks sent in batches", () => {
+  it("150 concurrent redirects put 150 LinkClicked on the queue, each once", async () => {
+    const t = await team();
+    const link = await createLink(t, { url: "https://example.com/popular" });
+    await cached(link.slug); // two clicks
+    const answers = await Promise.all(Array.from({ length: 150 }, () => visit(link.slug)));
+    expect(answers.map((r) => r.status)).toEqual(answers.map(() => 302));
+    const isClick = (e: { type: string; subject: string }) => e.type === "LinkClicked" && e.subject === link.id;
+    await waitForEvents(isClick, 152);
+    const clicks = (await receivedEvents()).filter(isClick);
+    expect(clicks).toHaveLength(152);
+    expect(new Set(clicks.map((e) => e.id)).size).toBe(152);
   });
 });

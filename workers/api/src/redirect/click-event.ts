@@ -5,6 +5,7 @@ import { configOf } from "../config";
 import { log } from "../log";
 import { newEvent } from "../outbox/new-event";
 import { errorMessage } from "../outbox/publish";
+import { sendClickBatched } from "./click-batch";
 
 export interface ClickedLink {
   id: string;
@@ -63,11 +64,11 @@ export async function clickEvent(request: Request, link: ClickedLink, traceId: s
   );
 }
 
-/** Sends the click after the response (the redirect never waits for analytics); a failure is logged, not retried. */
+/** Sends the click after the response (the redirect never waits for analytics), batched with the isolate's others; a failure is logged, not retried. */
 export function sendClickAfterResponse(request: Request, link: ClickedLink, traceId: string, env: ApiEnv, now: Date, waitUntil: (promise: Promise<unknown>) => void): void {
   waitUntil(
     clickEvent(request, link, traceId, configOf(env).VISITOR_HASH_SECRET, now)
-      .then((event) => env.LINK_EVENTS.send(event, { contentType: "json" }))
+      .then((event) => sendClickBatched(env.LINK_EVENTS, event))
       .catch((error) => log.warn("click event not sent", { traceId, linkId: link.id, error: errorMessage(error) })),
   );
 }

@@ -1,6 +1,6 @@
 import { linksDb } from "../db";
 import { newTraceId, parseTraceparent, responseTraceparent } from "../http/trace-context";
-import { SLUG_PATTERN } from "../links/slug";
+import { SLUG_PATTERN, isReservedSlug } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type RedirectCache } from "./redirect-cache";
 import { REDIRECT_HEADERS, destinationWithQuery, goneMessage } from "./redirect-routes";
@@ -12,15 +12,13 @@ import { startSyncIfDue } from "./slug-lookup";
  * redirect-routes.ts gives (302, headers, traceparent, click after the response), without the
  * router, its middleware or a database handle. Everything else (a miss, an unknown, deleted or
  * expired slug, any other path) returns null and goes through the app as before.
- *
- * Only a slug that is a link's can hit the cache, and no link has a reserved slug, so no other
- * route (/healthz, /docs, /dashboard ...) is ever shadowed.
  */
 export function fastRedirect(request: Request, env: ApiEnv, ctx: ExecutionContext, cache: RedirectCache = redirectCache): Response | null {
   if (request.method !== "GET" && request.method !== "HEAD") return null;
   const url = new URL(request.url);
   const slug = url.pathname.slice(1);
-  if (!SLUG_PATTERN.test(slug)) return null;
+  // Belt and braces: the Worker's own paths never reach the cache, and are never answered here.
+  if (!SLUG_PATTERN.test(slug) || isReservedSlug(slug)) return null;
   const link = cache.get(slug);
   const now = cache.now();
   if (!link || goneMessage(link, now) !== null) return null;
