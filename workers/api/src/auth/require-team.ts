@@ -16,6 +16,9 @@ function unauthorized(): ApiError {
 
 /** Resolves the API key to its team; revoked keys stop working on the very next request. */
 export const requireTeam = createMiddleware<AppEnv>(async (c, next) => {
+  // A path can match two guarded patterns ("/v1/links" and "/v1/links/*" both match /v1/links):
+  // the key is looked up once per request.
+  if (c.get("team")) return next();
   const key = bearerTokenOrThrow(c);
   if (!API_KEY_PATTERN.test(key)) throw unauthorized();
   const hash = await hashApiKey(key);

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { events } from "../../../../db/links";
 import type { LinkEvent } from "../../../../events";
 import type { Database } from "../db";
+import { IsolateBatcher } from "../isolate-batch";
 import { log } from "../log";
 
 /**
@@ -25,10 +26,19 @@ export async function publishCommitted(
     waitUntil(recordSendFailure(db, ids, error).catch((e) => log.error("recording send failure failed", { error: errorMessage(e) })));
     return false;
   }
-  // Marking is off the response path: if it is lost, the relay re-sends and consumers dedupe.
-  waitUntil(markPublished(db, ids).catch((e) => log.error("marking events published failed", { eventIds: ids, error: errorMessage(e) })));
+  // Marking is off the response path, and joined with the isolate's other marks of the next
+  // few milliseconds (one UPDATE for many creates): if it is lost, the relay re-sends and consumers dedupe.
+  waitUntil(marks.add(db, ids));
   return true;
 }
+
+const marks = new IsolateBatcher<Database, string>(100, 20, async (db, ids) => {
+  try {
+    await markPublished(db, ids);
+  } catch (error) {
+    log.error("marking events published failed", { eventIds: ids, error: errorMessage(error) });
+  }
+});
 
 /** `id IN (json_each(?))`: one bound parameter for any number of ids (D1 allows 100 per statement). */
 function idIn(ids: string[]) {
