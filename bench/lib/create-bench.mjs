@@ -1,0 +1,73 @@
+// Part 2: POST /v1/links at concurrency 1 and 16, against a Worker on the same runtime that does
+// one D1 insert and one queue send (the seed's promise: a create answers after one database
+// write and one publish, whatever the consumers are doing).
+import { describeLoad, medianRound, runLoad } from "./load.mjs";
+import { inBackground, waitIdle } from "./proc-stats.mjs";
+
+/**
+ * @typedef {object} CreateContext
+ * @property {URL} stackUrl
+ * @property {URL} floorUrl
+ * @property {import("./api.mjs").Team} team
+ * @property {number[]} pids
+ * @property {number[]} backgroundPids
+ * @property {import("./options.mjs").BenchOptions} options
+ * @property {(line: string) => void} log
+ */
+
+/**
+ * A create request whose body differs each time, as clients' do.
+ * @param {string} path
+ * @param {Record<string, string>} headers
+ * @param {string} tag
+ * @returns {import("autocannon").Request}
+ */
+function createRequest(path, headers, tag) {
+  let n = 0;
+  return {
+    method: "POST",
+    path,
+    headers: { ...headers, "content-type": "application/json" },
+    setupRequest: (r) => ({ ...r, body: JSON.stringify({ url: `https://example.com/${tag}/${n++}`, title: "A link made by the benchmark" }) }),
+  };
+}
+
+/**
+ * @param {CreateContext} ctx
+ * @param {number} connections
+ * @param {number} total
+ */
+async function level({ stackUrl, floorUrl, team, pids, backgroundPids, options, log }, connections, total) {
+  const amount = Math.max(connections, Math.ceil(total / options.rounds));
+  /** @type {import("./load.mjs").LoadResult[]} */
+  const floorRounds = [];
+  /** @type {import("./load.mjs").LoadResult[]} */
+  const oursRounds = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const floor = await runLoad({ origin: floorUrl, connections, amount, request: createRequest("/", {}, `floor-c${connections}-${round}`) });
+    log(`  c=${connections} round ${round} floor: ${describeLoad(floor)}`);
+    const ours = await inBackground(backgroundPids, () =>
+      runLoad({ origin: stackUrl, connections, amount, request: createRequest("/v1/links", team.auth, `create-c${connections}-${round}`) }),
+    );
+    log(`  c=${connections} round ${round} ours:  ${describeLoad(ours)}`);
+    log(`  its LinkCreated drained through the pipeline in ${((await waitIdle(pids)) / 1000).toFixed(1)} s`);
+    floorRounds.push(floor);
+    oursRounds.push(ours);
+  }
+  const ours = medianRound(oursRounds);
+  const floor = medianRound(floorRounds);
+  for (const [who, r] of /** @type {const} */ ([["ours", ours], ["floor", floor]])) {
+    const wrong = Object.entries(r.statuses).filter(([code]) => code !== "201");
+    if (wrong.length > 0 || r.errors > 0) throw new Error(`${who}: creates answered other than 201: ${JSON.stringify(r.statuses)}, ${r.errors} errors`);
+  }
+  return { floor, ours };
+}
+
+/** @param {CreateContext} ctx */
+export async function benchCreate(ctx) {
+  // Warm-up of both sides (JIT, D1 statement caches), not measured.
+  await runLoad({ origin: ctx.floorUrl, connections: 4, amount: 100, request: createRequest("/", {}, "floor-warm") });
+  await runLoad({ origin: ctx.stackUrl, connections: 4, amount: 100, request: createRequest("/v1/links", ctx.team.auth, "create-warm") });
+  await waitIdle(ctx.pids);
+  return { c1: await level(ctx, 1, ctx.options.creates1), c16: await level(ctx, 16, ctx.options.creates16) };
+}

@@ -1,0 +1,126 @@
+// The results as a table (figure, ours, floor, ratio, target, machine, date), printed and written
+// into BENCHMARKS.md between two markers: the rest of that file (how to rerun, what limits the
+// figures) is prose kept by hand.
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+
+const START = "<!-- bench:results:start (written by npm run bench) -->";
+const END = "<!-- bench:results:end -->";
+
+/**
+ * @typedef {object} Results
+ * @property {import("./options.mjs").BenchOptions} options
+ * @property {Date} startedAt
+ * @property {number[]} loadBefore
+ * @property {number[]} loadAfter
+ * @property {number} cores
+ * @property {string[]} workers
+ * @property {string} stateOn where the throwaway D1/R2/DO state lived
+ * @property {Partial<Record<"split" | "single", Awaited<ReturnType<typeof import("./redirect-bench.mjs").benchRedirect>>>>} redirect
+ * @property {Awaited<ReturnType<typeof import("./create-bench.mjs").benchCreate>>} [create]
+ * @property {Awaited<ReturnType<typeof import("./fanout-bench.mjs").benchFanout>>} [fanout]
+ */
+
+/** @typedef {{ figure: string, ours: string, floor: string, ratio: string, target: string }} Row */
+
+const ms = (/** @type {number} */ v) => `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ms`;
+const rps = (/** @type {number} */ v) => `${Math.round(v).toLocaleString("en-US")} req/s`;
+const secs = (/** @type {number} */ v) => `${(v / 1000).toFixed(1)} s`;
+
+/**
+ * @param {number} ratio
+ * @param {"max" | "min"} kind the ratio must stay at most / at least `bound`
+ * @param {number} bound
+ */
+function judged(ratio, kind, bound) {
+  const met = kind === "max" ? ratio <= bound : ratio >= bound;
+  return { ratio: `${ratio.toFixed(2)}×`, target: `${kind === "max" ? "≤" : "≥"} ${bound}× ${met ? "met" : "missed"}` };
+}
+
+/** @param {Results} r @returns {Row[]} */
+function rows(r) {
+  /** @type {Row[]} */
+  const out = [];
+  for (const [layout, how] of /** @type {const} */ ([["split", "api in its own workerd"], ["single", "whole stack in one workerd"]])) {
+    const result = r.redirect[layout];
+    if (!result) continue;
+    const { ours, floor } = result;
+    out.push({ figure: `Redirect GET /:slug (${how}), throughput`, ours: rps(ours.rps), floor: rps(floor.rps), ...judged(ours.rps / floor.rps, "min", 0.8) });
+    out.push({ figure: `Redirect (${how}), p50 latency`, ours: ms(ours.p50), floor: ms(floor.p50), ratio: `${(ours.p50 / floor.p50).toFixed(2)}×`, target: "" });
+    out.push({ figure: `Redirect (${how}), p99 latency`, ours: ms(ours.p99), floor: ms(floor.p99), ...judged(ours.p99 / floor.p99, "max", 2) });
+  }
+  if (r.create) {
+    for (const [label, level] of /** @type {const} */ ([["1", r.create.c1], ["16", r.create.c16]])) {
+      out.push({ figure: `Create POST /v1/links, concurrency ${label}, p50`, ours: ms(level.ours.p50), floor: ms(level.floor.p50), ...judged(level.ours.p50 / level.floor.p50, "max", 1.3) });
+      out.push({ figure: `Create, concurrency ${label}, p99`, ours: ms(level.ours.p99), floor: ms(level.floor.p99), ratio: `${(level.ours.p99 / level.floor.p99).toFixed(2)}×`, target: "" });
+    }
+  }
+  if (r.fanout) {
+    const { latency, burst } = r.fanout;
+    const none = { floor: "—", ratio: "—", target: "" };
+    out.push({ figure: `Create → dashboard WebSocket frame, p50 / p99 (${latency.frame.n} of ${latency.links})`, ours: `${ms(latency.frame.p50)} / ${ms(latency.frame.p99)}`, ...none });
+    out.push({ figure: `Create → last subscriber delivered in the ledger, p50 / p99 (${latency.delivered.n} of ${latency.links})`, ours: `${ms(latency.delivered.p50)} / ${ms(latency.delivered.p99)}`, ...none });
+    if (latency.webhook.n > 0) out.push({ figure: `Create → webhook received, p50 / p99 (${latency.webhook.n} of ${latency.links})`, ours: `${ms(latency.webhook.p50)} / ${ms(latency.webhook.p99)}`, ...none });
+    out.push({ figure: `Burst of ${burst.links} creates (concurrency 16): sent / drained`, ours: `${secs(burst.sentMs)} / ${secs(burst.drainMs)}`, ...none });
+    out.push({ figure: "Peak RSS of workerd during the burst (VmHWM, all processes)", ours: `${(burst.memory.hwmKb / 1024).toFixed(0)} MB (${burst.memory.hwmKbs.map((kb) => `${(kb / 1024).toFixed(0)}`).join(" + ")})`, ...none });
+  }
+  return out;
+}
+
+/** @param {Results} r */
+function machine(r) {
+  return `${r.cores} cores`;
+}
+
+/** @param {Results} r */
+function date(r) {
+  return `${r.startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** @param {Results} r */
+function notes(r) {
+  const o = r.options;
+  const lines = [
+    `- Machine: ${r.cores} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.versions.node}. Load average (1, 5, 15 min) at the start ${r.loadBefore.map((l) => l.toFixed(2)).join(", ")}, at the end ${r.loadAfter.map((l) => l.toFixed(2)).join(", ")}.`,
+    `- Sizes: ${o.links.toLocaleString("en-US")} links, ${o.connections} connections, ${o.rounds} round(s) of ${o.seconds} s per side (median reported); creates ${o.creates1} at concurrency 1 and ${o.creates16} at 16; fan-out ${o.fanout} links; burst ${o.burst}. Redirect layouts: ${o.layouts.join(", ")} (split: the fan-out and consumers in a second workerd at nice 19 while redirects are measured); creates and fan-out in one workerd. State (D1, R2, Durable Objects) on ${r.stateOn}, for the floor too.`,
+    `- Workers running: ${r.workers.join(", ")}.`,
+  ];
+  if (r.fanout) {
+    const { subscribers, verification } = r.fanout;
+    lines.push(`- Subscribers of LinkCreated: ${subscribers.all.join(", ")}${subscribers.missing.length ? `. **No Worker for ${subscribers.missing.join(", ")}**: its deliveries stay pending and are left out of the figures above.` : " (all present)."}`);
+    lines.push(`- After the burst (each link then clicked once): ${verification.map((c) => `${c.ok ? "✓" : "✗"} ${c.what} (${c.detail})`).join("; ")}.`);
+  }
+  return lines;
+}
+
+/** @param {Results} r */
+export function renderResults(r) {
+  const header = "| Figure | Ours | Floor | Ratio | Target | Machine | Date |\n|---|---|---|---|---|---|---|";
+  const body = rows(r).map((row) => `| ${row.figure} | ${row.ours} | ${row.floor} | ${row.ratio} | ${row.target} | ${machine(r)} | ${date(r)} |`);
+  return [header, ...body, "", ...notes(r)].join("\n");
+}
+
+/** @param {Results} r @param {(line: string) => void} log */
+export function printReport(r, log) {
+  log(`\n${renderResults(r)}`);
+}
+
+const SKELETON = `# Benchmarks
+
+${START}
+${END}
+`;
+
+/**
+ * Replaces the results between the markers of `file` (creating it if needed).
+ * @param {Results} r
+ * @param {string} file
+ */
+export async function writeReport(r, file) {
+  const text = existsSync(file) ? await readFile(file, "utf8") : SKELETON;
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start === -1 || end < start) throw new Error(`${file} has no ${START} ... ${END} markers`);
+  await writeFile(file, `${text.slice(0, start + START.length)}\n${renderResults(r)}\n${text.slice(end)}`);
+}

@@ -1,0 +1,206 @@
+// Boots Workers on workerd through the Miniflare API: no `wrangler dev` and no proxy in front,
+// so what is measured is the runtime and the Workers' own code. Each Worker's options come from
+// its wrangler config (wrangler's own converter, so bindings, queues, Durable Objects and assets
+// match `wrangler dev`), its code from the same esbuild bundling the tests use.
+import { readFile, readdir } from "node:fs/promises";
+import path from "node:path";
+import { build } from "esbuild";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
+import { ROOT, WORKERS } from "../../scripts/stack.mjs";
+
+/** @typedef {import("miniflare").V4WorkerOptions} WorkerOptions */
+
+/**
+ * @typedef {object} Runtime
+ * @property {Miniflare} mf
+ * @property {URL} url the primary Worker's origin (workerd's own socket)
+ * @property {number[]} pids the workerd processes this runtime started
+ * @property {() => Promise<void>} stop
+ */
+
+// The Workers log a JSON line per event handled; printed, they would bury the bench's output
+// (and cost the terminal more than the Workers). Warnings and errors are kept for the report.
+const KEPT_LOGS = 200;
+/** @type {string[]} */
+const problems = [];
+
+/** @param {{ level: string, message: string }} entry */
+function keepProblem(entry) {
+  if (entry.level !== "warn" && entry.level !== "error") return;
+  problems.push(`${entry.level}: ${entry.message}`);
+  if (problems.length > KEPT_LOGS) problems.shift();
+}
+
+/** The last warnings and errors the Workers logged. */
+export function workerProblems() {
+  return [...problems];
+}
+
+/**
+ * @param {string} entry absolute path of the Worker's main module
+ * @param {Record<string, string>} define
+ * @returns {Promise<string>} one ES module
+ */
+async function bundle(entry, define) {
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    target: "es2024",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    define,
+    logLevel: "warning",
+  });
+  const file = out.outputFiles[0];
+  if (!file) throw new Error(`esbuild produced nothing for ${entry}`);
+  return file.text;
+}
+
+/**
+ * Miniflare options of one Worker of the stack, read from its wrangler config.
+ * @param {string} config wrangler config relative to the repo root
+ * @param {Record<string, string>} extraBindings vars layered over the config's (e.g. a bench-only switch)
+ * @param {boolean} assetsRouter keep the config's [assets]: locally Miniflare then puts its asset
+ *   router Worker in front of this one for every request (on Cloudflare, run_worker_first routing
+ *   happens before any Worker runs)
+ * @returns {Promise<WorkerOptions>}
+ */
+async function stackWorker(config, extraBindings, assetsRouter) {
+  const parsed = unstable_readConfig({ config: path.join(ROOT, config) });
+  const { workerOptions, define, main } = unstable_getMiniflareWorkerOptions(parsed);
+  if (!main) throw new Error(`${config} names no main module`);
+  // Wrangler declares these options through an Omit<> that erases their fields; they are
+  // Miniflare's own V4 worker options (wrangler built them for Miniflare).
+  const shape = /** @type {import("miniflare").V4WorkerOptionsShape & { modulesRules?: unknown }} */ (workerOptions);
+  // Module rules are for files the bundle would import raw; esbuild already inlined everything.
+  const { modulesRules: _rules, assets, ...options } = shape;
+  return {
+    ...(assetsRouter && assets ? { assets } : {}),
+    ...options,
+    name: parsed.name,
+    bindings: { ...options.bindings, ...extraBindings },
+    modules: [{ type: "ESModule", path: path.join(path.dirname(main), "bench-bundle.mjs"), contents: await bundle(main, define) }],
+  };
+}
+
+/** The workerd processes that are children of this Node process right now. */
+async function workerdChildren() {
+  /** @type {number[]} */
+  const pids = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    // Fields after the parenthesised command name: state, ppid, ...
+    const match = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
+    if (match && match[1] === "workerd" && Number(match[2]) === process.pid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * @typedef {object} StartOptions
+ * @property {string} persistRoot Miniflare's resource root (`<persist-to>/v3`, as wrangler lays it out)
+ * @property {string} [registry] a dev registry directory of our own, through which Workers in
+ *   different workerd processes reach each other (service bindings, queues, Durable Objects)
+ * @property {number} [inspectorPort] open workerd's devtools inspector there (CPU profiles)
+ */
+
+/**
+ * @param {WorkerOptions[]} workers the first is primary (answers on the returned url)
+ * @param {StartOptions} options
+ * @returns {Promise<Runtime>}
+ */
+async function start([primary, ...others], { persistRoot, registry, inspectorPort }) {
+  if (!primary) throw new Error("no Worker to start");
+  // Requests reach the primary Worker on a socket of its own: Miniflare's shared entry Worker
+  // (its `ready` URL) costs more CPU per request than a constant-302 Worker does (about 2,000
+  // against 5,000 requests/s on 2 cores), which would hide every difference measured here.
+  const direct = { ...primary, unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
+  const before = new Set(await workerdChildren());
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: [direct, ...others],
+      resourcePersistencePath: persistRoot,
+      host: "127.0.0.1",
+      port: 0,
+      logRequests: false,
+      handleStructuredLogs: keepProblem,
+      inspectorPort,
+      // Only a registry of our own: never the global one, where a developer's `npm run dev` lives.
+      ...(registry ? { unsafeDevRegistryPath: registry } : {}),
+    }),
+  );
+  await mf.ready;
+  const url = await mf.unsafeGetDirectURL(String(primary.name));
+  const pids = (await workerdChildren()).filter((pid) => !before.has(pid));
+  return { mf, url, pids, stop: () => mf.dispose() };
+}
+
+/**
+ * Every Worker of scripts/stack.mjs, sharing local D1, Queues, R2 and Durable Objects, with state
+ * under `persistTo` (where `wrangler d1 migrations apply --persist-to` wrote). One workerd runs
+ * them all, or with `split` two: the api Worker in one, the fan-out and consumers in the other,
+ * joined by a private dev registry (on Cloudflare they never share a thread either).
+ * @param {{ persistTo: string, bindings?: Record<string, string>, assetsRouter?: boolean, split?: boolean, inspectorPort?: number }} options
+ */
+export async function startStackRuntime({ persistTo, bindings = {}, assetsRouter = false, split = false, inspectorPort }) {
+  const workers = [];
+  for (const w of WORKERS) workers.push(await stackWorker(w.config, bindings, assetsRouter));
+  const persistRoot = path.join(persistTo, "v3");
+  const names = workers.map((w) => String(w.name));
+  if (!split) return { ...(await start(workers, { persistRoot, inspectorPort })), workerNames: names, pipelinePids: [] };
+  const [api, ...pipeline] = workers;
+  if (!api) throw new Error("scripts/stack.mjs lists no Worker");
+  const registry = path.join(persistTo, "registry");
+  const rest = await start(pipeline, { persistRoot, registry });
+  try {
+    const front = await start([api], { persistRoot, registry, inspectorPort });
+    return {
+      ...front,
+      pids: [...front.pids, ...rest.pids],
+      pipelinePids: rest.pids,
+      workerNames: names,
+      stop: async () => {
+        await front.stop();
+        await rest.stop();
+      },
+    };
+  } catch (error) {
+    await rest.stop();
+    throw error;
+  }
+}
+
+const FLOOR_DIR = path.join(ROOT, "bench/floor");
+
+/**
+ * The floor Worker (bench/floor/floor-worker.ts) alone in its own workerd, with its own D1 and
+ * queue, and its table made from its migration through Miniflare's D1 API.
+ * @param {{ persistTo: string }} options
+ */
+export async function startFloorRuntime({ persistTo }) {
+  const compatibilityDate = String(unstable_readConfig({ config: path.join(ROOT, "wrangler.toml") }).compatibility_date);
+  /** @type {WorkerOptions} */
+  const floor = {
+    name: "bench-floor",
+    compatibilityDate,
+    modules: [{ type: "ESModule", path: path.join(FLOOR_DIR, "floor-worker.mjs"), contents: await bundle(path.join(FLOOR_DIR, "floor-worker.ts"), {}) }],
+    d1Databases: { FLOOR_DB: "bench-floor-db" },
+    queueProducers: { FLOOR_EVENTS: { queueName: "bench-floor-events" } },
+    // Batching as the fan-out consumes link-events (wrangler.toml of workers/fanout).
+    queueConsumers: { "bench-floor-events": { maxBatchSize: 100, maxBatchTimeout: 1 } },
+  };
+  const runtime = await start([floor], { persistRoot: path.join(persistTo, "v3") });
+  const db = await runtime.mf.getD1Database("FLOOR_DB");
+  for (const file of (await readdir(path.join(FLOOR_DIR, "migrations"))).sort()) {
+    // Split as `wrangler d1 execute` splits a file (comments and statement boundaries).
+    const statements = unstable_splitSqlQuery(await readFile(path.join(FLOOR_DIR, "migrations", file), "utf8"));
+    await db.batch(statements.map((sql) => db.prepare(sql)));
+  }
+  return runtime;
+}

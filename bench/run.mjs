@@ -1,0 +1,114 @@
+// npm run bench: boots every Worker of the stack and the floor Workers on workerd (Miniflare's
+// API, no `wrangler dev` proxy), with migrated D1 in a throwaway state directory, measures each
+// figure against its floor in the same run, and writes BENCHMARKS.md. See bench/lib/options.mjs.
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { LOCAL_VARS, ROOT, applyMigrations, ensureDevVars } from "../scripts/stack.mjs";
+import { bulkCreate, createTeam } from "./lib/api.mjs";
+import { benchCreate } from "./lib/create-bench.mjs";
+import { benchFanout } from "./lib/fanout-bench.mjs";
+import { USAGE, parseOptions } from "./lib/options.mjs";
+import { waitIdle } from "./lib/proc-stats.mjs";
+import { benchRedirect } from "./lib/redirect-bench.mjs";
+import { printReport, writeReport } from "./lib/report.mjs";
+import { startFloorRuntime, startStackRuntime, workerProblems } from "./lib/runtime.mjs";
+
+const options = parseOptions(process.argv.slice(2));
+if (!options) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+/** @param {string} line */
+const log = (line) => console.log(line);
+const startedAt = new Date();
+const loadBefore = os.loadavg();
+log(`Linkflow bench (${options.quick ? "quick" : "full"} run) on ${os.cpus().length} cores; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
+if (loadBefore[0] !== undefined && loadBefore[0] > os.cpus().length / 2) {
+  log(`  note: the machine is busy (load ${loadBefore[0].toFixed(2)}); the figures are ratios to floors measured alongside, but absolute numbers will be low`);
+}
+
+// Throwaway state in memory when the machine has a tmpfs: the stack's nine SQLite files would
+// otherwise queue behind one disk's fsyncs (on Cloudflare each database has its own), and the
+// disk is shared with whatever else runs. The floor's database lives there too.
+// Throwaway state in memory when the machine has a tmpfs: the stack's nine SQLite files would
+// otherwise queue behind one disk's fsyncs (on Cloudflare each database has its own), and the
+// disk is shared with whatever else runs. The floor's database lives there too.
+const state = await mkdtemp(path.join(existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "linkflow-bench-"));
+const adminToken = ensureDevVars()["ADMIN_TOKEN"];
+if (!adminToken) throw new Error("ensureDevVars() gave no ADMIN_TOKEN");
+await applyMigrations({ persistTo: state, echo: false });
+const floor = await startFloorRuntime({ persistTo: path.join(state, "floor") });
+
+/** @typedef {Awaited<ReturnType<typeof startStackRuntime>> & { layout: "split" | "single" }} Stack */
+/** @type {{ stack: Stack | null }} */
+const running = { stack: null };
+/** @param {"split" | "single"} layout */
+async function boot(layout) {
+  if (running.stack?.layout === layout) return running.stack;
+  // One stack at a time, on the same state: what the last one wrote (links, stats) carries over.
+  await running.stack?.stop();
+  running.stack = null;
+  /** @type {Stack} */
+  const started = { ...(await startStackRuntime({ persistTo: state, bindings: LOCAL_VARS, split: layout === "split" })), layout };
+  running.stack = started;
+  log(`stack (${layout}): ${started.workerNames.join(", ")} in workerd ${started.pids.join(", ")}; floor in workerd ${floor.pids.join(", ")}`);
+  return started;
+}
+
+/** @type {import("./lib/report.mjs").Results} */
+const results = {
+  options,
+  startedAt,
+  loadBefore,
+  loadAfter: loadBefore,
+  cores: os.cpus().length,
+  workers: [],
+  stateOn: state.startsWith("/dev/shm") ? "tmpfs (/dev/shm)" : "disk",
+  redirect: {},
+};
+try {
+  if (options.parts.has("redirect")) {
+    log(`\n1. Redirect: GET /:slug over ${options.links} links, random slugs, ${options.connections} connections, ${options.rounds} × ${options.seconds} s per side`);
+    /** @type {string[]} */
+    let slugs = [];
+    for (const layout of options.layouts) {
+      const s = await boot(layout);
+      if (slugs.length === 0) {
+        const team = await createTeam(s.url, adminToken, "bench redirect");
+        slugs = (await bulkCreate(s.url, team, options.links, "redirect")).map((l) => l.slug);
+        log(`  ${slugs.length} links created; their events drained in ${((await waitIdle(s.pids)) / 1000).toFixed(1)} s`);
+      }
+      log(` layout ${layout}:`);
+      results.redirect[layout] = await benchRedirect({ stackUrl: s.url, floorUrl: floor.url, slugs, pids: s.pids, backgroundPids: s.pipelinePids, options, log });
+    }
+  }
+  if (options.parts.has("create")) {
+    const s = await boot("single");
+    log(`\n2. Create: POST /v1/links, ${options.creates1} at concurrency 1 and ${options.creates16} at 16, ${options.rounds} round(s) per side`);
+    const team = await createTeam(s.url, adminToken, "bench create");
+    results.create = await benchCreate({ stackUrl: s.url, floorUrl: floor.url, team, pids: s.pids, backgroundPids: [], options, log });
+  }
+  if (options.parts.has("fanout")) {
+    const s = await boot("single");
+    log(`\n3. Fan-out: ${options.fanout} links one by one, then a burst of ${options.burst}`);
+    results.fanout = await benchFanout({ stack: s, adminToken, options, log });
+  }
+} finally {
+  results.loadAfter = os.loadavg();
+  results.workers = running.stack?.workerNames ?? [];
+  await running.stack?.stop();
+  await floor.stop();
+  await rm(state, { recursive: true, force: true });
+}
+
+const problems = workerProblems();
+if (problems.length > 0) log(`\nThe Workers logged ${problems.length} warning(s)/error(s); the last ones:\n${problems.slice(-10).join("\n")}`);
+printReport(results, log);
+if (options.out) {
+  const file = path.resolve(ROOT, options.out);
+  await writeReport(results, file);
+  log(`\nwritten to ${path.relative(ROOT, file)}`);
+}
