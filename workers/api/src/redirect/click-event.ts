@@ -1,7 +1,7 @@
 import { isbot } from "isbot";
 import type { LinkEvent } from "../../../../events";
-import { toHex } from "../../../shared/crypto";
 import { configOf } from "../config";
+import { hexOf } from "../hex";
 import { log } from "../log";
 import { newEvent } from "../outbox/new-event";
 import { errorMessage } from "../outbox/publish";
@@ -32,13 +32,14 @@ const encoder = new TextEncoder();
 // resolved keys are kept, so no request ever awaits a promise another request created.
 const visitorKeys = new Map<string, CryptoKey>();
 
+/** The first 16 bytes of HMAC-SHA256(secret, message), in hex. */
 async function visitorHashHex(secret: string, message: string): Promise<string> {
   let key = visitorKeys.get(secret);
   if (!key) {
     key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     visitorKeys.set(secret, key);
   }
-  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+  return hexOf(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)), 0, 16));
 }
 
 /**
@@ -54,7 +55,7 @@ export async function clickEvent(request: Request, link: ClickedLink, traceId: s
   const country = typeof cf?.country === "string" && /^[A-Z]{2}$/.test(cf.country) ? cf.country : null;
   const method = request.method === "HEAD" ? "HEAD" : "GET";
   const bot = cf?.botManagement?.verifiedBot === true || method === "HEAD" || (userAgent !== null && isbot(userAgent));
-  const visitorHash = (await visitorHashHex(hashSecret, `${day}|${ip}|${userAgent ?? ""}`)).slice(0, 32);
+  const visitorHash = await visitorHashHex(hashSecret, `${day}|${ip}|${userAgent ?? ""}`);
   return newEvent(
     "LinkClicked",
     1,

@@ -6,6 +6,14 @@ import { redirectCache, type RedirectCache } from "./redirect-cache";
 import { REDIRECT_HEADERS, destinationWithQuery, goneMessage } from "./redirect-routes";
 import { startSyncIfDue } from "./slug-lookup";
 
+/** The first path segment of a serialised request URL ("" for "/"), without building a URL object. */
+function slugOf(url: string): string {
+  const pathAt = url.indexOf("/", url.indexOf("//") + 2);
+  if (pathAt === -1) return "";
+  const queryAt = url.indexOf("?", pathAt);
+  return url.slice(pathAt + 1, queryAt === -1 ? url.length : queryAt);
+}
+
 /**
  * The redirect hot path, ahead of the router: a GET or HEAD of one path segment naming a live
  * link the isolate's cache vouches for is answered here, with the same response the route in
@@ -15,8 +23,7 @@ import { startSyncIfDue } from "./slug-lookup";
  */
 export function fastRedirect(request: Request, env: ApiEnv, ctx: ExecutionContext, cache: RedirectCache = redirectCache): Response | null {
   if (request.method !== "GET" && request.method !== "HEAD") return null;
-  const url = new URL(request.url);
-  const slug = url.pathname.slice(1);
+  const slug = slugOf(request.url);
   // Belt and braces: the Worker's own paths never reach the cache, and are never answered here.
   if (!SLUG_PATTERN.test(slug) || isReservedSlug(slug)) return null;
   const link = cache.get(slug);

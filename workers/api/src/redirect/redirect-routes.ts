@@ -14,7 +14,9 @@ export const redirectRoutes = new Hono<AppEnv>();
  * signatures or values the target site relies on.
  */
 export function destinationWithQuery(destination: string, requestUrl: string): string {
-  const incoming = new URL(requestUrl).search.slice(1);
+  // A request's URL is already serialised (and has no fragment): its query is what follows the first "?".
+  const queryAt = requestUrl.indexOf("?");
+  const incoming = queryAt === -1 ? "" : requestUrl.slice(queryAt + 1);
   if (incoming === "") return destination;
   const hashAt = destination.indexOf("#");
   const [head, fragment] = hashAt === -1 ? [destination, ""] : [destination.slice(0, hashAt), destination.slice(hashAt)];
