@@ -21,6 +21,9 @@ const MIGRATIONS = [
      event_id TEXT NOT NULL UNIQUE,
      envelope TEXT
    )`,
+  // The rows still holding an envelope (the last REPLAY_BUFFER_SIZE): pruning after each append
+  // finds the ones to clear here instead of walking every remembered id below them.
+  "CREATE INDEX feed_events_buffered ON feed_events (seq) WHERE envelope IS NOT NULL",
 ];
 
 export function migrateFeedStorage(sql: SqlStorage): void {

@@ -172,6 +172,19 @@ describe("TeamFeed: since", () => {
       expect(buffer.size()).toEqual({ envelopes: REPLAY_BUFFER_SIZE, ids: DEDUPE_WINDOW });
     });
   });
+
+  it("finds the envelopes to clear through an index of the buffered rows, not by walking every remembered id", async () => {
+    const team = newId("team");
+    await runInDurableObject(feedOf(team), (_, state) => {
+      new EventBuffer(state.storage.sql).size(); // the object has migrated its storage
+      const plan = state.storage.sql
+        .exec<{ detail: string }>("EXPLAIN QUERY PLAN UPDATE feed_events SET envelope = NULL WHERE seq <= ? AND envelope IS NOT NULL", 1)
+        .toArray()
+        .map((row) => row.detail)
+        .join("; ");
+      expect(plan).toContain("feed_events_buffered");
+    });
+  });
 });
 
 describe("TeamFeed: client frames", () => {

@@ -28,7 +28,8 @@ export async function publishCommitted(
   }
   // Marking is off the response path, and joined with the isolate's other marks of the next
   // few milliseconds (one UPDATE for many creates): if it is lost, the relay re-sends and consumers dedupe.
-  waitUntil(marks.add(db, ids));
+  const marking = marks.add(db, ids);
+  if (marking) waitUntil(marking);
   return true;
 }
 

@@ -19,8 +19,12 @@ export interface CachedLink {
 export const STALENESS_BOUND_MS = 5_000;
 /** How often a busy isolate asks D1 what changed (one small indexed query, off the response path). */
 export const SYNC_INTERVAL_MS = 1_000;
-/** A cap on any entry's age, as a second line of defence behind the sync. */
-export const ENTRY_TTL_MS = 60_000;
+/**
+ * A cap on any entry's age, behind the sync: a change the sync cannot see (a row edited by hand in
+ * the D1 console, with no event) still reaches every isolate within ten minutes. Much shorter, and a
+ * busy isolate would read its whole working set from D1 again and again for nothing.
+ */
+export const ENTRY_TTL_MS = 10 * 60_000;
 /** ~200 bytes an entry: the whole working set of a busy short domain in a few MB. */
 export const CAPACITY = 50_000;
 
