@@ -38,6 +38,22 @@ describe("event samples", () => {
     expect(eventSchemas.filter((schema) => schema.safeParse(sample).success)).toHaveLength(1);
   });
 
+  it.each(samples)("%s parses with linkEventSchema, which picks the member by type and version, unchanged", (_key, sample) => {
+    expect(linkEventSchema.parse(clone(sample))).toEqual(sample);
+  });
+
+  it("leave no schema of eventSchemas without a sample, so linkEventSchema is checked against every one", () => {
+    const covered = new Set(samples.map(([key]) => key));
+    expect(eventSchemas.map((schema) => `${schema.shape.type.value}.v${schema.shape.version.value}`).filter((key) => !covered.has(key))).toEqual([]);
+  });
+
+  it("name, for a known type, what is wrong with that type's fields rather than with every other type's", () => {
+    const clicked = clone(samples.find(([key]) => key === "LinkClicked.v1")?.[1] ?? {});
+    dataOf(clicked)["visitorHash"] = "not-hex";
+    const issues = linkEventSchema.safeParse(clicked).error?.issues ?? [];
+    expect(issues.map((issue) => issue.path.join("."))).toEqual(["data.visitorHash"]);
+  });
+
   it("cover every event type", () => {
     expect(new Set(samples.map(([, s]) => s["type"]))).toEqual(new Set(EVENT_TYPES));
   });
