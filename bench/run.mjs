@@ -2,12 +2,13 @@
 // API, no `wrangler dev` proxy), with migrated D1 in a throwaway state directory, measures each
 // figure against its floor in the same run, and writes BENCHMARKS.md. See bench/lib/options.mjs.
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { LOCAL_VARS, ROOT, applyMigrations, ensureDevVars } from "../scripts/stack.mjs";
+import { LOCAL_VARS, ROOT, applyMigrations, ensureDevVars, freePort } from "../scripts/stack.mjs";
 import { bulkCreate, createTeam } from "./lib/api.mjs";
 import { benchCreate } from "./lib/create-bench.mjs";
+import { profilerInto, unprofiled } from "./lib/cpu-profile.mjs";
 import { benchFanout } from "./lib/fanout-bench.mjs";
 import { USAGE, parseOptions } from "./lib/options.mjs";
 import { waitIdle } from "./lib/proc-stats.mjs";
@@ -15,11 +16,12 @@ import { benchRedirect } from "./lib/redirect-bench.mjs";
 import { printReport, writeReport } from "./lib/report.mjs";
 import { startFloorRuntime, startStackRuntime, workerProblems } from "./lib/runtime.mjs";
 
-const options = parseOptions(process.argv.slice(2));
-if (!options) {
+/** @returns {never} */
+function usage() {
   console.log(USAGE);
   process.exit(0);
 }
+const options = parseOptions(process.argv.slice(2)) ?? usage();
 
 /** @param {string} line */
 const log = (line) => console.log(line);
@@ -42,7 +44,7 @@ if (!adminToken) throw new Error("ensureDevVars() gave no ADMIN_TOKEN");
 await applyMigrations({ persistTo: state, echo: false });
 const floor = await startFloorRuntime({ persistTo: path.join(state, "floor") });
 
-/** @typedef {Awaited<ReturnType<typeof startStackRuntime>> & { layout: "split" | "single" }} Stack */
+/** @typedef {Awaited<ReturnType<typeof startStackRuntime>> & { layout: "split" | "single", profile: import("./lib/cpu-profile.mjs").Profiler }} Stack */
 /** @type {{ stack: Stack | null }} */
 const running = { stack: null };
 /** @param {"split" | "single"} layout */
@@ -51,8 +53,17 @@ async function boot(layout) {
   // One stack at a time, on the same state: what the last one wrote (links, stats) carries over.
   await running.stack?.stop();
   running.stack = null;
+  const inspectorPort = options.profile ? await freePort() : undefined;
+  const runtime = await startStackRuntime({ persistTo: state, bindings: LOCAL_VARS, split: layout === "split", inspectorPort });
+  const apiName = runtime.workerNames[0];
+  let profile = unprofiled;
+  if (options.profile && inspectorPort && apiName) {
+    const dir = path.resolve(ROOT, options.profile, layout);
+    await mkdir(dir, { recursive: true });
+    profile = profilerInto({ inspectorPort, workerName: apiName, dir, log });
+  }
   /** @type {Stack} */
-  const started = { ...(await startStackRuntime({ persistTo: state, bindings: LOCAL_VARS, split: layout === "split" })), layout };
+  const started = { ...runtime, layout, profile };
   running.stack = started;
   log(`stack (${layout}): ${started.workerNames.join(", ")} in workerd ${started.pids.join(", ")}; floor in workerd ${floor.pids.join(", ")}`);
   return started;
@@ -82,14 +93,14 @@ try {
         log(`  ${slugs.length} links created; their events drained in ${((await waitIdle(s.pids)) / 1000).toFixed(1)} s`);
       }
       log(` layout ${layout}:`);
-      results.redirect[layout] = await benchRedirect({ stackUrl: s.url, floorUrl: floor.url, slugs, pids: s.pids, backgroundPids: s.pipelinePids, options, log });
+      results.redirect[layout] = await benchRedirect({ stackUrl: s.url, floorUrl: floor.url, slugs, pids: s.pids, backgroundPids: s.pipelinePids, floorPids: floor.pids, options, log, profile: s.profile });
     }
   }
   if (options.parts.has("create")) {
     const s = await boot("single");
     log(`\n2. Create: POST /v1/links, ${options.creates1} at concurrency 1 and ${options.creates16} at 16, ${options.rounds} round(s) per side`);
     const team = await createTeam(s.url, adminToken, "bench create");
-    results.create = await benchCreate({ stackUrl: s.url, floorUrl: floor.url, team, pids: s.pids, backgroundPids: [], options, log });
+    results.create = await benchCreate({ stackUrl: s.url, floorUrl: floor.url, team, pids: s.pids, backgroundPids: [], options, log, profile: s.profile });
   }
   if (options.parts.has("fanout")) {
     const s = await boot("single");

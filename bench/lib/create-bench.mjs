@@ -13,6 +13,7 @@ import { inBackground, waitIdle } from "./proc-stats.mjs";
  * @property {number[]} backgroundPids
  * @property {import("./options.mjs").BenchOptions} options
  * @property {(line: string) => void} log
+ * @property {import("./cpu-profile.mjs").Profiler} profile runs a measurement, profiling the api Worker when asked
  */
 
 /**
@@ -37,7 +38,7 @@ function createRequest(path, headers, tag) {
  * @param {number} connections
  * @param {number} total
  */
-async function level({ stackUrl, floorUrl, team, pids, backgroundPids, options, log }, connections, total) {
+async function level({ stackUrl, floorUrl, team, pids, backgroundPids, options, log, profile }, connections, total) {
   const amount = Math.max(connections, Math.ceil(total / options.rounds));
   /** @type {import("./load.mjs").LoadResult[]} */
   const floorRounds = [];
@@ -46,9 +47,9 @@ async function level({ stackUrl, floorUrl, team, pids, backgroundPids, options, 
   for (let round = 1; round <= options.rounds; round++) {
     const floor = await runLoad({ origin: floorUrl, connections, amount, request: createRequest("/", {}, `floor-c${connections}-${round}`) });
     log(`  c=${connections} round ${round} floor: ${describeLoad(floor)}`);
-    const ours = await inBackground(backgroundPids, () =>
-      runLoad({ origin: stackUrl, connections, amount, request: createRequest("/v1/links", team.auth, `create-c${connections}-${round}`) }),
-    );
+    const measure = () =>
+      inBackground(backgroundPids, () => runLoad({ origin: stackUrl, connections, amount, request: createRequest("/v1/links", team.auth, `create-c${connections}-${round}`) }));
+    const ours = round === 1 ? await profile(`create-c${connections}`, measure) : await measure();
     log(`  c=${connections} round ${round} ours:  ${describeLoad(ours)}`);
     log(`  its LinkCreated drained through the pipeline in ${((await waitIdle(pids)) / 1000).toFixed(1)} s`);
     floorRounds.push(floor);

@@ -17,7 +17,10 @@ export const USAGE = `npm run bench -- [options]
                       at low CPU priority while redirects are measured; single: every Worker in
                       one workerd (creates and fan-out always run single)
   --out FILE          where the results go (default BENCHMARKS.md; --no-write to only print them)
-  --no-write          print the results, write no file`;
+  --no-write          print the results, write no file
+  --profile DIR       also take V8 CPU profiles of the api Worker while it is measured (first
+                      round of redirects, creates at concurrency 16) into DIR as .cpuprofile
+                      files, and print the functions with the most self time`;
 
 /**
  * @typedef {object} BenchOptions
@@ -33,6 +36,7 @@ export const USAGE = `npm run bench -- [options]
  * @property {("split" | "single")[]} layouts
  * @property {string | null} out
  * @property {boolean} quick
+ * @property {string | null} profile directory for CPU profiles, or null
  */
 
 /** @param {string | undefined} value @param {number} fallback @param {string} name */
@@ -63,6 +67,7 @@ export function parseOptions(argv) {
       layouts: { type: "string" },
       out: { type: "string" },
       "no-write": { type: "boolean", default: false },
+      profile: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -86,5 +91,6 @@ export function parseOptions(argv) {
     layouts: /** @type {("split" | "single")[]} */ (layouts),
     out: values["no-write"] || (quick && values.out === undefined) ? null : (values.out ?? "BENCHMARKS.md"),
     quick,
+    profile: values.profile ?? null,
   };
 }

@@ -28,8 +28,11 @@ export async function memory(pid) {
   return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
 }
 
-/** @param {number[]} pids */
-async function totalCpu(pids) {
+/**
+ * CPU seconds the processes have used so far, together.
+ * @param {number[]} pids
+ */
+export async function cpuSecondsOf(pids) {
   let sum = 0;
   for (const pid of pids) sum += await cpuSeconds(pid);
   return sum;
@@ -47,11 +50,11 @@ async function totalCpu(pids) {
 export async function waitIdle(pids, { maxLoad = 0.05, quietMs = 6_000, timeoutMs = 600_000 } = {}) {
   const started = performance.now();
   let lastBusy = started;
-  let before = await totalCpu(pids);
+  let before = await cpuSecondsOf(pids);
   let at = performance.now();
   for (;;) {
     await sleep(500);
-    const cpu = await totalCpu(pids);
+    const cpu = await cpuSecondsOf(pids);
     const now = performance.now();
     if ((cpu - before) / ((now - at) / 1000) >= maxLoad) lastBusy = now;
     before = cpu;

@@ -49,6 +49,11 @@ function rows(r) {
     out.push({ figure: `Redirect GET /:slug (${how}), throughput`, ours: rps(ours.rps), floor: rps(floor.rps), ...judged(ours.rps / floor.rps, "min", 0.8) });
     out.push({ figure: `Redirect (${how}), p50 latency`, ours: ms(ours.p50), floor: ms(floor.p50), ratio: `${(ours.p50 / floor.p50).toFixed(2)}×`, target: "" });
     out.push({ figure: `Redirect (${how}), p99 latency`, ours: ms(ours.p99), floor: ms(floor.p99), ...judged(ours.p99 / floor.p99, "max", 2) });
+    const { cpuUs } = result;
+    const us = (/** @type {number} */ v) => `${v.toFixed(0)} µs`;
+    const where = layout === "split" ? "api's workerd (with the queue broker and TeamFeed it hosts locally)" : "the one workerd (every consumer included)";
+    out.push({ figure: `Redirect (${how}), CPU a redirect in the ${where}`, ours: us(cpuUs.front), floor: us(cpuUs.floor), ratio: `${(cpuUs.front / cpuUs.floor).toFixed(2)}×`, target: "" });
+    if (layout === "split") out.push({ figure: "Redirect (api in its own workerd), CPU a click in the fan-out and consumers' workerd", ours: us(cpuUs.pipeline), floor: "—", ratio: "—", target: "" });
   }
   if (r.create) {
     for (const [label, level] of /** @type {const} */ ([["1", r.create.c1], ["16", r.create.c16]])) {
