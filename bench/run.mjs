@@ -97,13 +97,13 @@ try {
     }
   }
   if (options.parts.has("create")) {
-    const s = await boot("single");
+    const s = await boot(options.createLayout);
     log(`\n2. Create: POST /v1/links, ${options.creates1} at concurrency 1 and ${options.creates16} at 16, ${options.rounds} round(s) per side`);
     const team = await createTeam(s.url, adminToken, "bench create");
-    results.create = await benchCreate({ stackUrl: s.url, floorUrl: floor.url, team, pids: s.pids, backgroundPids: [], options, log, profile: s.profile });
+    results.create = await benchCreate({ stackUrl: s.url, floorUrl: floor.url, team, pids: s.pids, backgroundPids: s.pipelinePids, floorPids: floor.pids, options, log, profile: s.profile });
   }
   if (options.parts.has("fanout")) {
-    const s = await boot("single");
+    const s = await boot(options.createLayout);
     log(`\n3. Fan-out: ${options.fanout} links one by one, then a burst of ${options.burst}`);
     results.fanout = await benchFanout({ stack: s, adminToken, options, log });
   }

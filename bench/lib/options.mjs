@@ -15,7 +15,8 @@ export const USAGE = `npm run bench -- [options]
   --layouts LIST      how the redirect benchmark runs the stack (default split,single):
                       split: the api Worker in one workerd, the fan-out and consumers in another
                       at low CPU priority while redirects are measured; single: every Worker in
-                      one workerd (creates and fan-out always run single)
+                      one workerd
+  --create-layout L   how creates and the fan-out part run the stack: single (default) or split
   --out FILE          where the results go (default BENCHMARKS.md; --no-write to only print them)
   --no-write          print the results, write no file
   --profile DIR       also take V8 CPU profiles of the api Worker while it is measured (first
@@ -34,6 +35,7 @@ export const USAGE = `npm run bench -- [options]
  * @property {number} burst
  * @property {Set<"redirect" | "create" | "fanout">} parts
  * @property {("split" | "single")[]} layouts
+ * @property {"split" | "single"} createLayout
  * @property {string | null} out
  * @property {boolean} quick
  * @property {string | null} profile directory for CPU profiles, or null
@@ -65,6 +67,7 @@ export function parseOptions(argv) {
       burst: { type: "string" },
       only: { type: "string" },
       layouts: { type: "string" },
+      "create-layout": { type: "string" },
       out: { type: "string" },
       "no-write": { type: "boolean", default: false },
       profile: { type: "string" },
@@ -77,6 +80,8 @@ export function parseOptions(argv) {
   for (const part of parts) if (!["redirect", "create", "fanout"].includes(part)) throw new Error(`--only: unknown part ${part}`);
   const layouts = (values.layouts ?? "split,single").split(",").map((l) => l.trim());
   for (const l of layouts) if (l !== "split" && l !== "single") throw new Error(`--layouts: split or single, not ${l}`);
+  const createLayout = values["create-layout"] ?? "single";
+  if (createLayout !== "split" && createLayout !== "single") throw new Error(`--create-layout: split or single, not ${createLayout}`);
   const creates = values.creates === undefined ? undefined : positive(values.creates, 0, "creates");
   return {
     links: positive(values.links, quick ? 1_000 : 10_000, "links"),
@@ -89,6 +94,7 @@ export function parseOptions(argv) {
     burst: positive(values.burst, quick ? 300 : 2_000, "burst"),
     parts: /** @type {Set<"redirect" | "create" | "fanout">} */ (parts),
     layouts: /** @type {("split" | "single")[]} */ (layouts),
+    createLayout,
     out: values["no-write"] || (quick && values.out === undefined) ? null : (values.out ?? "BENCHMARKS.md"),
     quick,
     profile: values.profile ?? null,

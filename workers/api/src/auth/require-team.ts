@@ -1,8 +1,9 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { apiKeys, teams } from "../../../../db/links";
 import { secretsEqual } from "../../../shared/crypto";
 import type { AppEnv } from "../app-env";
+import type { Database } from "../db";
 import { ApiError } from "../http/errors";
 import { API_KEY_PATTERN, hashApiKey } from "./api-key";
 import { bearerTokenOrThrow } from "./bearer-token";
@@ -14,16 +15,8 @@ function unauthorized(): ApiError {
   return new ApiError("unauthorized", "The API key is not valid.", undefined, { "www-authenticate": "Bearer" });
 }
 
-/** Resolves the API key to its team; revoked keys stop working on the very next request. */
-export const requireTeam = createMiddleware<AppEnv>(async (c, next) => {
-  // A path can match two guarded patterns ("/v1/links" and "/v1/links/*" both match /v1/links):
-  // the key is looked up once per request.
-  if (c.get("team")) return next();
-  const key = bearerTokenOrThrow(c);
-  if (!API_KEY_PATTERN.test(key)) throw unauthorized();
-  const hash = await hashApiKey(key);
-  const db = c.get("db");
-  const row = await db
+function buildKeyLookup(db: Database) {
+  return db
     .select({
       keyId: apiKeys.id,
       keyHash: apiKeys.keyHash,
@@ -34,8 +27,33 @@ export const requireTeam = createMiddleware<AppEnv>(async (c, next) => {
     })
     .from(apiKeys)
     .innerJoin(teams, eq(teams.id, apiKeys.teamId))
-    .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
-    .get();
+    .where(and(eq(apiKeys.keyHash, sql.placeholder("hash")), isNull(apiKeys.revokedAt)))
+    .prepare();
+}
+
+// Every authenticated request runs this query: built once per database client and isolate
+// (drizzle's query building cost more CPU than D1's own call), run with the key's hash.
+const keyLookups = new WeakMap<Database, ReturnType<typeof buildKeyLookup>>();
+
+function keyLookupOf(db: Database): ReturnType<typeof buildKeyLookup> {
+  let lookup = keyLookups.get(db);
+  if (!lookup) {
+    lookup = buildKeyLookup(db);
+    keyLookups.set(db, lookup);
+  }
+  return lookup;
+}
+
+/** Resolves the API key to its team; revoked keys stop working on the very next request. */
+export const requireTeam = createMiddleware<AppEnv>(async (c, next) => {
+  // A path can match two guarded patterns ("/v1/links" and "/v1/links/*" both match /v1/links):
+  // the key is looked up once per request.
+  if (c.get("team")) return next();
+  const key = bearerTokenOrThrow(c);
+  if (!API_KEY_PATTERN.test(key)) throw unauthorized();
+  const hash = await hashApiKey(key);
+  const db = c.get("db");
+  const row = await keyLookupOf(db).get({ hash });
   if (!row || !(await secretsEqual(hash, row.keyHash))) throw unauthorized();
 
   c.set("team", { id: row.teamId, name: row.teamName, plan: row.plan, keyId: row.keyId });
