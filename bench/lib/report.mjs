@@ -51,14 +51,16 @@ function rows(r) {
     out.push({ figure: `Redirect (${how}), p99 latency`, ours: ms(ours.p99), floor: ms(floor.p99), ...judged(ours.p99 / floor.p99, "max", 2) });
     const { cpuUs } = result;
     const us = (/** @type {number} */ v) => `${v.toFixed(0)} µs`;
-    const where = layout === "split" ? "api's workerd (with the queue broker and TeamFeed it hosts locally)" : "the one workerd (every consumer included)";
-    out.push({ figure: `Redirect (${how}), CPU a redirect in the ${where}`, ours: us(cpuUs.front), floor: us(cpuUs.floor), ratio: `${(cpuUs.front / cpuUs.floor).toFixed(2)}×`, target: "" });
+    const where = layout === "split" ? "the api's workerd (with the queue broker and TeamFeed it hosts locally)" : "the one workerd (every consumer included)";
+    out.push({ figure: `Redirect (${how}), CPU a redirect in ${where}`, ours: us(cpuUs.front), floor: us(cpuUs.floor), ratio: `${(cpuUs.front / cpuUs.floor).toFixed(2)}×`, target: "" });
     if (layout === "split") out.push({ figure: "Redirect (api in its own workerd), CPU a click in the fan-out and consumers' workerd", ours: us(cpuUs.pipeline), floor: "—", ratio: "—", target: "" });
   }
   if (r.create) {
     for (const [label, level] of /** @type {const} */ ([["1", r.create.c1], ["16", r.create.c16]])) {
       out.push({ figure: `Create POST /v1/links, concurrency ${label}, p50`, ours: ms(level.ours.p50), floor: ms(level.floor.p50), ...judged(level.ours.p50 / level.floor.p50, "max", 1.3) });
       out.push({ figure: `Create, concurrency ${label}, p99`, ours: ms(level.ours.p99), floor: ms(level.floor.p99), ratio: `${(level.ours.p99 / level.floor.p99).toFixed(2)}×`, target: "" });
+      const where = r.options.createLayout === "split" ? "the api's workerd" : "the stack's one workerd (every consumer included)";
+      out.push({ figure: `Create, concurrency ${label}, CPU a create in ${where}`, ours: `${level.cpuUs.front.toFixed(0)} µs`, floor: `${level.cpuUs.floor.toFixed(0)} µs`, ratio: `${(level.cpuUs.front / level.cpuUs.floor).toFixed(2)}×`, target: "" });
     }
   }
   if (r.fanout) {
@@ -88,7 +90,7 @@ function notes(r) {
   const o = r.options;
   const lines = [
     `- Machine: ${r.cores} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.versions.node}. Load average (1, 5, 15 min) at the start ${r.loadBefore.map((l) => l.toFixed(2)).join(", ")}, at the end ${r.loadAfter.map((l) => l.toFixed(2)).join(", ")}.`,
-    `- Sizes: ${o.links.toLocaleString("en-US")} links, ${o.connections} connections, ${o.rounds} round(s) of ${o.seconds} s per side (median reported); creates ${o.creates1} at concurrency 1 and ${o.creates16} at 16; fan-out ${o.fanout} links; burst ${o.burst}. Redirect layouts: ${o.layouts.join(", ")} (split: the fan-out and consumers in a second workerd at nice 19 while redirects are measured); creates and fan-out in one workerd. State (D1, R2, Durable Objects) on ${r.stateOn}, for the floor too.`,
+    `- Sizes: ${o.links.toLocaleString("en-US")} links, ${o.connections} connections, ${o.rounds} round(s) of ${o.seconds} s per side (median reported); creates ${o.creates1} at concurrency 1 and ${o.creates16} at 16; fan-out ${o.fanout} links; burst ${o.burst}. Redirect layouts: ${o.layouts.join(", ")} (split: the fan-out and consumers in a second workerd at nice 19 while redirects are measured); creates and fan-out ${o.createLayout === "split" ? "split the same way" : "in one workerd"}. State (D1, R2, Durable Objects) on ${r.stateOn}, for the floor too.`,
     `- Workers running: ${r.workers.join(", ")}.`,
   ];
   if (r.fanout) {
