@@ -71,7 +71,7 @@ async function openSession(target) {
     if (message.error) waiter.reject(new Error(`${message.error.message}`));
     else waiter.resolve(message.result);
   });
-  /** @param {string} method @param {Record<string, unknown>} [params] @returns {Promise<any>} */
+  /** @param {string} method @param {Record<string, unknown>} [params] @returns {Promise<unknown>} */
   const send = (method, params = {}) =>
     new Promise((resolve, reject) => {
       const id = nextId++;
