@@ -7,6 +7,7 @@ import path from "node:path";
 import { build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
+import { WORKER_BUNDLE_OPTIONS } from "../../scripts/lib/worker-bundle.mjs";
 import { ROOT, WORKERS } from "../../scripts/stack.mjs";
 
 /** @typedef {import("miniflare").V4WorkerOptions} WorkerOptions */
@@ -43,19 +44,7 @@ export function workerProblems() {
  * @returns {Promise<string>} one ES module
  */
 async function bundle(entry, define) {
-  const out = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    define,
-    logLevel: "warning",
-  });
+  const out = await build({ ...WORKER_BUNDLE_OPTIONS, entryPoints: [entry], write: false, define });
   const file = out.outputFiles[0];
   if (!file) throw new Error(`esbuild produced nothing for ${entry}`);
   return file.text;

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { build } from "esbuild";
+import { WORKER_BUNDLE_OPTIONS } from "../../scripts/lib/worker-bundle.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 export const TEST_BUILD_DIR = path.join(root, ".wrangler/test-build");
@@ -10,17 +11,6 @@ export const TEST_BUILD_DIR = path.join(root, ".wrangler/test-build");
  */
 export async function bundleWorker(entry: string, name: string): Promise<string> {
   const outfile = path.join(TEST_BUILD_DIR, `${name}.js`);
-  await build({
-    entryPoints: [path.join(root, entry)],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
+  await build({ ...WORKER_BUNDLE_OPTIONS, entryPoints: [path.join(root, entry)], outfile });
   return outfile;
 }
