@@ -2,7 +2,7 @@
 // one D1 insert and one queue send (the seed's promise: a create answers after one database
 // write and one publish, whatever the consumers are doing).
 import { describeLoad, median, medianRound, runLoad } from "./load.mjs";
-import { cpuSecondsOf, inBackground, waitIdle } from "./proc-stats.mjs";
+import { cpuMeter, inBackground, waitIdle } from "./proc-stats.mjs";
 
 /**
  * @typedef {object} CreateContext
@@ -51,18 +51,18 @@ async function level({ stackUrl, floorUrl, team, pids, backgroundPids, floorPids
   /** @type {{ floor: number, front: number }[]} */
   const cpu = [];
   for (let round = 1; round <= options.rounds; round++) {
-    const floorCpu = await cpuSecondsOf(floorPids);
+    const floorCpu = await cpuMeter(floorPids);
     const floor = await runLoad({ origin: floorUrl, connections, amount, request: createRequest("/", {}, `floor-c${connections}-${round}`) });
     await waitIdle(floorPids, { quietMs: 1_500 });
-    const floorUs = (((await cpuSecondsOf(floorPids)) - floorCpu) / floor.responses) * 1e6;
+    const floorUs = await floorCpu.microsEach(floor.responses);
     log(`  c=${connections} round ${round} floor: ${describeLoad(floor)}; ${floorUs.toFixed(0)} µs CPU a create`);
-    const frontCpu = await cpuSecondsOf(frontPids);
+    const frontCpu = await cpuMeter(frontPids);
     const measure = () =>
       inBackground(backgroundPids, () => runLoad({ origin: stackUrl, connections, amount, request: createRequest("/v1/links", team.auth, `create-c${connections}-${round}`) }));
     const ours = round === 1 ? await profile(`create-c${connections}`, measure) : await measure();
     log(`  c=${connections} round ${round} ours:  ${describeLoad(ours)}`);
     const drained = await waitIdle(pids);
-    const frontUs = (((await cpuSecondsOf(frontPids)) - frontCpu) / ours.responses) * 1e6;
+    const frontUs = await frontCpu.microsEach(ours.responses);
     cpu.push({ floor: floorUs, front: frontUs });
     log(`  its LinkCreated drained through the pipeline in ${(drained / 1000).toFixed(1)} s; ${frontUs.toFixed(0)} µs CPU a create in the ${backgroundPids.length > 0 ? "api's workerd" : "stack's workerd (the whole pipeline included)"}`);
     floorRounds.push(floor);

@@ -32,10 +32,23 @@ export async function memory(pid) {
  * CPU seconds the processes have used so far, together.
  * @param {number[]} pids
  */
-export async function cpuSecondsOf(pids) {
+async function cpuSecondsOf(pids) {
   let sum = 0;
   for (const pid of pids) sum += await cpuSeconds(pid);
   return sum;
+}
+
+/**
+ * Starts counting the processes' CPU time; `microsEach(n)` is what they used since, in µs for each
+ * of n responses (the cost of a request, whatever else competes for the cores).
+ * @param {number[]} pids
+ */
+export async function cpuMeter(pids) {
+  const start = await cpuSecondsOf(pids);
+  return {
+    /** @param {number} responses */
+    microsEach: async (responses) => (((await cpuSecondsOf(pids)) - start) / responses) * 1e6,
+  };
 }
 
 /**

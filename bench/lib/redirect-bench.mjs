@@ -1,7 +1,7 @@
 // Part 1: the redirect hot path, GET /:slug over many links with random slugs, against a Worker
 // on the same runtime that answers a constant 302.
 import { describeLoad, median, medianRound, runLoad } from "./load.mjs";
-import { cpuSecondsOf, inBackground, waitIdle } from "./proc-stats.mjs";
+import { cpuMeter, inBackground, waitIdle } from "./proc-stats.mjs";
 
 /**
  * @typedef {object} RedirectContext
@@ -44,18 +44,18 @@ export async function benchRedirect({ stackUrl, floorUrl, slugs, pids, backgroun
   /** @type {{ floor: number, front: number, pipeline: number }[]} */
   const cpu = [];
   for (let round = 1; round <= rounds; round++) {
-    const floorCpu = await cpuSecondsOf(floorPids);
+    const floorCpu = await cpuMeter(floorPids);
     const floor = await runLoad({ origin: floorUrl, connections, seconds, request: random });
-    const floorUs = ((await cpuSecondsOf(floorPids)) - floorCpu) / floor.responses * 1e6;
+    const floorUs = await floorCpu.microsEach(floor.responses);
     log(`  round ${round} floor: ${describeLoad(floor)}; ${floorUs.toFixed(0)} µs CPU a redirect`);
-    const [frontCpu, pipelineCpu] = [await cpuSecondsOf(frontPids), await cpuSecondsOf(backgroundPids)];
+    const [frontCpu, pipelineCpu] = [await cpuMeter(frontPids), await cpuMeter(backgroundPids)];
     const measure = () => inBackground(backgroundPids, () => runLoad({ origin: stackUrl, connections, seconds, request: random }));
     const ours = round === 1 ? await profile("redirect", measure) : await measure();
     log(`  round ${round} ours:  ${describeLoad(ours)}`);
     const drained = await waitIdle(pids);
     drains.push(drained);
-    const frontUs = ((await cpuSecondsOf(frontPids)) - frontCpu) / ours.responses * 1e6;
-    const pipelineUs = ((await cpuSecondsOf(backgroundPids)) - pipelineCpu) / ours.responses * 1e6;
+    const frontUs = await frontCpu.microsEach(ours.responses);
+    const pipelineUs = await pipelineCpu.microsEach(ours.responses);
     cpu.push({ floor: floorUs, front: frontUs, pipeline: pipelineUs });
     log(`  its ${ours.responses} clicks drained through the pipeline in ${(drained / 1000).toFixed(1)} s; ${frontUs.toFixed(0)} µs CPU a redirect in the api's workerd${backgroundPids.length > 0 ? `, ${pipelineUs.toFixed(0)} µs in the pipeline's` : ""}`);
     floorRounds.push(floor);

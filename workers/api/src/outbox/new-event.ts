@@ -1,5 +1,5 @@
 import type { LinkEvent } from "../../../../events";
-import { eventSchemas } from "../../../../events";
+import { linkEventSchema } from "../../../../events";
 import type { events } from "../../../../db/links";
 import { newId } from "../ids";
 
@@ -10,10 +10,6 @@ export interface EventContext {
   traceId: string;
   occurredAt: string;
 }
-
-// The schema of each type and version, as linkEventSchema picks it by type and version: the
-// producer checks an envelope against exactly the schema its consumers will.
-const schemaOf = new Map<string, (typeof eventSchemas)[number]>(eventSchemas.map((schema) => [`${schema.shape.type.value}:${schema.shape.version.value}`, schema]));
 
 /**
  * Builds an envelope and checks it against `events/` before anything is written:
@@ -26,10 +22,8 @@ export function newEvent<T extends LinkEvent["type"]>(
   data: Envelope<T>["data"],
   ctx: EventContext,
 ): Envelope<T> {
-  const envelope = uncheckedEvent(type, version, subject, data, ctx);
-  const schema = schemaOf.get(`${type}:${version}`);
-  if (!schema) throw new Error(`events/ has no schema for ${type} v${version}`);
-  return schema.parse(envelope) as Envelope<T>;
+  // The same parse every consumer runs (linkEventSchema picks the one member by type and version).
+  return linkEventSchema.parse(uncheckedEvent(type, version, subject, data, ctx)) as Envelope<T>;
 }
 
 /**
