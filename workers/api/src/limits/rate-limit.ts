@@ -1,0 +1,31 @@
+import { ApiError } from "../http/errors";
+
+/** A Rate Limiting binding's rule as configured in wrangler.toml (fixed windows aligned to the clock). */
+export interface RateLimitRule {
+  /** The policy's name in `RateLimit-Policy` / `RateLimit` headers. */
+  name: string;
+  limit: number;
+  periodSeconds: 10 | 60;
+}
+
+/** Seconds until the current fixed window of `periodSeconds` ends (at least 1). */
+export function secondsUntilReset(periodSeconds: number, nowMs: number): number {
+  return Math.max(1, Math.ceil(periodSeconds - (nowMs / 1000) % periodSeconds));
+}
+
+/** The client's address as Cloudflare reports it; one shared bucket when there is none (local, tests). */
+export function clientAddress(request: Request): string {
+  return request.headers.get("cf-connecting-ip") ?? "unknown";
+}
+
+/** 429 `rate_limited` with `Retry-After` (seconds until the window ends). */
+export function rateLimited(rule: RateLimitRule, what: string, nowMs = Date.now()): ApiError {
+  const retryAfter = secondsUntilReset(rule.periodSeconds, nowMs);
+  return new ApiError("rate_limited", `Too many ${what}; retry in ${retryAfter} s.`, undefined, { "retry-after": String(retryAfter) });
+}
+
+/** Counts one use of `key` against the binding; throws 429 `rate_limited` when the window's limit is spent. */
+export async function consumeOrThrow(limiter: RateLimit, rule: RateLimitRule, key: string, what: string): Promise<void> {
+  const { success } = await limiter.limit({ key });
+  if (!success) throw rateLimited(rule, what);
+}
