@@ -29,3 +29,15 @@ export async function consumeOrThrow(limiter: RateLimit, rule: RateLimitRule, ke
   const { success } = await limiter.limit({ key });
   if (!success) throw rateLimited(rule, what);
 }
+
+/**
+ * The rule of each binding, as wrangler.toml configures it (test/tooling checks that they agree).
+ * The local stack raises the configured limits; these are the production numbers.
+ */
+export const RATE_LIMIT_RULES = {
+  RL_API_FREE: { name: "api", limit: 600, periodSeconds: 60 },
+  RL_API_PRO: { name: "api", limit: 3_000, periodSeconds: 60 },
+  RL_AUTH_FAILURES: { name: "auth-failures", limit: 20, periodSeconds: 60 },
+  RL_GUESSES: { name: "guesses", limit: 30, periodSeconds: 60 },
+  RL_WEBHOOK_ACTIONS: { name: "webhook-actions", limit: 20, periodSeconds: 60 },
+} as const satisfies Record<string, RateLimitRule>;
