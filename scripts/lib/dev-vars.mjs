@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { secretProblem } from "../../workers/shared/secret-strength.ts";
 
 /**
  * Parses the KEY=VALUE lines of a .dev.vars / .env file (comments and blank lines skipped).
@@ -47,5 +48,15 @@ export function ensureDevVarsIn(dir) {
       console.log(`Added random ${missing.join(", ")} to ${label}.`);
     }
   }
-  return parseDotenv(readFileSync(devVarsPath, "utf8"));
+  const vars = parseDotenv(readFileSync(devVarsPath, "utf8"));
+  // Every key of an example is a secret: a placeholder or weak value stops the stack here, with
+  // the same rule the Workers apply, rather than as a 500 on the first request.
+  const problems = keys.flatMap((key) => {
+    const problem = secretProblem(key, vars[key] ?? "");
+    return problem ? [problem] : [];
+  });
+  if (problems.length > 0) {
+    throw new Error(`${label}: ${problems.join("; ")}. Delete the line (a random value is written) or set a strong one.`);
+  }
+  return vars;
 }

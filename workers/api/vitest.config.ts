@@ -20,6 +20,8 @@ export default defineProject(async () => ({
           ADMIN_TOKEN: "test-admin-token-0123456789",
           VISITOR_HASH_SECRET: "test-visitor-secret-0123456789",
           FEED_TOKEN_SECRET: "test-feed-token-secret-0123456789",
+          // The deployment's other names (a custom domain's workers.dev twin): destinations there loop.
+          OWN_HOSTS: "lf-alias.test, linkflow-api.acme.workers.dev",
         },
         serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" }, ANALYTICS: { name: "linkflow-analytics", entrypoint: "Stats" }, BILLING: { name: "linkflow-billing", entrypoint: "Usage" }, WEBHOOKS: { name: "linkflow-webhooks", entrypoint: "Webhooks" } },
         // Tests hand the qr Worker real envelopes from the outbox, as the fan-out would.

@@ -1,11 +1,19 @@
 import { z } from "zod";
+import { strongSecret } from "../../shared/strong-secret";
 
 /** Env vars and secrets cross a boundary too: parse them once per env object. */
 const configSchema = z.object({
-  ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters"),
-  VISITOR_HASH_SECRET: z.string().min(16, "VISITOR_HASH_SECRET must be at least 16 characters"),
-  FEED_TOKEN_SECRET: z.string().min(16, "FEED_TOKEN_SECRET must be at least 16 characters"),
+  ADMIN_TOKEN: strongSecret("ADMIN_TOKEN"),
+  VISITOR_HASH_SECRET: strongSecret("VISITOR_HASH_SECRET"),
+  FEED_TOKEN_SECRET: strongSecret("FEED_TOKEN_SECRET"),
   SHORT_BASE_URL: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
+  // Every other name this deployment answers on (the workers.dev name beside a custom domain,
+  // another custom domain): a destination on any of them would loop back into the Worker.
+  OWN_HOSTS: z
+    .string()
+    .default("")
+    .transform((list) => list.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== ""))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/, "OWN_HOSTS is a comma-separated list of host names"))),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,17 +1,18 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { linkQuotaOf } from "../billing/quota";
-import { shortBaseUrl } from "../config";
+import { configOf, shortBaseUrl } from "../config";
+import { ownHostSet } from "./url-policy";
 import type { LinkWriteContext } from "./link-service";
 
 export function linkWriteContext(c: Context<AppEnv>): LinkWriteContext {
   const base = new URL(shortBaseUrl(c.env, c.req.url));
-  const requestHost = new URL(c.req.url).hostname;
+  const requestHost = new URL(c.req.url).host;
   return {
     db: c.get("db"),
     teamId: c.get("team").id,
     traceId: c.get("traceId"),
-    shortHosts: [...new Set([base.hostname, requestHost])],
+    ownHosts: ownHostSet([base.host, requestHost, ...configOf(c.env).OWN_HOSTS]),
     domain: base.host,
     // The plan as the api knows it (teams.plan, written with billing's copy by the admin route): no RPC on this path.
     quota: linkQuotaOf(c.get("team").plan),

@@ -10,14 +10,14 @@ import { findLiveLink, slugsTaken } from "./link-store";
 import { linkSnapshot } from "./link-view";
 import { insertLinksWithEvents, softDeleteLinkWithEvent, updateLinkWithEvent } from "./link-writes";
 import { generateSlug } from "./slug";
-import { destinationUrlProblem } from "./url-policy";
+import { checkDestination } from "./url-policy";
 
 export interface LinkWriteContext {
   db: Database;
   teamId: string;
   traceId: string;
-  /** Hosts that serve short links: a destination on one of them would loop. */
-  shortHosts: string[];
+  /** Hosts this deployment answers on (ownHostSet): a destination on one of them would loop. */
+  ownHosts: ReadonlySet<string>;
   /** The short domain new links live on (LinkCreated v2 carries it). */
   domain: string;
   /** The team's monthly allowance of new links (its plan's). */
@@ -35,11 +35,15 @@ function slugTaken(slug: string): ApiError {
   return new ApiError("conflict", `The slug "${slug}" is taken.`, [{ path: "slug", message: "is taken" }]);
 }
 
-/** Checks what the schema cannot (it needs the request's origin or the clock). */
+/**
+ * Checks what the schema cannot (it needs the deployment's hosts or the clock) and replaces the
+ * url with its normalised form, the one stored and served.
+ */
 export function checkLinkPolicyOrThrow(input: Pick<UpdateLinkInput, "url" | "expiresAt">, ctx: LinkWriteContext, now: Date, path = ""): void {
   if (input.url !== undefined) {
-    const problem = destinationUrlProblem(input.url, ctx.shortHosts);
-    if (problem) throw ApiError.invalid(`The url ${problem}.`, [{ path: `${path}url`, message: problem }]);
+    const checked = checkDestination(input.url, ctx.ownHosts);
+    if (!checked.ok) throw ApiError.invalid(`The url ${checked.problem}.`, [{ path: `${path}url`, message: checked.problem }]);
+    input.url = checked.href;
   }
   if (input.expiresAt && Date.parse(input.expiresAt) <= now.getTime()) {
     throw ApiError.invalid("The expiresAt must be in the future.", [{ path: `${path}expiresAt`, message: "must be in the future" }]);

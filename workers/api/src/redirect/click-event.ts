@@ -64,8 +64,8 @@ export function clickFacts(request: Request): ClickFacts {
 
 /**
  * Builds LinkClicked. The IP goes no further than this function: only a hash salted with the
- * secret and the UTC day, so unique visitors can be counted per day but not followed across
- * days or reversed into an address. Every field is bounded as events/ bounds it (clickFacts and
+ * secret, the UTC day and the team, so unique visitors can be counted per day but not followed
+ * across days or teams, or reversed into an address. Every field is bounded as events/ bounds it (clickFacts and
  * referrerHost cut and check them), so the envelope skips the schema check newEvent does: on a
  * redirect it cost more than the rest of the event (tests parse what this makes).
  */
@@ -73,7 +73,9 @@ export async function clickEventOf(facts: ClickFacts, link: ClickedLink, traceId
   const { userAgent, method } = facts;
   const day = now.toISOString().slice(0, 10);
   const bot = facts.verifiedBot || method === "HEAD" || (userAgent !== null && isbot(userAgent));
-  const visitorHash = await visitorHashHex(hashSecret, `${day}|${facts.ip}|${userAgent ?? ""}`);
+  // Keyed by team too: the same person on two teams' links gets two unrelated hashes, so tenants
+  // cannot join their click data on it (within a team, counts stay exactly what they were).
+  const visitorHash = await visitorHashHex(hashSecret, `${day}|${link.teamId}|${facts.ip}|${userAgent ?? ""}`);
   return uncheckedEvent(
     "LinkClicked",
     1,

@@ -3,7 +3,7 @@ import { newTraceId, parseTraceparent, responseTraceparent } from "../http/trace
 import { SLUG_PATTERN, isReservedSlug } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type RedirectCache } from "./redirect-cache";
-import { REDIRECT_HEADERS, destinationWithQuery, goneMessage } from "./redirect-routes";
+import { goneMessage, redirectLocation, redirectResponse } from "./redirect-routes";
 import { startSyncIfDue } from "./slug-lookup";
 
 /** The first path segment of a serialised request URL ("" for "/"), without building a URL object. */
@@ -35,8 +35,5 @@ export function fastRedirect(request: Request, env: ApiEnv, ctx: ExecutionContex
   startSyncIfDue(cache, () => linksDb(env.LINKS_DB), waitUntil);
   const traceId = parseTraceparent(request.headers.get("traceparent") ?? undefined)?.traceId ?? newTraceId();
   sendClickAfterResponse(request, link, traceId, env, new Date(now), waitUntil);
-  return new Response(null, {
-    status: 302,
-    headers: { location: destinationWithQuery(link.url, request.url), ...REDIRECT_HEADERS, traceparent: responseTraceparent(traceId) },
-  });
+  return redirectResponse(redirectLocation(link.url, request.url), responseTraceparent(traceId));
 }

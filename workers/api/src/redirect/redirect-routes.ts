@@ -24,6 +24,30 @@ export function destinationWithQuery(destination: string, requestUrl: string): s
   return `${head}${separator}${incoming}${fragment}`;
 }
 
+// Anything but printable ASCII in a header value is sent differently by each path a response
+// can take (raw Latin-1 bytes, a TypeError, or Hono's encodeURI): the Location is made ASCII first.
+const NOT_PRINTABLE_ASCII = /[^\x21-\x7e]/;
+
+/**
+ * The `Location` of a redirect, the same string on the fast path and the routed one. Links are
+ * stored normalised (ASCII) since destinations are checked by url-policy.ts; a link stored
+ * before that may still hold non-ASCII, which is percent-encoded as a browser would.
+ */
+export function redirectLocation(destination: string, requestUrl: string): string {
+  const location = destinationWithQuery(destination, requestUrl);
+  if (!NOT_PRINTABLE_ASCII.test(location)) return location;
+  try {
+    return new URL(location).href;
+  } catch {
+    return encodeURI(location);
+  }
+}
+
+/** The fast path's redirect; the routed one sets the same headers on its context. */
+export function redirectResponse(location: string, traceparent: string): Response {
+  return new Response(null, { status: 302, headers: { location, ...REDIRECT_HEADERS, traceparent } });
+}
+
 /** Headers of every redirect: browsers must not cache it (a link can change), and the destination sees the referrer. */
 export const REDIRECT_HEADERS = { "cache-control": "private, max-age=0", "referrer-policy": "unsafe-url" } as const;
 
@@ -46,6 +70,8 @@ redirectRoutes.get("/:slug", async (c) => {
   if (gone) throw new ApiError("gone", gone);
 
   sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p));
+  // Same status, Location and headers as redirectResponse (the fast path); traceparent is the middleware's.
+  c.header("location", redirectLocation(link.url, c.req.url));
   for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
-  return c.redirect(destinationWithQuery(link.url, c.req.url), 302);
+  return c.body(null, 302);
 });

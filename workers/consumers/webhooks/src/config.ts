@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { strongSecret } from "../../../shared/strong-secret";
 
 /** The webhooks Worker's vars and secrets, parsed once per env object. */
 const configSchema = z.object({
-  WEBHOOK_SECRETS_KEY: z.string().min(16, "WEBHOOK_SECRETS_KEY must be at least 16 characters"),
+  WEBHOOK_SECRETS_KEY: strongSecret("WEBHOOK_SECRETS_KEY"),
   /** "true" only in the local stack: lets http://127.0.0.1:PORT / localhost receive webhooks. */
   WEBHOOKS_ALLOW_LOOPBACK_HTTP: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** A DNS-over-HTTPS JSON endpoint used to refuse hosts that resolve to private addresses; "off" skips it (local, offline). */
