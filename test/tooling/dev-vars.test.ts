@@ -1,48 +1,27 @@
-// ensureDevVars's building block: a Worker's .dev.vars made from its .dev.vars.example.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ensureDevVarsIn, parseDotenv } from "../../scripts/lib/dev-vars.mjs";
+import { describe, expect, it } from "vitest";
+import { ensureDevVarsIn } from "../../scripts/lib/dev-vars.mjs";
 
-let dir = "";
+function workerDir(example: string, devVars?: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "devvars-"));
+  writeFileSync(path.join(dir, ".dev.vars.example"), example);
+  if (devVars !== undefined) writeFileSync(path.join(dir, ".dev.vars"), devVars);
+  return dir;
+}
 
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "linkflow-dev-vars-"));
-  writeFileSync(path.join(dir, ".dev.vars.example"), "# comment\nADMIN_TOKEN=replace-me\nVISITOR_HASH_SECRET=replace-me\n");
-  vi.spyOn(console, "log").mockImplementation(() => {});
-});
+describe("npm run dev's secrets", () => {
+  const example = readFileSync(path.resolve(import.meta.dirname, "../../.dev.vars.example"), "utf8");
 
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-describe("ensureDevVarsIn", () => {
-  it("writes a missing .dev.vars with a fresh long random value per key", () => {
-    const vars = ensureDevVarsIn(dir);
-    expect(Object.keys(vars ?? {})).toEqual(["ADMIN_TOKEN", "VISITOR_HASH_SECRET"]);
-    expect(vars?.ADMIN_TOKEN).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-    expect(vars?.ADMIN_TOKEN).not.toBe(vars?.VISITOR_HASH_SECRET);
-    expect(parseDotenv(readFileSync(path.join(dir, ".dev.vars"), "utf8"))).toEqual(vars);
+  it("writes strong random values for every key of the example", () => {
+    const vars = ensureDevVarsIn(workerDir(example));
+    expect(Object.keys(vars ?? {})).toEqual(["ADMIN_TOKEN", "VISITOR_HASH_SECRET", "FEED_TOKEN_SECRET"]);
   });
 
-  it("leaves an existing .dev.vars alone", () => {
-    const text = "ADMIN_TOKEN=mine-0123456789abcdef\nVISITOR_HASH_SECRET=also-mine-0123456789\n";
-    writeFileSync(path.join(dir, ".dev.vars"), text);
-    expect(ensureDevVarsIn(dir)).toEqual({ ADMIN_TOKEN: "mine-0123456789abcdef", VISITOR_HASH_SECRET: "also-mine-0123456789" });
-    expect(readFileSync(path.join(dir, ".dev.vars"), "utf8")).toBe(text);
-  });
-
-  it("only appends a key the example gained since, keeping existing values", () => {
-    writeFileSync(path.join(dir, ".dev.vars"), "ADMIN_TOKEN=mine-0123456789abcdef");
-    const vars = ensureDevVarsIn(dir);
-    expect(vars?.ADMIN_TOKEN).toBe("mine-0123456789abcdef");
-    expect(vars?.VISITOR_HASH_SECRET).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-  });
-
-  it("does nothing for a Worker without a .dev.vars.example", () => {
-    rmSync(path.join(dir, ".dev.vars.example"));
-    expect(ensureDevVarsIn(dir)).toBeUndefined();
+  it("stops with a clear error when .dev.vars holds the example's placeholder or a weak value", () => {
+    expect(() => ensureDevVarsIn(workerDir(example, example))).toThrow(/ADMIN_TOKEN is a placeholder.*VISITOR_HASH_SECRET is a placeholder/);
+    const weak = "ADMIN_TOKEN=aaaaaaaaaaaaaaaaaaaaaaaa\nVISITOR_HASH_SECRET=k7Qw2Zp9Lx4Rt1Vb8Nc3Md6Fg0Hj5Ys\nFEED_TOKEN_SECRET=P3nR8sT1vW5xZ7bD9fH2jK4mQ6\n";
+    expect(() => ensureDevVarsIn(workerDir(example, weak))).toThrow(/ADMIN_TOKEN has too little entropy/);
   });
 });

@@ -14,6 +14,7 @@ import { eventsRoutes } from "./events/events-routes";
 import { feedRoutes } from "./feed/feed-routes";
 import { handleError, handleNotFound } from "./http/errors";
 import { limitBody } from "./http/json-body";
+import { noStore } from "./http/no-store";
 import { traceContext } from "./http/trace-context";
 import { linksRoutes } from "./links/links-routes";
 import { qrRoutes } from "./qr/qr-routes";
@@ -29,6 +30,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     c.set("db", linksDb(c.env.LINKS_DB));
     await next();
   });
+  app.use("/v1/*", noStore);
   app.use("/v1/*", limitBody);
 
   app.get("/healthz", (c) => c.json({ ok: true }));

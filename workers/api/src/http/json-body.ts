@@ -1,5 +1,4 @@
 import { createMiddleware } from "hono/factory";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "./errors";
 
@@ -7,12 +6,44 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
 
-/** Refuses bodies over 64 KB with 413 before reading them, by Content-Length or while streaming. */
-export const limitBody = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new ApiError("payload_too_large", `The body is larger than ${MAX_BODY_BYTES} bytes.`);
-  },
+function tooLarge(): ApiError {
+  return new ApiError("payload_too_large", `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+}
+
+/**
+ * Refuses bodies over 64 KB with 413, counting the bytes actually read: a declared
+ * Content-Length over the limit is refused unread, but a smaller one (or none, as with chunked
+ * transfer) is never trusted. The body is read once, up to the limit, and handed on as bytes.
+ */
+export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
+  const body = c.req.raw.body;
+  if (!body) return next();
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge();
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete("transfer-encoding");
+  headers.set("content-length", String(size));
+  c.req.raw = new Request(c.req.raw, { body: bytes, headers });
+  await next();
 });
 
 /**
@@ -25,11 +56,8 @@ export const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
   if (!JSON_CONTENT_TYPE.test(contentType)) {
     throw new ApiError("unsupported_media_type", "Send the body as application/json.");
   }
+  // limitBody (on every /v1 route) has counted the bytes already; this is the decoded text.
   const text = await c.req.text();
-  // bodyLimit trusts a Content-Length header when there is one; count what was actually sent.
-  if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) {
-    throw new ApiError("payload_too_large", `The body is larger than ${MAX_BODY_BYTES} bytes.`);
-  }
   if (text.trim() === "") throw ApiError.invalid("The request body is empty; a JSON object is expected.");
   try {
     JSON.parse(text);
