@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ensureDocsAssets } from "./lib/docs-assets.mjs";
 import { BIN, ROOT, run } from "./lib/proc.mjs";
 import { WORKERS } from "./stack.mjs";
 
@@ -11,6 +12,7 @@ let failed = 0;
 const types = await run(path.join(ROOT, "scripts/cf-typegen.mjs"), ["--check"]);
 if (types.code !== 0) failed += 1;
 
+ensureDocsAssets();
 const outRoot = mkdtempSync(path.join(os.tmpdir(), "linkflow-check-"));
 try {
   for (const worker of WORKERS) {

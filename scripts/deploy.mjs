@@ -1,11 +1,13 @@
 // `npm run deploy`: remote D1 migrations first, then every Worker in dependency order (each after
 // the Workers it binds by service or Durable Object script_name). Needs `wrangler login` (or
 // CLOUDFLARE_API_TOKEN) and the resources and secrets of README's Deploy section.
+import { ensureDocsAssets } from "./lib/docs-assets.mjs";
 import { BIN, runOrThrow } from "./lib/proc.mjs";
 import { deployOrder } from "./lib/resources.mjs";
 import { DATABASES, WORKERS } from "./stack.mjs";
 
 try {
+  ensureDocsAssets();
   for (const db of DATABASES) {
     console.log(`\n▶ D1 migrations: ${db.binding} (${db.config})`);
     await runOrThrow(BIN.wrangler, ["d1", "migrations", "apply", db.binding, "--remote", "-c", db.config], { interactive: true });

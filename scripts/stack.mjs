@@ -6,6 +6,7 @@
 import path from "node:path";
 import { ensureDevVarsIn } from "./lib/dev-vars.mjs";
 import { overlayVars } from "./lib/config-overlay.mjs";
+import { ensureDocsAssets } from "./lib/docs-assets.mjs";
 import { startWranglerDev } from "./lib/local-stack.mjs";
 import { BIN, ROOT, runOrThrow } from "./lib/proc.mjs";
 
@@ -101,6 +102,7 @@ export async function applyMigrations({ persistTo, echo = true }) {
 export async function startStack(options) {
   // Vars reach every Worker through overlay configs (`--var` would reach the primary only).
   const { vars = {}, ...rest } = options;
+  ensureDocsAssets();
   const overlay = overlayVars(
     WORKERS.map((w) => w.config),
     { ...LOCAL_VARS, ...vars },

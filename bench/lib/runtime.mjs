@@ -7,6 +7,7 @@ import path from "node:path";
 import { build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
+import { ensureDocsAssets } from "../../scripts/lib/docs-assets.mjs";
 import { WORKER_BUNDLE_OPTIONS } from "../../scripts/lib/worker-bundle.mjs";
 import { ROOT, WORKERS } from "../../scripts/stack.mjs";
 
@@ -138,6 +139,7 @@ async function start([primary, ...others], { persistRoot, registry, inspectorPor
  * @param {{ persistTo: string, bindings?: Record<string, string>, assetsRouter?: boolean, split?: boolean, inspectorPort?: number }} options
  */
 export async function startStackRuntime({ persistTo, bindings = {}, assetsRouter = false, split = false, inspectorPort }) {
+  ensureDocsAssets();
   const workers = [];
   for (const w of WORKERS) workers.push(await stackWorker(w.config, bindings, assetsRouter));
   const persistRoot = path.join(persistTo, "v3");

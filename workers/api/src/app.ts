@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { adminEventsRoutes } from "./admin/events-admin-routes";
 import { adminTeamsRoutes } from "./admin/teams-routes";
@@ -12,6 +11,7 @@ import { dashboardRoutes } from "./dashboard/dashboard-routes";
 import { linksDb } from "./db";
 import { eventsRoutes } from "./events/events-routes";
 import { feedRoutes } from "./feed/feed-routes";
+import { docsRoutes } from "./http/docs-page";
 import { handleError, handleNotFound } from "./http/errors";
 import { limitBody } from "./http/json-body";
 import { noStore } from "./http/no-store";
@@ -59,7 +59,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     info: { title: "Linkflow API", version: "1.0.0", description: "Short links with every change published as an event." },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  app.route("/", docsRoutes);
 
   app.route("/", dashboardRoutes);
 

@@ -8,7 +8,7 @@ export const GENERATED_SLUG_LENGTH = 7;
 /** Paths the Worker itself answers, plus words a short domain should never hand out. */
 const RESERVED = new Set(
   [
-    "v1", "v2", "api", "admin", "dashboard", "docs", "openapi.json", "healthz", "health", "status",
+    "v1", "v2", "api", "admin", "dashboard", "docs", "docs-ui", "openapi.json", "healthz", "health", "status",
     "feed", "static", "assets", "app", "www", "login", "logout", "signup", "auth", "favicon.ico",
     "robots.txt", "sitemap.xml", "well-known", ".well-known", "qr", "stats", "settings", "help",
   ].map((word) => word.toLowerCase()),
