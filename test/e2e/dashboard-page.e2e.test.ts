@@ -71,6 +71,57 @@ describe("the dashboard page in a browser", () => {
     await page.context().close();
   });
 
+  it("keeps the key for the tab only, unless the person asks to be remembered on the device", async () => {
+    const team = await createTeam("Key storage");
+    const apiKey = (team.auth["authorization"] ?? "").replace(/^Bearer /, "");
+    const { page, problems } = await openPage();
+    const storedKeys = () => page.evaluate(() => ({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage) }));
+
+    await page.goto(`${baseUrl}/dashboard`);
+    expect(await page.getByLabel(/Remember me/).isChecked()).toBe(false);
+    await page.getByLabel("API key").fill(apiKey);
+    await page.getByRole("button", { name: "Connect" }).click();
+    await page.locator('#connection-status[data-state="live"]').waitFor(WAIT);
+    let stored = await storedKeys();
+    expect(stored.local).not.toContain(apiKey);
+    expect(stored.session).toContain(apiKey);
+    // Another tab of the same browser (shared localStorage, its own sessionStorage) is asked again.
+    const otherTab = await page.context().newPage();
+    await otherTab.goto(`${baseUrl}/dashboard`);
+    await otherTab.locator("#key-section").waitFor({ state: "visible", ...WAIT });
+    await otherTab.close();
+
+    // Chosen: remembered on the device, so a new tab connects at once; "Change API key" forgets it.
+    await page.getByRole("button", { name: "Change API key" }).click();
+    await page.getByLabel(/Remember me/).check();
+    await page.getByLabel("API key").fill(apiKey);
+    await page.getByRole("button", { name: "Connect" }).click();
+    await page.locator('#connection-status[data-state="live"]').waitFor(WAIT);
+    expect((await storedKeys()).local).toContain(apiKey);
+    const rememberedTab = await page.context().newPage();
+    await rememberedTab.goto(`${baseUrl}/dashboard`);
+    await rememberedTab.locator('#connection-status[data-state="live"]').waitFor(WAIT);
+    await rememberedTab.close();
+    await page.getByRole("button", { name: "Change API key" }).click();
+    stored = await storedKeys();
+    expect(stored.local).not.toContain(apiKey);
+    expect(stored.session).not.toContain(apiKey);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("renders the API docs from this origin under their CSP, with no script error or violation", async () => {
+    const { page, problems } = await openPage();
+    const origins = new Set<string>();
+    page.on("request", (request) => origins.add(new URL(request.url()).origin));
+    await page.goto(`${baseUrl}/docs`);
+    await page.locator(".swagger-ui .info .title", { hasText: "Linkflow API" }).waitFor(WAIT);
+    await page.locator(".opblock-summary-path", { hasText: "/v1/links" }).first().waitFor(WAIT);
+    expect([...origins]).toEqual([new URL(baseUrl).origin]);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it("refuses a wrong key with a message next to the field", async () => {
     const { page } = await openPage();
     await page.goto(`${baseUrl}/dashboard`);

@@ -1,8 +1,10 @@
-// The live dashboard: asks for an API key once (kept in localStorage), shows the team's
+// The live dashboard: asks for an API key once (kept for the tab, or on the device if the person
+// asks: key-store.js), shows the team's
 // links, clicks and usage over HTTP, and keeps them current from the live feed.
 import { ApiError, apiClient } from "./api-client.js";
 import { FeedConnection } from "./feed-connection.js";
 import { FeedView } from "./feed-view.js";
+import { forgetKey, isRemembered, loadKey, saveKey } from "./key-store.js";
 import { LinksView } from "./links-view.js";
 
 /** @typedef {import("./api-client.js").ApiClient} ApiClient */
@@ -10,7 +12,6 @@ import { LinksView } from "./links-view.js";
 /** @typedef {import("./feed-connection.js").FeedEvent} FeedEvent */
 /** @typedef {import("./feed-connection.js").FeedStatus} FeedStatus */
 
-const KEY_STORAGE = "linkflow.apiKey";
 const KEY_REFUSED = "That API key was not accepted.";
 /** Stats are one request per link: a few at a time keeps the page responsive. */
 const STATS_CONCURRENCY = 4;
@@ -37,6 +38,7 @@ const ui = {
   keySection: byId("key-section", HTMLElement),
   keyForm: byId("key-form", HTMLFormElement),
   keyInput: byId("api-key", HTMLInputElement),
+  rememberKey: byId("remember-key", HTMLInputElement),
   keyError: byId("api-key-error", HTMLElement),
   dashboard: byId("dashboard", HTMLElement),
   main: byId("main", HTMLElement),
@@ -175,14 +177,14 @@ async function start(apiKey) {
   } catch (error) {
     feed.stop();
     if (error instanceof ApiError && error.status === 401) {
-      localStorage.removeItem(KEY_STORAGE);
+      forgetKey();
       showKeyForm(KEY_REFUSED);
     } else {
       showKeyForm(`The API could not be reached (${error instanceof Error ? error.message : String(error)}).`);
     }
     return false;
   }
-  localStorage.setItem(KEY_STORAGE, apiKey);
+  saveKey(apiKey, ui.rememberKey.checked);
   ui.keySection.hidden = true;
   ui.dashboard.hidden = false;
   ui.signOut.hidden = false;
@@ -204,7 +206,7 @@ ui.keyForm.addEventListener("submit", async (event) => {
 });
 
 ui.signOut.addEventListener("click", () => {
-  localStorage.removeItem(KEY_STORAGE);
+  forgetKey();
   showKeyForm();
 });
 
@@ -212,6 +214,7 @@ ui.loadMore.addEventListener("click", () => {
   if (state.client) void loadPage(state.client, false).catch((error) => console.warn("next page not loaded", error));
 });
 
-const saved = localStorage.getItem(KEY_STORAGE);
+const saved = loadKey();
+ui.rememberKey.checked = isRemembered();
 if (saved) void start(saved);
 else showKeyForm();

@@ -26,6 +26,7 @@ const DOCS_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Linkflow API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs-ui/vendor/swagger-ui.css">
 </head>
 <body>
