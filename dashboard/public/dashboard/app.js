@@ -168,7 +168,7 @@ async function start(apiKey) {
       showStatus(status);
       if (status === "unauthorized") showKeyForm(KEY_REFUSED);
       if (status === "revoked") {
-        localStorage.removeItem(KEY_STORAGE);
+        forgetKey();
         showKeyForm(KEY_REVOKED);
       }
     },
