@@ -24,6 +24,10 @@ const MIGRATIONS = [
   // The rows still holding an envelope (the last REPLAY_BUFFER_SIZE): pruning after each append
   // finds the ones to clear here instead of walking every remembered id below them.
   "CREATE INDEX feed_events_buffered ON feed_events (seq) WHERE envelope IS NOT NULL",
+  // The team this object belongs to, learnt on first contact (team-binding.ts): one row at most.
+  "CREATE TABLE feed_team (id INTEGER PRIMARY KEY CHECK (id = 1), team_id TEXT NOT NULL, bound_at TEXT NOT NULL)",
+  // Keys revoked while sockets may still be connecting with them (closeKey): refused at connect.
+  "CREATE TABLE revoked_keys (key_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL)",
 ];
 
 export function migrateFeedStorage(sql: SqlStorage): void {

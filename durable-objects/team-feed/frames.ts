@@ -11,7 +11,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
-export type FrameErrorCode = "invalid_frame" | "internal";
+/** `rate_limited`: the frame asked for more than the socket may (see socket-state.ts); `retryAfter` says when to ask again. */
+export type FrameErrorCode = "invalid_frame" | "rate_limited" | "internal";
 
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; message: string; issues?: { path: string; message: string }[] };
 
@@ -61,6 +62,11 @@ export function errorFrame(code: FrameErrorCode, message: string, issues?: { pat
   return JSON.stringify({ type: "error", error: issues && issues.length > 0 ? { code, message, issues } : { code, message } });
 }
 
+/** A frame refused for the socket's rate limit: seconds until the same frame would be served. */
+export function rateLimitedFrame(message: string, retryAfter: number): string {
+  return JSON.stringify({ type: "error", error: { code: "rate_limited", message, retryAfter } });
+}
+
 /** Every frame the server sends, for clients and tests that parse what they receive. */
 export const serverFrameSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("event"), event: linkEventSchema }),
@@ -71,8 +77,9 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("error"),
     error: z.strictObject({
-      code: z.enum(["invalid_frame", "internal"]),
+      code: z.enum(["invalid_frame", "rate_limited", "internal"]),
       message: z.string(),
+      retryAfter: z.number().int().positive().optional(),
       issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     }),
   }),

@@ -1,25 +1,39 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { eventIdSchema, linkEventSchema, teamIdSchema } from "../../events";
 import { errorMessage, logger } from "../../workers/shared/log";
 import { EventBuffer, migrateFeedStorage } from "./event-buffer";
-import { errorFrame, eventFrame, parseClientFrame, pongFrame, readyFrame, replayedFrame, resyncFrame } from "./frames";
-import { FEED_TAG, readSocketState, writeSocketState } from "./socket-state";
+import {
+  broadcastInputSchema,
+  closeKeyInputSchema,
+  connectParamsSchema,
+  FEED_CLOSE,
+  SOCKET_CAP_RETRY_AFTER_SECONDS,
+  type BroadcastResult,
+  type CloseKeyResult,
+} from "./feed-rpc";
+import { errorFrame, eventFrame, parseClientFrame, pongFrame, rateLimitedFrame, readyFrame, replayedFrame, resyncFrame } from "./frames";
+import { RevokedKeys } from "./revoked-keys";
+import {
+  FAULT_RULE,
+  FEED_TAG,
+  freshLimits,
+  keyTag,
+  readSocketLimits,
+  readSocketState,
+  REPLAY_RULE,
+  writeSocketLimits,
+  writeSocketState,
+  type SocketLimits,
+} from "./socket-state";
+import { TeamBinding } from "./team-binding";
+import { take } from "./token-bucket";
+
+export type { BroadcastResult, CloseKeyResult } from "./feed-rpc";
 
 const log = logger("team-feed");
 
-/** One RPC call carries at most one queue batch's worth of events. */
-const MAX_EVENTS_PER_BROADCAST = 100;
-const broadcastInput = z.array(linkEventSchema).min(1).max(MAX_EVENTS_PER_BROADCAST);
-const connectQuery = z.object({ since: eventIdSchema.optional() });
-
-export interface BroadcastResult {
-  /** Events new to this object, stored and sent. */
-  stored: number;
-  /** Ids of events it had already seen (redeliveries): neither stored nor sent again. */
-  duplicates: string[];
-  /** Sockets the new events were sent to. */
-  sockets: number;
+function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error: { code, message } }, { status, headers });
 }
 
 /**
@@ -33,32 +47,53 @@ export interface BroadcastResult {
  */
 export class TeamFeed extends DurableObject {
   private readonly buffer: EventBuffer;
+  private readonly team: TeamBinding;
+  private readonly revokedKeys: RevokedKeys;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     migrateFeedStorage(ctx.storage.sql);
     this.buffer = new EventBuffer(ctx.storage.sql);
+    this.team = new TeamBinding(ctx.storage.sql, ctx.id.name);
+    this.revokedKeys = new RevokedKeys(ctx.storage.sql);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
-  /** A WebSocket upgrade from the api Worker, which has already checked the client's token for this team. */
+  /**
+   * A WebSocket upgrade from the api Worker, which has already checked the client's token
+   * and that its key is not revoked, and passes the team, the key and the plan's socket cap.
+   * Over the cap the upgrade is refused with 429 before any socket is accepted.
+   */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return Response.json({ error: { code: "upgrade_required", message: "Connect with a WebSocket." } }, { status: 426, headers: { upgrade: "websocket" } });
+      return jsonError(426, "upgrade_required", "Connect with a WebSocket.", { upgrade: "websocket" });
     }
-    const query = connectQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
-    if (!query.success) {
-      return Response.json({ error: { code: "invalid_request", message: "`since` must be an event id." } }, { status: 400 });
+    const query = connectParamsSchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+    if (!query.success) return jsonError(400, "invalid_request", "`since` must be an event id; team, key and maxSockets are required.");
+    const { team, key, maxSockets, since } = query.data;
+    const claim = this.team.claim(team);
+    if (!claim.ok) {
+      log.error("feed connect for another team refused", { team, boundTo: claim.boundTo });
+      return jsonError(403, "forbidden", "This feed belongs to another team.");
+    }
+    if (this.revokedKeys.has(key)) return jsonError(401, "unauthorized", "The API key of this feed token has been revoked.");
+    if (this.ctx.getWebSockets(FEED_TAG).length >= maxSockets) {
+      return jsonError(429, "rate_limited", `At most ${maxSockets} live-feed sockets may be open at once for this team's plan; close one or retry later.`, {
+        "retry-after": String(SOCKET_CAP_RETRY_AFTER_SECONDS),
+      });
     }
 
     const { 0: client, 1: server } = new WebSocketPair();
     const connectionId = crypto.randomUUID();
-    this.ctx.acceptWebSocket(server, [FEED_TAG, `conn:${connectionId}`]);
+    this.ctx.acceptWebSocket(server, [FEED_TAG, `conn:${connectionId}`, keyTag(key)]);
     // From here to the return nothing awaits, so no broadcast can run in between:
     // everything up to `liveFrom` is replayed, everything after reaches the socket live.
     const liveFrom = this.buffer.latestSeq();
-    writeSocketState(server, { v: 1, connectionId, connectedAt: new Date().toISOString(), liveFrom });
-    const since = query.data.since;
+    const now = Date.now();
+    const limits = freshLimits(now);
+    // A replay on connect is one of the socket's replays (a reconnect needs just that one).
+    if (since !== undefined) limits.replays.tokens -= 1;
+    writeSocketState(server, { v: 1, connectionId, connectedAt: new Date(now).toISOString(), liveFrom }, limits);
     const replayed = since === undefined ? 0 : this.replay(server, since, liveFrom);
     send(server, readyFrame(this.buffer.latestEventId(), replayed));
     return new Response(null, { status: 101, webSocket: client });
@@ -70,27 +105,47 @@ export class TeamFeed extends DurableObject {
    * caller may retry a failed call with the same events.
    */
   async broadcast(input: unknown): Promise<BroadcastResult> {
-    const parsed = broadcastInput.safeParse(input);
+    const parsed = broadcastInputSchema.safeParse(input);
     if (!parsed.success) throw new Error(`TeamFeed.broadcast: invalid events: ${z.prettifyError(parsed.error)}`);
-    const team = this.teamId();
-    const foreign = team === null ? [] : parsed.data.filter((event) => event.teamId !== team);
-    // A consumer bug must never leak one team's events to another team's clients.
+    const { teamId, events } = parsed.data;
+    // A consumer bug must never leak one team's events to another team's clients: every
+    // event must be of the team the call names, and that team must be this object's.
+    const foreign = events.filter((event) => event.teamId !== teamId);
     if (foreign.length > 0) throw new Error(`TeamFeed.broadcast: events of another team (${foreign.map((e) => e.id).join(", ")})`);
+    const claim = this.team.claim(teamId);
+    if (!claim.ok) throw new Error(`TeamFeed.broadcast: events of another team (this feed is ${claim.boundTo}'s, the call names ${teamId})`);
 
-    const fresh = this.buffer.append(parsed.data);
+    const fresh = this.buffer.append(events);
     const frames = fresh.map((event) => eventFrame(event.envelope));
     const sockets = this.ctx.getWebSockets(FEED_TAG);
     if (frames.length > 0) for (const ws of sockets) for (const frame of frames) send(ws, frame);
     const stored = new Set(fresh.map((event) => event.eventId));
-    const duplicates = parsed.data.filter((event) => !stored.delete(event.id)).map((event) => event.id);
+    const duplicates = events.filter((event) => !stored.delete(event.id)).map((event) => event.id);
     return { stored: fresh.length, duplicates, sockets: sockets.length };
+  }
+
+  /**
+   * The API key has been revoked: closes every socket opened with it (close code 4001, which
+   * tells the client not to reconnect) and refuses connects with it from now on. Idempotent.
+   */
+  async closeKey(input: unknown): Promise<CloseKeyResult> {
+    const parsed = closeKeyInputSchema.safeParse(input);
+    if (!parsed.success) throw new Error(`TeamFeed.closeKey: invalid input: ${z.prettifyError(parsed.error)}`);
+    const claim = this.team.claim(parsed.data.teamId);
+    if (!claim.ok) throw new Error(`TeamFeed.closeKey: a key of another team (this feed is ${claim.boundTo}'s)`);
+    this.revokedKeys.remember(parsed.data.keyId, Date.now());
+    const sockets = this.ctx.getWebSockets(keyTag(parsed.data.keyId));
+    for (const ws of sockets) close(ws, FEED_CLOSE.keyRevoked.code, FEED_CLOSE.keyRevoked.reason);
+    return { closed: sockets.length };
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
+      const now = Date.now();
+      const limits = readSocketLimits(ws, now);
       const parsed = parseClientFrame(message);
       if (!parsed.ok) {
-        send(ws, errorFrame("invalid_frame", parsed.message, parsed.issues));
+        refuse(ws, limits, now, errorFrame("invalid_frame", parsed.message, parsed.issues));
         return;
       }
       if (parsed.frame.type === "ping") {
@@ -103,6 +158,14 @@ export class TeamFeed extends DurableObject {
         send(ws, resyncFrame(parsed.frame.eventId, "no_connection_state"));
         return;
       }
+      const replay = take(limits.replays, REPLAY_RULE, now);
+      limits.replays = replay.bucket;
+      if (!replay.ok) {
+        const message = `At most ${REPLAY_RULE.capacity} replays at once and one every ${REPLAY_RULE.refillMs / 1000} s; retry in ${replay.retryAfterSeconds} s.`;
+        refuse(ws, limits, now, rateLimitedFrame(message, replay.retryAfterSeconds));
+        return;
+      }
+      writeSocketLimits(ws, limits);
       send(ws, replayedFrame(this.replay(ws, parsed.frame.eventId, state.liveFrom)));
     } catch (error) {
       log.error("feed message failed", { error: errorMessage(error) });
@@ -121,11 +184,7 @@ export class TeamFeed extends DurableObject {
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     log.warn("feed socket error", { connectionId: readSocketState(ws)?.connectionId ?? null, error: errorMessage(error) });
-    try {
-      ws.close(1011, "socket error");
-    } catch {
-      // The socket is gone already.
-    }
+    close(ws, 1011, "socket error");
   }
 
   /** Sends what arrived after `since` up to `upTo`; returns how many events were replayed (0 after a resync). */
@@ -138,11 +197,29 @@ export class TeamFeed extends DurableObject {
     for (const event of result.events) send(ws, eventFrame(event.envelope));
     return result.events.length;
   }
+}
 
-  /** The team this object belongs to: its name, when the runtime tells it. */
-  private teamId(): string | null {
-    const parsed = teamIdSchema.safeParse(this.ctx.id.name);
-    return parsed.success ? parsed.data : null;
+/**
+ * Answers a refused frame and counts it against the socket's fault budget; a socket that
+ * has spent it is closed with 1008 (policy violation) instead of being answered forever.
+ */
+function refuse(ws: WebSocket, limits: SocketLimits, now: number, frame: string): void {
+  const fault = take(limits.faults, FAULT_RULE, now);
+  limits.faults = fault.bucket;
+  if (!fault.ok) {
+    log.warn("feed socket closed for refused frames", { connectionId: readSocketState(ws)?.connectionId ?? null });
+    close(ws, FEED_CLOSE.policyViolation.code, FEED_CLOSE.policyViolation.reason);
+    return;
+  }
+  writeSocketLimits(ws, limits);
+  send(ws, frame);
+}
+
+function close(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // The socket is gone already.
   }
 }
 

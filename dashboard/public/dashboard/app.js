@@ -13,6 +13,7 @@ import { LinksView } from "./links-view.js";
 /** @typedef {import("./feed-connection.js").FeedStatus} FeedStatus */
 
 const KEY_REFUSED = "That API key was not accepted.";
+const KEY_REVOKED = "That API key has been revoked: enter another one.";
 /** Stats are one request per link: a few at a time keeps the page responsive. */
 const STATS_CONCURRENCY = 4;
 const STATUS_TEXT = {
@@ -21,6 +22,7 @@ const STATUS_TEXT = {
   reconnecting: "Reconnecting…",
   offline: "Offline, will reconnect",
   unauthorized: "API key refused",
+  revoked: "API key revoked",
 };
 
 /**
@@ -71,7 +73,8 @@ function showKeyForm(message = "") {
   ui.keySection.hidden = false;
   ui.keyError.textContent = message;
   ui.keyInput.setAttribute("aria-invalid", message ? "true" : "false");
-  if (message === "" || ui.status.dataset.state !== "unauthorized") showStatus("idle");
+  const refused = ui.status.dataset.state === "unauthorized" || ui.status.dataset.state === "revoked";
+  if (message === "" || !refused) showStatus("idle");
   ui.keyInput.focus();
 }
 
@@ -164,6 +167,10 @@ async function start(apiKey) {
     onStatus: (status) => {
       showStatus(status);
       if (status === "unauthorized") showKeyForm(KEY_REFUSED);
+      if (status === "revoked") {
+        forgetKey();
+        showKeyForm(KEY_REVOKED);
+      }
     },
     onResync: () => {
       feedView.note("Some events could not be replayed: reloaded the current state.");

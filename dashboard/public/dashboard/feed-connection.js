@@ -1,7 +1,7 @@
 // The live feed's WebSocket: connects with a fresh token, resumes with `since` after any
 // drop (deploys disconnect every socket), backs off with jitter, and notices a dead link.
 
-/** @typedef {"connecting" | "live" | "reconnecting" | "offline" | "unauthorized"} FeedStatus */
+/** @typedef {"connecting" | "live" | "reconnecting" | "offline" | "unauthorized" | "revoked"} FeedStatus */
 /** @typedef {{ id: string, type: string, occurredAt: string, teamId: string, subject: string, data: Record<string, unknown> }} FeedEvent */
 
 const BACKOFF_BASE_MS = 500;
@@ -11,6 +11,8 @@ const HEARTBEAT_EVERY_MS = 25_000;
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** Ids remembered to drop a repeated event (a replay overlapping what already arrived). */
 const SEEN_IDS = 2_000;
+/** The server's close code for a socket whose API key was revoked (durable-objects/team-feed/feed-rpc.ts): never reconnect. */
+export const KEY_REVOKED_CLOSE_CODE = 4001;
 
 /**
  * Exponential backoff with jitter: attempt 0 waits up to the base, each later attempt doubles
@@ -114,12 +116,21 @@ export class FeedConnection {
     this.socket = socket;
     socket.addEventListener("message", (message) => this.receive(message));
     // "error" is always followed by "close": one place decides what happens next.
-    socket.addEventListener("close", () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.stopHeartbeat();
-      this.scheduleRetry();
-    });
+    socket.addEventListener("close", (event) => this.closed(socket, event.code));
+  }
+
+  /** @param {WebSocket} socket @param {number} code */
+  closed(socket, code) {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.stopHeartbeat();
+    if (code === KEY_REVOKED_CLOSE_CODE) {
+      // The key is gone for good: a new token would be refused too.
+      this.stop();
+      this.options.onStatus("revoked");
+      return;
+    }
+    this.scheduleRetry();
   }
 
   /** @param {MessageEvent} message */

@@ -3,6 +3,7 @@ import { expect, vi } from "vitest";
 import { ulid } from "ulid";
 import { linkEventSchema, type LinkEvent } from "../../../events";
 import { sampleEvents } from "../../../events/samples";
+import { connectUrl } from "../feed-rpc";
 import { serverFrameSchema, type ServerFrame } from "../frames";
 import type { TeamFeed } from "../team-feed";
 
@@ -11,6 +12,7 @@ import type { TeamFeed } from "../team-feed";
 
 export const newTeamId = (): string => `team_${ulid()}`;
 export const newEventId = (): string => `evt_${ulid()}`;
+export const newKeyId = (): string => `key_${ulid()}`;
 
 /** The team's object, as the api Worker and the dashboard consumer address it. */
 export function feedOf(teamId: string): DurableObjectStub<TeamFeed> {
@@ -73,16 +75,29 @@ export function feedClient(res: Response): FeedClient {
   };
 }
 
+export interface ConnectOptions {
+  /** The API key the socket is opened with (a fresh id unless given). */
+  keyId?: string;
+  /** The plan's socket cap (the free plan's 20 unless given). */
+  maxSockets?: number;
+  /** The object to connect to (the team's named object unless given). */
+  stub?: DurableObjectStub<TeamFeed>;
+}
+
+/** The connect request the api Worker sends the object after checking the token and the key. */
+export function connectRequest(teamId: string, since?: string, options: ConnectOptions = {}): Promise<Response> {
+  const url = connectUrl({ team: teamId, key: options.keyId ?? newKeyId(), maxSockets: options.maxSockets ?? 20, since });
+  return (options.stub ?? feedOf(teamId)).fetch(url, { headers: { upgrade: "websocket" } });
+}
+
 /** Connects straight to a team's object, as the api Worker does after checking the token. */
-export async function connectFeed(teamId: string, since?: string): Promise<FeedClient> {
-  const url = new URL("https://team-feed/connect");
-  if (since) url.searchParams.set("since", since);
-  const client = feedClient(await feedOf(teamId).fetch(url, { headers: { upgrade: "websocket" } }));
+export async function connectFeed(teamId: string, since?: string, options: ConnectOptions = {}): Promise<FeedClient> {
+  const client = feedClient(await connectRequest(teamId, since, options));
   await client.waitFor("ready");
   return client;
 }
 
 /** Broadcasts events in calls of at most 100 (one queue batch each). */
 export async function broadcastAll(teamId: string, events: LinkEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += 100) await feedOf(teamId).broadcast(events.slice(i, i + 100));
+  for (let i = 0; i < events.length; i += 100) await feedOf(teamId).broadcast({ teamId, events: events.slice(i, i + 100) });
 }

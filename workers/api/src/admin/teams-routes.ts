@@ -73,18 +73,29 @@ adminTeamsRoutes.openapi(
     path: "/teams/{teamId}/keys/{keyId}",
     tags: ["Admin"],
     security: adminSecurity,
+    description:
+      "Revokes the key: API calls with it answer 401 from the next request on, feed tokens minted with it stop opening the live feed, " +
+      "and live-feed sockets opened with it are closed with code 4001 (`api key revoked`). Revoking a key already revoked answers 404 " +
+      "(and closes any of its sockets again, so a retry after a failed answer still ends them).",
     request: { params: keyParam },
-    responses: { 204: { description: "Revoked; the key stops working at once" }, ...commonErrors },
+    responses: { 204: { description: "Revoked; the key stops working at once, its live-feed sockets are closed" }, ...commonErrors },
   }),
   async (c) => {
     const { teamId, keyId } = c.req.valid("param");
-    const result = await c
-      .get("db")
+    const db = c.get("db");
+    const result = await db
       .update(apiKeys)
       .set({ revokedAt: new Date().toISOString() })
       .where(and(eq(apiKeys.id, keyId), eq(apiKeys.teamId, teamId), isNull(apiKeys.revokedAt)))
       .run();
-    if (result.meta.changes !== 1) throw ApiError.notFound("API key");
+    const revoked = result.meta.changes === 1;
+    // Already revoked: a retry after an answer that failed below must still end the key's sockets.
+    const known =
+      revoked || (await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.teamId, teamId))).get()) !== undefined;
+    if (!known) throw ApiError.notFound("API key");
+    // After the write, so a connect that checked the key before it is refused by the object itself.
+    await c.env.TEAM_FEED.get(c.env.TEAM_FEED.idFromName(teamId)).closeKey({ teamId, keyId });
+    if (!revoked) throw ApiError.notFound("API key");
     return c.body(null, 204);
   },
 );

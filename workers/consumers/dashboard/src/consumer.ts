@@ -1,12 +1,12 @@
 import type { LinkEvent } from "../../../../events";
 import type { ConsumerSpec, PerformBatchResult } from "../../../shared/consumer/consumer-spec";
 import { errorMessage } from "../../../shared/log";
-import type { BroadcastResult } from "../../../../durable-objects/team-feed/team-feed";
+import type { BroadcastInput, BroadcastResult } from "../../../../durable-objects/team-feed/feed-rpc";
 
 /** What the consumer uses of the TEAM_FEED binding. */
 export interface TeamFeeds {
   idFromName(name: string): DurableObjectId;
-  get(id: DurableObjectId): { broadcast(events: LinkEvent[]): Promise<BroadcastResult> };
+  get(id: DurableObjectId): { broadcast(input: BroadcastInput): Promise<BroadcastResult> };
 }
 
 /** A batch's events by team, each team's in the order they came in the batch. */
@@ -21,13 +21,14 @@ export function groupByTeam(events: LinkEvent[]): Map<string, LinkEvent[]> {
 }
 
 /**
- * One `broadcast` RPC per team, all teams at once. A team whose object fails has its
+ * One `broadcast` RPC per team, all teams at once, each naming the team it is for (the
+ * object refuses a call for a team other than its own). A team whose object fails has its
  * events retried; the other teams' events are done. Retrying is harmless: the object
  * skips event ids it already has.
  */
 export async function broadcastPerTeam(events: LinkEvent[], feeds: TeamFeeds): Promise<PerformBatchResult> {
   const teams = [...groupByTeam(events)];
-  const outcomes = await Promise.allSettled(teams.map(([teamId, list]) => feeds.get(feeds.idFromName(teamId)).broadcast(list)));
+  const outcomes = await Promise.allSettled(teams.map(([teamId, list]) => feeds.get(feeds.idFromName(teamId)).broadcast({ teamId, events: list })));
   const result: Required<PerformBatchResult> = { failed: [], duplicates: [] };
   outcomes.forEach((outcome, index) => {
     const list = teams[index]?.[1] ?? [];

@@ -41,12 +41,11 @@ function recordingFeeds(calls: { team: string; ids: string[] }[], failTeam?: str
   return {
     idFromName: (name) => env.TEAM_FEED.idFromName(name),
     get: (id) => ({
-      broadcast: async (events) => {
-        const team = events[0]?.teamId ?? "";
-        calls.push({ team, ids: events.map((e) => e.id) });
+      broadcast: async (input) => {
+        calls.push({ team: input.teamId, ids: input.events.map((e) => e.id) });
         // The one failure injected here: a team whose object is unreachable.
-        if (team === failTeam) throw new Error("object unavailable (injected)");
-        return env.TEAM_FEED.get(id).broadcast(events);
+        if (input.teamId === failTeam) throw new Error("object unavailable (injected)");
+        return env.TEAM_FEED.get(id).broadcast(input);
       },
     }),
   };
@@ -74,6 +73,24 @@ describe("dashboard consumer", () => {
     expect(result).toEqual({ failed: [], duplicates: [] });
     expect(calls.map((call) => call.team).sort()).toEqual([a, b, c].sort());
     for (const call of calls) expect(call.ids).toEqual(events.filter((e) => e.teamId === call.team).map((e) => e.id));
+  });
+
+  it("names the team in each call, so an object of another team refuses the events even when it has no name", async () => {
+    const [a, b] = [newTeamId(), newTeamId()];
+    // b's sockets on an object made without a name (it knows its team only from b's connect).
+    const unnamed = env.TEAM_FEED.newUniqueId();
+    const bClient = await connectFeed(b, undefined, { stub: env.TEAM_FEED.get(unnamed) });
+    // A routing bug: every team's events are sent to that object.
+    const misrouted: TeamFeeds = { idFromName: () => unnamed, get: (id) => env.TEAM_FEED.get(id) };
+    const aEvents = teamEvents(a, 3);
+    const result = await broadcastPerTeam(aEvents, misrouted);
+    expect(result.failed.map((f) => f.eventId)).toEqual(aEvents.map((e) => e.id));
+    for (const failure of result.failed) expect(failure.error).toMatch(/another team/);
+    // b's own events still reach b.
+    const bEvents = teamEvents(b, 1);
+    expect(await broadcastPerTeam(bEvents, misrouted)).toEqual({ failed: [], duplicates: [] });
+    await bClient.waitFor("event");
+    expect(bClient.eventIds()).toEqual(bEvents.map((e) => e.id));
   });
 
   it("makes redeliveries harmless: each event reaches a socket once, the repeat is reported a duplicate", async () => {

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { eventIdSchema, linkEventSchema, teamIdSchema, type LinkEvent } from "../../events";
+
+// The TeamFeed's contract with its callers (the api Worker, which hosts it, and the
+// dashboard consumer, which binds it by script_name): RPC inputs and results, the
+// connect request's parameters and the close codes clients see. Each input says which
+// team it is meant for; the object checks that against the team it belongs to.
+
+/** One RPC call carries at most one queue batch's worth of events. */
+export const MAX_EVENTS_PER_BROADCAST = 100;
+
+export const keyIdSchema = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/, "expected an API key id");
+
+export const broadcastInputSchema = z.strictObject({
+  teamId: teamIdSchema,
+  events: z.array(linkEventSchema).min(1).max(MAX_EVENTS_PER_BROADCAST),
+});
+export interface BroadcastInput {
+  teamId: string;
+  events: LinkEvent[];
+}
+
+export interface BroadcastResult {
+  /** Events new to this object, stored and sent. */
+  stored: number;
+  /** Ids of events it had already seen (redeliveries): neither stored nor sent again. */
+  duplicates: string[];
+  /** Sockets the new events were sent to. */
+  sockets: number;
+}
+
+export const closeKeyInputSchema = z.strictObject({ teamId: teamIdSchema, keyId: keyIdSchema });
+export type CloseKeyInput = z.infer<typeof closeKeyInputSchema>;
+export interface CloseKeyResult {
+  /** Sockets opened with the key that were closed. */
+  closed: number;
+}
+
+/** What the api Worker tells the object on a WebSocket upgrade, after checking the token and the key. */
+export const connectParamsSchema = z.strictObject({
+  team: teamIdSchema,
+  key: keyIdSchema,
+  /** The team's plan limit (limitsOf(plan).feedSockets): sockets open at once. */
+  maxSockets: z.coerce.number().int().min(1).max(100_000),
+  since: eventIdSchema.optional(),
+});
+export type ConnectParams = z.infer<typeof connectParamsSchema>;
+
+export function connectUrl(params: ConnectParams): URL {
+  const url = new URL("https://team-feed/connect");
+  url.searchParams.set("team", params.team);
+  url.searchParams.set("key", params.key);
+  url.searchParams.set("maxSockets", String(params.maxSockets));
+  if (params.since) url.searchParams.set("since", params.since);
+  return url;
+}
+
+/**
+ * Close codes the object sends. 4001 (application range) is ours: the API key the socket
+ * was opened with has been revoked, so reconnecting is pointless. 1008 is the standard
+ * "policy violation": the socket kept sending frames the object refused.
+ */
+export const FEED_CLOSE = {
+  keyRevoked: { code: 4001, reason: "api key revoked" },
+  policyViolation: { code: 1008, reason: "too many refused frames" },
+} as const;
+
+/** How long a client refused for the socket cap is told to wait before trying again. */
+export const SOCKET_CAP_RETRY_AFTER_SECONDS = 30;
