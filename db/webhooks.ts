@@ -17,7 +17,17 @@ export const webhookEndpoints = sqliteTable(
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     disabledReason: text("disabled_reason"),
-    /** AES-GCM ciphertext of the signing secret (iv.ciphertext, base64): never the secret itself. */
+    /** When the endpoint was last disabled; null while enabled. */
+    disabledAt: text("disabled_at"),
+    /**
+     * Who disabled it: its receiver (answered 410 Gone: an opt-out only an explicit
+     * acknowledgement overrides), the failure thresholds, or the team. Null while enabled.
+     */
+    disabledBy: text("disabled_by", { enum: ["receiver", "failures", "team"] }),
+    /**
+     * AES-GCM ciphertext of the signing secret, never the secret itself: `v2.iv.ciphertext`
+     * (base64) with the endpoint id as associated data; rows from before carry `iv.ciphertext`.
+     */
     secretCipher: text("secret_cipher").notNull(),
     /** The secret before the last rotation, still signing until `previousSecretExpiresAt`. */
     previousSecretCipher: text("previous_secret_cipher"),

@@ -12,7 +12,7 @@ export const errorSchema = z
   })
   .openapi("Error");
 
-const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: errorSchema } } });
+export const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: errorSchema } } });
 
 /** The error answers every authenticated route can give, for the OpenAPI document. */
 export const commonErrors = {

@@ -1,10 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
 import { PUBLIC_EVENTS } from "../../../consumers/webhooks/src/event-names";
 import type { RpcResult } from "../../../consumers/webhooks/src/rpc-schemas";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";
-import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
+import { bearerSecurity, commonErrors, errorResponse, jsonContent, newRouter } from "../http/openapi";
+import { limitsOf, PLAN_LIMITS } from "../limits/plan-limits";
+import { consumeOrThrow, RATE_LIMIT_RULES } from "../limits/rate-limit";
 
 /** /v1/webhooks: Standard Webhooks endpoints, served by the webhooks Worker over RPC. */
 export const webhooksRoutes = newRouter();
@@ -15,10 +19,26 @@ const DELIVERY_ID = /^dlv_[0-9A-HJKMNP-TV-Z]{26}$/;
 const events = z.array(z.enum(PUBLIC_EVENTS)).min(1).openapi({ example: ["link.created", "link.clicked"] });
 const createSchema = z.strictObject({ url: z.string().min(1).max(2048), events, description: z.string().max(500).optional() }).openapi("CreateWebhook");
 const updateSchema = z
-  .strictObject({ url: z.string().min(1).max(2048).optional(), events: events.optional(), description: z.string().max(500).nullable().optional(), enabled: z.boolean().optional() })
+  .strictObject({
+    url: z.string().min(1).max(2048).optional(),
+    events: events.optional(),
+    description: z.string().max(500).nullable().optional(),
+    enabled: z.boolean().optional(),
+    receiverOptOutAcknowledged: z.literal(true).optional().openapi({
+      description: "Only with `enabled: true`. Required to enable an endpoint whose receiver disabled it by answering 410 Gone (`disabledBy: \"receiver\"`); without it that change answers 409 `conflict`.",
+    }),
+  })
   .openapi("UpdateWebhook");
 const endpointSchema = z
-  .object({ id: z.string(), url: z.string(), events: z.array(z.string()), description: z.string().nullable(), enabled: z.boolean(), disabledReason: z.string().nullable(), createdAt: z.string(), updatedAt: z.string() })
+  .object({
+    id: z.string(), url: z.string(), events: z.array(z.string()), description: z.string().nullable(), enabled: z.boolean(),
+    disabledReason: z.string().nullable().openapi({ description: "Why the endpoint is disabled; null while enabled." }),
+    disabledAt: z.string().nullable().openapi({ description: "When the endpoint was disabled (ISO-8601); null while enabled." }),
+    disabledBy: z.enum(["receiver", "failures", "team"]).nullable().openapi({
+      description: "Who disabled it: `receiver` (it answered 410 Gone; re-enabling needs `receiverOptOutAcknowledged: true`), `failures` (deliveries kept failing) or `team` (a PATCH); null while enabled.",
+    }),
+    createdAt: z.string(), updatedAt: z.string(),
+  })
   .openapi("WebhookEndpoint");
 const deliverySchema = z
   .object({
@@ -49,6 +69,16 @@ function deliveryIdOrThrow(id: string): string {
   return id;
 }
 
+/**
+ * Test sends and redeliveries make this service POST to a URL of the team's choosing:
+ * counted per team (RL_WEBHOOK_ACTIONS), before the webhooks Worker queues anything.
+ */
+function consumeWebhookActionOrThrow(c: Context<AppEnv>): Promise<void> {
+  return consumeOrThrow(c.env.RL_WEBHOOK_ACTIONS, RATE_LIMIT_RULES.RL_WEBHOOK_ACTIONS, c.get("team").id, "webhook tests and redeliveries");
+}
+
+const actionErrors = { ...commonErrors, 429: errorResponse(`rate_limited: over the team's ${RATE_LIMIT_RULES.RL_WEBHOOK_ACTIONS.limit} webhook tests and redeliveries a minute, with \`Retry-After\``) };
+
 webhooksRoutes.on("POST", "/webhooks", requireJsonBody);
 webhooksRoutes.on("PATCH", "/webhooks/:id", requireJsonBody);
 
@@ -57,9 +87,16 @@ const meta = { tags: ["Webhooks"], security: bearerSecurity };
 webhooksRoutes.openapi(
   createRoute({ ...meta, method: "post", path: "/webhooks",
     request: { body: { required: true, content: { "application/json": { schema: createSchema } } } },
-    responses: { 201: jsonContent(endpointSchema.extend({ secret: z.string().openapi({ example: "whsec_..." }) }), "The endpoint and its signing secret (shown once)"), ...commonErrors },
+    responses: {
+      201: jsonContent(endpointSchema.extend({ secret: z.string().openapi({ example: "whsec_..." }) }), "The endpoint and its signing secret (shown once)"),
+      402: errorResponse(`quota_exceeded: the team has as many endpoints as its plan allows (free ${PLAN_LIMITS.free.webhookEndpoints}, pro ${PLAN_LIMITS.pro.webhookEndpoints})`),
+      ...commonErrors,
+    },
   }),
-  async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.create({ teamId: c.get("team").id, ...c.req.valid("json") })), 201),
+  async (c) => {
+    const team = c.get("team");
+    return c.json(valueOrThrow(await c.env.WEBHOOKS.create({ teamId: team.id, ...c.req.valid("json"), maxEndpoints: limitsOf(team.plan).webhookEndpoints })), 201);
+  },
 );
 
 webhooksRoutes.openapi(
@@ -79,7 +116,11 @@ webhooksRoutes.openapi(
 webhooksRoutes.openapi(
   createRoute({ ...meta, method: "patch", path: "/webhooks/{id}",
     request: { params: idParam, body: { required: true, content: { "application/json": { schema: updateSchema } } } },
-    responses: { 200: jsonContent(endpointSchema, "The changed endpoint"), ...commonErrors },
+    responses: {
+      200: jsonContent(endpointSchema, "The changed endpoint"),
+      409: errorResponse("conflict: enabling an endpoint its receiver disabled (410 Gone) without `receiverOptOutAcknowledged: true`"),
+      ...commonErrors,
+    },
   }),
   async (c) => {
     const endpointId = endpointIdOrThrow(c.req.valid("param").id);
@@ -101,8 +142,14 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "post", path: "/webhooks/{id}/test", request: { params: idParam }, responses: { 202: jsonContent(z.object({ deliveryId: z.string(), eventId: z.string() }), "A webhook.test event is on its way"), ...commonErrors } }),
-  async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.sendTest({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 202),
+  createRoute({ ...meta, method: "post", path: "/webhooks/{id}/test", request: { params: idParam },
+    responses: { 202: jsonContent(z.object({ deliveryId: z.string(), eventId: z.string() }), "A webhook.test event is on its way"), 409: errorResponse("conflict: the endpoint is disabled"), ...actionErrors },
+  }),
+  async (c) => {
+    const endpointId = endpointIdOrThrow(c.req.valid("param").id);
+    await consumeWebhookActionOrThrow(c);
+    return c.json(valueOrThrow(await c.env.WEBHOOKS.sendTest({ teamId: c.get("team").id, endpointId })), 202);
+  },
 );
 
 webhooksRoutes.openapi(
@@ -138,11 +185,13 @@ webhooksRoutes.openapi(
 webhooksRoutes.openapi(
   createRoute({ ...meta, method: "post", path: "/webhooks/{id}/deliveries/{deliveryId}/redeliver",
     request: { params: deliveryParams },
-    responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Sent again from the start of its schedule"), ...commonErrors },
+    responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Sent again from the start of its schedule"), 409: errorResponse("conflict: the endpoint is disabled"), ...actionErrors },
   }),
   async (c) => {
     const { id, deliveryId } = c.req.valid("param");
-    valueOrThrow(await c.env.WEBHOOKS.redeliver({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(id), deliveryId: deliveryIdOrThrow(deliveryId) }));
+    const ids = { endpointId: endpointIdOrThrow(id), deliveryId: deliveryIdOrThrow(deliveryId) };
+    await consumeWebhookActionOrThrow(c);
+    valueOrThrow(await c.env.WEBHOOKS.redeliver({ teamId: c.get("team").id, ...ids }));
     return c.json({ queued: true as const }, 202);
   },
 );

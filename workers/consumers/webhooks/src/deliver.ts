@@ -4,7 +4,7 @@ import { webhookEndpoints, type EndpointRow } from "../../../../db/webhooks";
 import { configOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
 import type { HostResolver } from "./dns-resolver";
-import { disableEndpointStatements, disableReason, healthStatement, type EndpointHealth, type Verdict } from "./endpoint-health";
+import { disableCause, disableEndpointStatements, healthStatement, type EndpointHealth, type Verdict } from "./endpoint-health";
 import { newId } from "./ids";
 import { nextDelaySeconds } from "./retry-schedule";
 import { decryptSecret } from "./secrets";
@@ -114,15 +114,15 @@ export async function attemptDelivery(ctx: DeliveryContext, message: DeliveryMes
   ]);
   const state = health?.results[0];
   // No row back: the claim was lost (a redelivery started the delivery over), so this attempt counts for nothing.
-  const reason = state ? disableReason({ verdict, status: result.status, error: result.error }, state, config, ctx.now) : null;
-  if (reason) await db.batch(disableEndpointStatements(db, endpoint, reason, at));
+  const cause = state ? disableCause({ verdict, status: result.status, error: result.error }, state, config, ctx.now) : null;
+  if (cause) await db.batch(disableEndpointStatements(db, endpoint, cause, at));
   return { kind: "attempted", verdict };
 }
 
 /** The current secret, and the previous one while its 24 h after a rotation last. */
 async function signingSecrets(endpoint: EndpointRow, masterKey: string, now: Date): Promise<string[]> {
-  const secrets = [await decryptSecret(endpoint.secretCipher, masterKey)];
+  const secrets = [await decryptSecret(endpoint.secretCipher, masterKey, endpoint.id)];
   const previousValid = endpoint.previousSecretExpiresAt !== null && Date.parse(endpoint.previousSecretExpiresAt) > now.getTime();
-  if (endpoint.previousSecretCipher && previousValid) secrets.push(await decryptSecret(endpoint.previousSecretCipher, masterKey));
+  if (endpoint.previousSecretCipher && previousValid) secrets.push(await decryptSecret(endpoint.previousSecretCipher, masterKey, endpoint.id));
   return secrets;
 }

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { PUBLIC_EVENTS } from "./event-names";
 
+export type DisabledBy = "receiver" | "failures" | "team";
+
 /** Every input of the Webhooks RPC entrypoint, parsed at the boundary. */
 const teamId = z.string().regex(/^team_[0-9A-HJKMNP-TV-Z]{26}$/);
 const endpointId = z.string().max(64);
@@ -12,6 +14,8 @@ export const createInputSchema = z.strictObject({
   url: z.string().min(1).max(2048),
   events: eventsSchema,
   description: description.optional(),
+  /** How many endpoints the team's plan allows (the api knows plans; this Worker enforces the number). */
+  maxEndpoints: z.number().int().min(1).max(10_000),
 });
 export const endpointInputSchema = z.strictObject({ teamId, endpointId });
 export const listInputSchema = z.strictObject({ teamId, limit: z.number().int().min(1).max(100).default(50), afterId: z.string().max(64).optional() });
@@ -19,13 +23,21 @@ export const updateInputSchema = z.strictObject({
   teamId,
   endpointId,
   changes: z
-    .strictObject({ url: z.string().min(1).max(2048).optional(), events: eventsSchema.optional(), description: description.nullable().optional(), enabled: z.boolean().optional() })
-    .refine((c) => Object.keys(c).length > 0, "send at least one field to change"),
+    .strictObject({
+      url: z.string().min(1).max(2048).optional(),
+      events: eventsSchema.optional(),
+      description: description.nullable().optional(),
+      enabled: z.boolean().optional(),
+      /** Required to enable an endpoint its receiver disabled by answering 410 Gone. */
+      receiverOptOutAcknowledged: z.literal(true).optional(),
+    })
+    .refine((c) => Object.keys(c).length > 0, "send at least one field to change")
+    .refine((c) => c.receiverOptOutAcknowledged === undefined || c.enabled === true, { path: ["receiverOptOutAcknowledged"], message: "only goes with \"enabled\": true" }),
 });
 export const deliveriesInputSchema = z.strictObject({ teamId, endpointId, limit: z.number().int().min(1).max(100).default(50), beforeId: z.string().max(64).optional() });
 export const oneDeliveryInputSchema = z.strictObject({ teamId, endpointId, deliveryId: z.string().max(64) });
 
-export type RpcError = { code: "invalid_request" | "not_found" | "conflict"; message: string; issues?: { path: string; message: string }[] };
+export type RpcError = { code: "invalid_request" | "not_found" | "conflict" | "quota_exceeded"; message: string; issues?: { path: string; message: string }[] };
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
 
 export interface EndpointView {
@@ -35,6 +47,10 @@ export interface EndpointView {
   description: string | null;
   enabled: boolean;
   disabledReason: string | null;
+  /** When it was disabled; null while enabled. */
+  disabledAt: string | null;
+  /** Who disabled it: its receiver (410 Gone), the failure thresholds, or the team; null while enabled. */
+  disabledBy: DisabledBy | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,7 +1,8 @@
 /**
  * Endpoint signing secrets: `whsec_` + base64 of 32 random bytes, shown to the team at
  * creation and rotation only. At rest they are AES-GCM ciphertext under a key derived
- * from the Worker secret WEBHOOK_SECRETS_KEY, so a copy of the database signs nothing.
+ * from the Worker secret WEBHOOK_SECRETS_KEY, so a copy of the database signs nothing,
+ * and bound to their endpoint's id, so a ciphertext moved to another row signs nothing either.
  */
 
 const encoder = new TextEncoder();
@@ -25,17 +26,38 @@ async function aesKey(masterKey: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", material, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
-export async function encryptSecret(secret: string, masterKey: string): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const cipher = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await aesKey(masterKey), encoder.encode(secret));
-  return `${toBase64(iv)}.${toBase64(new Uint8Array(cipher))}`;
+/** Stored secrets sealed to their endpoint carry this prefix; rows written before it are bare `iv.ciphertext`. */
+const SEALED = "v2.";
+
+/**
+ * The endpoint id as AES-GCM associated data: a ciphertext copied onto another endpoint's
+ * row fails to decrypt there instead of signing that endpoint's webhooks with this secret.
+ */
+function associatedData(endpointId: string): Uint8Array {
+  return encoder.encode(`linkflow/webhook-endpoint-secret/${endpointId}`);
 }
 
-export async function decryptSecret(stored: string, masterKey: string): Promise<string> {
-  const [iv, cipher] = stored.split(".");
-  if (!iv || !cipher) throw new Error("stored secret is not iv.ciphertext");
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv) }, await aesKey(masterKey), fromBase64(cipher));
-  return new TextDecoder().decode(plain);
+export async function encryptSecret(secret: string, masterKey: string, endpointId: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const cipher = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: associatedData(endpointId) }, await aesKey(masterKey), encoder.encode(secret));
+  return `${SEALED}${toBase64(iv)}.${toBase64(new Uint8Array(cipher))}`;
+}
+
+/** True for a secret stored before it was sealed to its endpoint (re-encrypted at the next rotation). */
+export function isUnsealed(stored: string): boolean {
+  return !stored.startsWith(SEALED);
+}
+
+export async function decryptSecret(stored: string, masterKey: string, endpointId: string): Promise<string> {
+  const sealed = !isUnsealed(stored);
+  const [iv, cipher, extra] = (sealed ? stored.slice(SEALED.length) : stored).split(".");
+  if (!iv || !cipher || extra !== undefined) throw new Error("stored secret is not [v2.]iv.ciphertext");
+  const params = sealed ? { name: "AES-GCM", iv: fromBase64(iv), additionalData: associatedData(endpointId) } : { name: "AES-GCM", iv: fromBase64(iv) };
+  try {
+    return new TextDecoder().decode(await crypto.subtle.decrypt(params, await aesKey(masterKey), fromBase64(cipher)));
+  } catch {
+    throw new Error(`the stored secret does not decrypt for endpoint ${endpointId} (another key, another endpoint's row, or altered)`);
+  }
 }
 
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the secret's decoded bytes. */

@@ -80,6 +80,6 @@ async function excerptOf(res: Response, limit: number): Promise<string> {
     all.set(c, at);
     at += c.byteLength;
   }
-  // A cut through a multi-byte character decodes to U+FFFD; the excerpt is for people to read.
-  return new TextDecoder().decode(all.slice(0, limit));
+  // Streaming mode holds back a character cut at the limit instead of adding U+FFFD, so the stored excerpt stays within `limit` UTF-8 bytes.
+  return new TextDecoder().decode(all.slice(0, limit), { stream: true });
 }

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { z } from "zod";
 import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
 import { configOf } from "./config";
@@ -21,13 +22,26 @@ import {
   type RpcError,
   type RpcResult,
 } from "./rpc-schemas";
-import { encryptSecret, generateSecret } from "./secrets";
+import { decryptSecret, encryptSecret, generateSecret, isUnsealed } from "./secrets";
 import { endpointUrlProblem, resolvedAddressProblem } from "./url-policy";
 
 const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+const TEAM_DISABLED_REASON = "disabled by the team";
 
 const fail = (code: RpcError["code"], message: string, issues?: RpcError["issues"]): { ok: false; error: RpcError } => ({ ok: false, error: issues ? { code, message, issues } : { code, message } });
 const notFound = () => fail("not_found", "Webhook endpoint not found.");
+
+/**
+ * A receiver that answered 410 Gone asked to be sent nothing more: only a change that
+ * says so (`receiverOptOutAcknowledged: true`) enables its endpoint again.
+ */
+function receiverOptOutConflict(row: EndpointRow, changes: { enabled?: boolean; receiverOptOutAcknowledged?: true }): { ok: false; error: RpcError } | null {
+  if (changes.enabled !== true || row.enabled || row.disabledBy !== "receiver" || changes.receiverOptOutAcknowledged === true) return null;
+  return fail(
+    "conflict",
+    `The endpoint's receiver answered 410 Gone${row.disabledAt ? ` at ${row.disabledAt}` : ""}, asking to be sent no more webhooks. To enable it anyway, send "enabled": true with "receiverOptOutAcknowledged": true.`,
+  );
+}
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): { ok: true; value: z.infer<T> } | { ok: false; error: RpcError } {
   const parsed = schema.safeParse(input);
@@ -36,7 +50,8 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): { ok: true; valu
 }
 
 function endpointView(row: EndpointRow): EndpointView {
-  return { id: row.id, url: row.url, events: row.events, description: row.description, enabled: row.enabled, disabledReason: row.disabledReason, createdAt: row.createdAt, updatedAt: row.updatedAt };
+  const { id, url, events, description, enabled, disabledReason, disabledAt, disabledBy, createdAt, updatedAt } = row;
+  return { id, url, events, description, enabled, disabledReason, disabledAt, disabledBy, createdAt, updatedAt };
 }
 
 function deliveryView(row: DeliveryRow): DeliveryView {
@@ -67,17 +82,27 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
   async create(input: unknown): Promise<RpcResult<EndpointView & { secret: string }>> {
     const parsed = parse(createInputSchema, input);
     if (!parsed.ok) return parsed;
-    const { teamId, url, events, description } = parsed.value;
+    const { teamId, url, events, description, maxEndpoints } = parsed.value;
     const problem = await this.urlProblem(url);
     if (problem) return { ok: false, error: problem };
     const secret = generateSecret();
     const now = new Date().toISOString();
+    const id = newId("whk");
     const row: EndpointRow = {
-      id: newId("whk"), teamId, url, events, description: description ?? null, enabled: true, disabledReason: null,
-      secretCipher: await encryptSecret(secret, configOf(this.env).WEBHOOK_SECRETS_KEY), previousSecretCipher: null, previousSecretExpiresAt: null,
+      id, teamId, url, events, description: description ?? null, enabled: true, disabledReason: null, disabledAt: null, disabledBy: null,
+      secretCipher: await encryptSecret(secret, configOf(this.env).WEBHOOK_SECRETS_KEY, id), previousSecretCipher: null, previousSecretExpiresAt: null,
       consecutiveFailures: 0, failingSince: null, createdAt: now, updatedAt: now,
     };
-    await this.db.insert(webhookEndpoints).values(row);
+    // The count and the insert are one statement, so concurrent creates cannot both take the last place.
+    const inserted = await this.env.WEBHOOKS_DB.prepare(
+      `INSERT INTO webhook_endpoints (id, team_id, url, description, events, enabled, secret_cipher, consecutive_failures, created_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, 1, ?6, 0, ?7, ?7 WHERE (SELECT count(*) FROM webhook_endpoints WHERE team_id = ?2) < ?8`,
+    )
+      .bind(row.id, teamId, url, row.description, JSON.stringify(events), row.secretCipher, now, maxEndpoints)
+      .run();
+    if (inserted.meta.changes !== 1) {
+      return fail("quota_exceeded", `The team's plan allows ${maxEndpoints} webhook endpoints, and it has that many; remove one before adding another.`);
+    }
     return { ok: true, value: { ...endpointView(row), secret } };
   }
 
@@ -109,18 +134,49 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     const { teamId, endpointId, changes } = parsed.value;
     const row = await this.find(teamId, endpointId);
     if (!row) return notFound();
+    const optOut = receiverOptOutConflict(row, changes);
+    if (optOut) return optOut;
     if (changes.url !== undefined) {
       const problem = await this.urlProblem(changes.url);
       if (problem) return { ok: false, error: problem };
     }
-    const set: Partial<EndpointRow> = { updatedAt: new Date().toISOString() };
+    const now = new Date().toISOString();
+    const set: SQLiteUpdateSetSource<typeof webhookEndpoints> = { updatedAt: now };
     if (changes.url !== undefined) set.url = changes.url;
     if (changes.events !== undefined) set.events = changes.events;
     if (changes.description !== undefined) set.description = changes.description;
     // Re-enabling starts a fresh count: the failures that disabled it are history.
-    if (changes.enabled !== undefined) Object.assign(set, changes.enabled ? { enabled: true, disabledReason: null, consecutiveFailures: 0, failingSince: null } : { enabled: false, disabledReason: "disabled by the team" });
-    await this.db.update(webhookEndpoints).set(set).where(eq(webhookEndpoints.id, row.id));
-    return { ok: true, value: endpointView({ ...row, ...set }) };
+    if (changes.enabled === true) Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, disabledBy: null, consecutiveFailures: 0, failingSince: null });
+    // Disabling a disabled endpoint keeps who disabled it and why: the team must not turn a receiver's opt-out into its own.
+    if (changes.enabled === false) {
+      const stillEnabled = sql`${webhookEndpoints.enabled} = 1`;
+      Object.assign(set, {
+        enabled: false,
+        disabledReason: sql`CASE WHEN ${stillEnabled} THEN ${TEAM_DISABLED_REASON} ELSE ${webhookEndpoints.disabledReason} END`,
+        disabledAt: sql`CASE WHEN ${stillEnabled} THEN ${now} ELSE ${webhookEndpoints.disabledAt} END`,
+        disabledBy: sql`CASE WHEN ${stillEnabled} THEN 'team' ELSE ${webhookEndpoints.disabledBy} END`,
+      });
+    }
+    // Enabling without the acknowledgement applies only if the receiver has not opted out since the read above.
+    const receiverStillOptedIn = changes.enabled === true && changes.receiverOptOutAcknowledged !== true ? or(isNull(webhookEndpoints.disabledBy), ne(webhookEndpoints.disabledBy, "receiver")) : undefined;
+    const updated = await this.db
+      .update(webhookEndpoints)
+      .set(set)
+      .where(and(eq(webhookEndpoints.id, row.id), receiverStillOptedIn))
+      .returning()
+      .get();
+    if (!updated) {
+      // Nothing changed: the receiver opted out after the read above, or the endpoint was removed.
+      const current = await this.find(teamId, endpointId);
+      return (current && receiverOptOutConflict(current, changes)) ?? notFound();
+    }
+    if (changes.enabled === true && !row.enabled) {
+      await this.db.insert(webhookEndpointEvents).values({
+        id: newId("wev"), endpointId: row.id, teamId, type: "endpoint.enabled", createdAt: now,
+        reason: row.disabledBy === "receiver" ? "enabled by the team, acknowledging that the receiver had answered 410 Gone" : "enabled by the team",
+      });
+    }
+    return { ok: true, value: endpointView(updated) };
   }
 
   /** Removes the endpoint with its delivery log; messages still queued for it find nothing to send. */
@@ -146,11 +202,14 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     if (!row) return notFound();
     const secret = generateSecret();
     const now = Date.now();
+    const key = configOf(this.env).WEBHOOK_SECRETS_KEY;
+    // A secret stored before secrets were sealed to their endpoint is sealed now, as it becomes the previous one.
+    const previous = isUnsealed(row.secretCipher) ? await encryptSecret(await decryptSecret(row.secretCipher, key, row.id), key, row.id) : row.secretCipher;
     await this.db
       .update(webhookEndpoints)
       .set({
-        secretCipher: await encryptSecret(secret, configOf(this.env).WEBHOOK_SECRETS_KEY),
-        previousSecretCipher: row.secretCipher,
+        secretCipher: await encryptSecret(secret, key, row.id),
+        previousSecretCipher: previous,
         previousSecretExpiresAt: new Date(now + ROTATION_OVERLAP_MS).toISOString(),
         updatedAt: new Date(now).toISOString(),
       })

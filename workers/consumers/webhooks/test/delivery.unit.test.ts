@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { deliverBatch } from "../../../../test/support/consumer-harness";
 import worker from "../src/index";
 import { USER_AGENT } from "../src/send-webhook";
-import { createEndpoint, deliveriesOf, deliveryRow, endpointEvents, insertDelivery, linkEvent, publish, received, teamId, waitForDelivery, waitForReceived, webhooks } from "./helpers";
+import { clockedAttempts, createEndpoint, deliveriesOf, deliveryRow, endpointEvents, insertDelivery, linkEvent, publish, received, teamId, waitForDelivery, waitForReceived, webhooks } from "./helpers";
 
 // Through the real queues: webhook-events (the toolkit) → delivery rows and messages →
 // webhook-deliveries → HTTP to endpoints answered by test/outbound.ts.
@@ -91,6 +91,17 @@ describe("webhook delivery through the queues", () => {
     await publish([linkEvent(team)]);
     expect(await deliveriesOf(team, endpoint.id)).toHaveLength(1);
     expect(await received("/gone/1")).toHaveLength(1);
+  });
+
+  it("stores at most 1,024 bytes of a huge answer, without a broken character at the cut", async () => {
+    const team = teamId();
+    const endpoint = await createEndpoint(team, "https://hooks.example.com/huge/1");
+    const message = await insertDelivery(team, endpoint.id);
+    expect(await clockedAttempts().attempt(message, Date.now())).toEqual({ kind: "attempted", verdict: "delivered" });
+    const { responseExcerpt } = await deliveryRow(endpoint.id, message.eventId);
+    // 341 whole "€" (3 bytes each) fit in 1,024 bytes; the 342nd, cut, is left out.
+    expect(responseExcerpt).toBe("€".repeat(341));
+    expect(new TextEncoder().encode(responseExcerpt ?? "").byteLength).toBeLessThanOrEqual(1024);
   });
 
   it("fails a delivery whose message the queue dead-lettered, unless the message was an old copy", async () => {

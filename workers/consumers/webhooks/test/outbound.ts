@@ -6,6 +6,7 @@
 //   /fail        500            /slow-retry 503 + Retry-After: 120
 //   /flaky/<key>/<n>   fails the first n requests for <key> with 503 + Retry-After: 1, then 200
 //   /answer/<key>?status=&retry-after=   that status (and Retry-After header, if given)
+//   /huge       200 with 1 MB of "€" (3 bytes each), streamed in 64 KB chunks
 
 export interface ReceivedRequest {
   url: string;
@@ -50,6 +51,18 @@ export async function outbound(request: Request): Promise<Response> {
   received.push({ url: request.url, headers: Object.fromEntries(request.headers), body: await request.text() });
   const [, kind, key, n] = url.pathname.split("/");
   if (kind === "ok") return new Response("thanks", { status: 200 });
+  if (kind === "huge") {
+    const chunk = new TextEncoder().encode("€".repeat(21_845));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 1024 * 1024) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(body, { status: 200 });
+  }
   if (kind === "gone") return new Response("gone", { status: 410 });
   if (kind === "slow-retry") return new Response("busy", { status: 503, headers: { "retry-after": "120" } });
   if (kind === "answer") {
