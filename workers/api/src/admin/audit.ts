@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import { sql } from "drizzle-orm";
-import { events } from "../../../../db/links";
+import { getTableColumns, sql } from "drizzle-orm";
+import { events, type EventRow } from "../../../../db/links";
 import { auditEventSchema, type AuditEvent } from "../../../../events";
 import { sha256Hex } from "../../../shared/crypto";
 import type { AppEnv } from "../app-env";
@@ -51,9 +51,10 @@ export function insertAuditEvent(db: AppEnv["Variables"]["db"], event: AuditEven
  * batch changed a row (SQLite's changes()): an action that did nothing records nothing.
  */
 export function insertAuditEventIfChanged(db: AppEnv["Variables"]["db"], event: AuditEvent) {
-  const row = eventRow(event);
-  return db.run(sql`INSERT INTO ${events} (id, type, version, team_id, subject, trace_id, occurred_at, envelope, created_at)
-    SELECT ${row.id}, ${row.type}, ${row.version}, ${row.teamId}, ${row.subject}, ${row.traceId}, ${row.occurredAt}, ${row.envelope}, ${row.createdAt} WHERE changes() = 1`);
+  const row: EventRow = { publishedAt: null, sendAttempts: 0, lastSendError: null, ...eventRow(event) };
+  // Every column in the order drizzle lists them for INSERT, each encoded as its column does.
+  const values = Object.entries(getTableColumns(events)).map(([key, column]) => sql.param(row[key as keyof EventRow], column));
+  return db.insert(events).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE changes() = 1`);
 }
 
 /** The second half of the outbox for audit events: sent now, or by the relay later. */
