@@ -197,4 +197,12 @@ describe("admin replay as a job", () => {
     await expectError(await api("/v1/admin/replay/not-a-job", { headers: ADMIN }), 404, "not_found");
     await expectError(await api("/v1/admin/replay/rpl_01JDQD00000000000000000000"), 401, "unauthorized");
   });
+
+  it("is documented in the OpenAPI document", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+    const post = doc.paths["/v1/admin/replay"]?.["post"];
+    expect(JSON.stringify(post?.responses["202"])).toContain("jobId");
+    expect(doc.paths["/v1/admin/replay/{jobId}"]?.["get"]?.responses["200"]).toBeDefined();
+    expect(JSON.stringify(doc)).toContain("ReplayJob");
+  });
 });
