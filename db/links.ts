@@ -90,7 +90,45 @@ export const events = sqliteTable(
   ],
 );
 
+/**
+ * Admin replays as resumable jobs (POST /v1/admin/replay): the api's cron sends the log to a
+ * subscriber a bounded slice at a time, keeping its place in `cursor`, so a replay of any size
+ * survives crashes and never runs in one request. The lease keeps overlapping runs apart.
+ */
+export const replayJobs = sqliteTable(
+  "replay_jobs",
+  {
+    id: text("id").primaryKey(),
+    subscriber: text("subscriber").notNull(),
+    /** The filter: events that occurred at or after `since`, and/or only these ids (JSON array). */
+    since: text("since"),
+    eventIds: text("event_ids", { mode: "json" }).$type<string[]>(),
+    /** The log's last event id when the job started: events written later are not replayed. */
+    untilId: text("until_id"),
+    /** The last event id sent; the next slice starts after it. */
+    cursor: text("cursor"),
+    sent: integer("sent").notNull().default(0),
+    total: integer("total"),
+    status: text("status", { enum: ["running", "done", "failed"] }).notNull(),
+    /** Who holds the job, until when: a run claims it only when the lease is free or expired. */
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: text("lease_expires_at"),
+    /** Failed slices in a row; the job fails after too many. */
+    failures: integer("failures").notNull().default(0),
+    lastError: text("last_error"),
+    /** The acting credential's id (`admin:<12 hex>`), as its ReplayStarted event says. */
+    actor: text("actor").notNull(),
+    traceId: text("trace_id").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    finishedAt: text("finished_at"),
+  },
+  // The cron's work list: running jobs, oldest first.
+  (t) => [index("replay_jobs_running_idx").on(t.id).where(sql`${t.status} = 'running'`)],
+);
+
 export type TeamRow = typeof teams.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type LinkRow = typeof links.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+export type ReplayJobRow = typeof replayJobs.$inferSelect;

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { AUDIT_EVENT_TYPES, auditEventSchemas, apiKeyMintedV1, apiKeyRevokedV1, redriveStartedV1, replayStartedV1, teamCreatedV1 } from "./audit-events";
 import { linkClickedV1, linkCreatedV1, linkCreatedV2, linkDeletedV1, linkUpdatedV1 } from "./link-events";
 
+export * from "./audit-events";
 export * from "./envelope";
 export * from "./link-events";
 
@@ -36,4 +38,36 @@ export const eventTypeSchema = z.enum(EVENT_TYPES);
 /** Parses anything claiming to be an event; the error says which part is wrong. */
 export function parseEvent(input: unknown) {
   return linkEventSchema.safeParse(input);
+}
+
+/**
+ * Everything the log holds and the `link-events` topic carries: link events plus the audit
+ * trail (audit-events.ts). The fan-out and the ledger parse with this; consumers keep parsing
+ * with linkEventSchema, since no subscription lists an audit type (the fan-out sends an event
+ * only to the subscribers whose `types` name it).
+ */
+export const logEventSchemas = [...eventSchemas, ...auditEventSchemas] as const;
+export const logEventSchema = z.discriminatedUnion("type", [
+  z.discriminatedUnion("version", [linkCreatedV1, linkCreatedV2]),
+  linkUpdatedV1,
+  linkDeletedV1,
+  linkClickedV1,
+  teamCreatedV1,
+  apiKeyMintedV1,
+  apiKeyRevokedV1,
+  replayStartedV1,
+  redriveStartedV1,
+]);
+export type LogEvent = z.infer<typeof logEventSchema>;
+export type LogEventType = LogEvent["type"];
+
+export const LOG_EVENT_TYPES = [...EVENT_TYPES, ...AUDIT_EVENT_TYPES] as const satisfies readonly LogEventType[];
+export const logEventTypeSchema = z.enum(LOG_EVENT_TYPES);
+
+/** Versions producers emit today, for every type in the log. */
+export const CURRENT_LOG_VERSION = { ...CURRENT_VERSION, TeamCreated: 1, ApiKeyMinted: 1, ApiKeyRevoked: 1, ReplayStarted: 1, RedriveStarted: 1 } as const satisfies Record<LogEventType, number>;
+
+/** Parses anything claiming to be an event of the log (link or audit). */
+export function parseLogEvent(input: unknown) {
+  return logEventSchema.safeParse(input);
 }

@@ -91,7 +91,11 @@ export default defineProject(async () => ({
             modules: true,
             scriptPath: path.join(root, "test/support/event-recorder.js"),
             compatibilityDate: "2026-11-01",
-            queueConsumers: { "link-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
+            queueConsumers: {
+              "link-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 },
+              // A subscriber queue no consumer Worker reads in these tests: replays are checked on what reaches it.
+              "webhook-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 },
+            },
           },
         ],
       },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { strongSecret } from "../../shared/strong-secret";
+import { DEFAULT_REPLAY_PAGES_PER_RUN } from "./admin/replay-jobs";
 
 /** Env vars and secrets cross a boundary too: parse them once per env object. */
 const configSchema = z.object({
@@ -14,6 +15,8 @@ const configSchema = z.object({
     .default("")
     .transform((list) => list.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== ""))
     .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/, "OWN_HOSTS is a comma-separated list of host names"))),
+  /** Pages of 100 events the cron sends per run across all replay jobs (optional var; README "Replay jobs"). */
+  REPLAY_PAGES_PER_RUN: z.coerce.number().int().min(1).max(500).default(DEFAULT_REPLAY_PAGES_PER_RUN),
 });
 
 export type Config = z.infer<typeof configSchema>;

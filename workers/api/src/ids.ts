@@ -4,7 +4,7 @@ import { monotonicFactory } from "ulid";
 // creation order, which keyset pagination and the event log rely on.
 const ulid = monotonicFactory();
 
-export type IdPrefix = "team" | "key" | "lnk" | "evt";
+export type IdPrefix = "team" | "key" | "lnk" | "evt" | "rpl";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${ulid()}`;
@@ -15,4 +15,5 @@ export const ID_PATTERN = {
   key: /^key_[0-9A-HJKMNP-TV-Z]{26}$/,
   lnk: /^lnk_[0-9A-HJKMNP-TV-Z]{26}$/,
   evt: /^evt_[0-9A-HJKMNP-TV-Z]{26}$/,
+  rpl: /^rpl_[0-9A-HJKMNP-TV-Z]{26}$/,
 } as const satisfies Record<IdPrefix, RegExp>;

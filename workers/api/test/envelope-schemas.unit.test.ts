@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { eventSchemas, EVENT_TYPES, linkEventSchema, parseEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import { AUDIT_EVENT_TYPES, LOG_EVENT_TYPES, linkEventSchema, logEventSchema, logEventSchemas, parseEvent, parseLogEvent } from "../../../events";
+import { auditSampleEvents, logSampleEvents, sampleEvents } from "../../../events/samples";
 
 type Json = Record<string, unknown>;
 
@@ -11,7 +11,7 @@ const sampleFiles = (import.meta as ImportMeta & { glob: (pattern: string, optio
   { eager: true, import: "default" },
 );
 
-const samples = Object.entries(sampleEvents).map(([key, sample]) => [key, sample as unknown as Json] as const);
+const samples = Object.entries(logSampleEvents).map(([key, sample]) => [key, sample as unknown as Json] as const);
 
 function clone(sample: Json): Json {
   return structuredClone(sample);
@@ -25,26 +25,32 @@ describe("event samples", () => {
   it("are all listed in samples/index.ts", () => {
     const files = Object.keys(sampleFiles).map((path) => path.split("/").at(-1));
     expect(files.length).toBeGreaterThanOrEqual(4);
-    expect(files.length).toBe(Object.keys(sampleEvents).length);
+    expect(files.length).toBe(Object.keys(logSampleEvents).length);
   });
 
   it.each(Object.entries(sampleFiles))("%s parses with the events/ schemas", (_path, sample) => {
-    const parsed = parseEvent(sample);
+    const parsed = parseLogEvent(sample);
     expect(parsed.success, parsed.success ? "" : JSON.stringify(parsed.error.issues)).toBe(true);
   });
 
   it.each(samples)("%s matches its own type and version, and exactly one schema", (key, sample) => {
     expect(`${String(sample["type"])}.v${String(sample["version"])}`).toBe(key);
-    expect(eventSchemas.filter((schema) => schema.safeParse(sample).success)).toHaveLength(1);
+    expect(logEventSchemas.filter((schema) => schema.safeParse(sample).success)).toHaveLength(1);
   });
 
-  it.each(samples)("%s parses with linkEventSchema, which picks the member by type and version, unchanged", (_key, sample) => {
-    expect(linkEventSchema.parse(clone(sample))).toEqual(sample);
+  it.each(samples)("%s parses with logEventSchema, which picks the member by type and version, unchanged", (_key, sample) => {
+    expect(logEventSchema.parse(clone(sample))).toEqual(sample);
   });
 
-  it("leave no schema of eventSchemas without a sample, so linkEventSchema is checked against every one", () => {
+  it("link samples parse with linkEventSchema (what consumers accept); audit samples do not", () => {
+    for (const sample of Object.values(sampleEvents)) expect(linkEventSchema.parse(clone(sample as unknown as Json))).toEqual(sample);
+    for (const sample of Object.values(auditSampleEvents)) expect(linkEventSchema.safeParse(sample).success).toBe(false);
+    expect(new Set(Object.values(auditSampleEvents).map((s) => s.type))).toEqual(new Set(AUDIT_EVENT_TYPES));
+  });
+
+  it("leave no schema of logEventSchemas without a sample, so logEventSchema is checked against every one", () => {
     const covered = new Set(samples.map(([key]) => key));
-    expect(eventSchemas.map((schema) => `${schema.shape.type.value}.v${schema.shape.version.value}`).filter((key) => !covered.has(key))).toEqual([]);
+    expect(logEventSchemas.map((schema) => `${schema.shape.type.value}.v${schema.shape.version.value}`).filter((key) => !covered.has(key))).toEqual([]);
   });
 
   it("name, for a known type, what is wrong with that type's fields rather than with every other type's", () => {
@@ -55,7 +61,7 @@ describe("event samples", () => {
   });
 
   it("cover every event type", () => {
-    expect(new Set(samples.map(([, s]) => s["type"]))).toEqual(new Set(EVENT_TYPES));
+    expect(new Set(samples.map(([, s]) => s["type"]))).toEqual(new Set(LOG_EVENT_TYPES));
   });
 });
 
@@ -91,7 +97,7 @@ describe("mutated samples are rejected", () => {
   it.each(cases)("%s %s", (_key, _name, sample, mutate) => {
     const event = clone(sample);
     mutate(event);
-    expect(parseEvent(event).success).toBe(false);
+    expect(parseLogEvent(event).success).toBe(false);
     expect(linkEventSchema.safeParse(event).success).toBe(false);
   });
 
@@ -124,6 +130,21 @@ describe("mutated samples are rejected", () => {
   });
 
   it("still accepts the untouched samples (the mutations, not the cloning, are what fails)", () => {
-    for (const [, sample] of samples) expect(parseEvent(clone(sample)).success).toBe(true);
+    for (const [, sample] of samples) expect(parseLogEvent(clone(sample)).success).toBe(true);
+  });
+
+  it("refuse an audit actor that is not an id (a token, an API key, a hash), and any extra field that could carry one", () => {
+    for (const [key, sample] of Object.entries(auditSampleEvents)) {
+      for (const actor of ["test-admin-token-0123456789", "lf_abcdefghijklmnopqrstuvwxyz012345", "a".repeat(64), "admin:" + "a".repeat(64), "admin:"]) {
+        const event = clone(sample as unknown as Json);
+        dataOf(event)["actor"] = actor;
+        expect(parseLogEvent(event).success, `${key} ${actor}`).toBe(false);
+      }
+      for (const field of ["apiKey", "keyHash", "token", "prefix"]) {
+        const event = clone(sample as unknown as Json);
+        dataOf(event)[field] = "secret";
+        expect(parseLogEvent(event).success, `${key} ${field}`).toBe(false);
+      }
+    }
   });
 });

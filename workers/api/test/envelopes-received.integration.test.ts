@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CURRENT_VERSION, parseEvent } from "../../../events";
+import { CURRENT_VERSION, parseLogEvent } from "../../../events";
 import { api, createLink, createTeam, eventRowsOfTeam, json, waitForEvents, waitForOutboxQuiet } from "./helpers";
 
 interface Recorded {
@@ -14,7 +14,7 @@ async function recorded(): Promise<Recorded[]> {
 
 function problems(bodies: unknown[]): string[] {
   return bodies.flatMap((body) => {
-    const parsed = parseEvent(body);
+    const parsed = parseLogEvent(body);
     return parsed.success ? [] : [`${JSON.stringify(body).slice(0, 200)}: ${JSON.stringify(parsed.error.issues)}`];
   });
 }
@@ -71,7 +71,7 @@ describe("envelopes that really travelled", () => {
         occurredAt: row.occurred_at,
       });
     }
-    for (const row of await eventRowsOfTeam(team.id)) {
+    for (const row of await eventRowsOfTeam(team.id, { withAudit: true })) {
       const res = await api(`/v1/events/${row.id}`, { headers: team.auth });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { event: unknown }).event).toEqual(JSON.parse(row.envelope));

@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { z } from "zod";
 import worker from "../src/index";
-import { linkEventSchema, type LinkEvent } from "../../../events";
+import { AUDIT_EVENT_TYPES, logEventSchema, type LinkEvent, type LogEvent } from "../../../events";
 
 export const BASE = "https://lf.test";
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
@@ -64,11 +64,20 @@ export async function tableCounts(): Promise<Record<string, number>> {
   return counts;
 }
 
-/** Every envelope that reached the real `link-events` queue, as consumed by the recorder Worker. */
-export async function receivedEvents(): Promise<LinkEvent[]> {
-  const res = await env.EVENT_RECORDER.fetch("https://recorder/");
+/** Every envelope that reached the real `link-events` queue (link and audit events), as consumed by the recorder Worker. */
+export async function receivedLogEvents(queue = "link-events"): Promise<LogEvent[]> {
+  const res = await env.EVENT_RECORDER.fetch(`https://recorder/?queue=${queue}`);
   const items = (await res.json()) as { body: unknown }[];
-  return items.map((item) => linkEventSchema.parse(item.body));
+  return items.map((item) => logEventSchema.parse(item.body));
+}
+
+function isLinkEvent(event: LogEvent): event is LinkEvent {
+  return !(AUDIT_EVENT_TYPES as readonly string[]).includes(event.type);
+}
+
+/** The link events (what consumers get) that reached the real `link-events` queue; audit events are left out. */
+export async function receivedEvents(): Promise<LinkEvent[]> {
+  return (await receivedLogEvents()).filter(isLinkEvent);
 }
 
 /** Waits until the queue has delivered events matching `predicate`. */
@@ -183,8 +192,11 @@ export async function eventRowsFor(subject: string): Promise<EventRowView[]> {
   return results;
 }
 
-export async function eventRowsOfTeam(teamId: string): Promise<EventRowView[]> {
-  const { results } = await env.LINKS_DB.prepare("SELECT * FROM events WHERE team_id = ? ORDER BY id").bind(teamId).all<EventRowView>();
+/** A team's link events in the outbox (its audit events, TeamCreated and ApiKey*, only when asked for). */
+export async function eventRowsOfTeam(teamId: string, { withAudit = false } = {}): Promise<EventRowView[]> {
+  const { results } = await env.LINKS_DB.prepare("SELECT * FROM events WHERE team_id = ?1 AND (?2 OR type NOT IN (SELECT value FROM json_each(?3))) ORDER BY id")
+    .bind(teamId, withAudit ? 1 : 0, JSON.stringify(AUDIT_EVENT_TYPES))
+    .all<EventRowView>();
   return results;
 }
 

@@ -1,4 +1,4 @@
-import { parseEvent, type LinkEvent } from "../../../events";
+import { parseLogEvent, type LogEvent } from "../../../events";
 import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
 import { newDeadLetterId } from "./ids";
@@ -11,9 +11,9 @@ const log = logger("fanout");
 const MAX_SEND_MESSAGES = 100;
 const MAX_SEND_BYTES = 200_000;
 
-function chunksForSend(events: LinkEvent[]): LinkEvent[][] {
-  const chunks: LinkEvent[][] = [];
-  let current: LinkEvent[] = [];
+function chunksForSend(events: LogEvent[]): LogEvent[][] {
+  const chunks: LogEvent[][] = [];
+  let current: LogEvent[] = [];
   let bytes = 0;
   for (const event of events) {
     const size = JSON.stringify(event).length;
@@ -29,7 +29,7 @@ function chunksForSend(events: LinkEvent[]): LinkEvent[][] {
   return chunks;
 }
 
-export async function sendToQueue(queue: Queue, events: LinkEvent[]): Promise<void> {
+export async function sendToQueue(queue: Queue, events: LogEvent[]): Promise<void> {
   for (const chunk of chunksForSend(events)) {
     await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
   }
@@ -46,13 +46,15 @@ export function queueOf(env: FanoutEnv, binding: string): Queue {
  * pending delivery per subscriber in the ledger, then re-publishes it to every
  * subscribed queue. An invalid envelope becomes a dead letter with its reason at
  * once (retrying cannot fix it) and never holds up the rest of the batch.
+ * Audit events (TeamCreated, ApiKeyMinted, ...) are valid and recorded in the ledger
+ * like any other, but no subscription lists their types, so no queue gets them.
  */
 export async function fanOut(batch: MessageBatch<unknown>, env: FanoutEnv): Promise<void> {
   const now = new Date().toISOString();
-  const valid: { message: Message<unknown>; event: LinkEvent }[] = [];
+  const valid: { message: Message<unknown>; event: LogEvent }[] = [];
   const invalid: { message: Message<unknown>; letter: DeadLetterInput }[] = [];
   for (const message of batch.messages) {
-    const parsed = parseEvent(message.body);
+    const parsed = parseLogEvent(message.body);
     if (parsed.success) valid.push({ message, event: parsed.data });
     else {
       const reason = `invalid envelope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`;

@@ -1,4 +1,4 @@
-import type { LinkEvent } from "../../../events";
+import type { LogEvent } from "../../../events";
 
 /**
  * Ledger writes as single statements over a JSON array (json_each): one bound
@@ -29,7 +29,7 @@ export interface DeadLetterInput {
 const RANK = `CASE %s WHEN 'delivered' THEN 3 WHEN 'dead' THEN 2 WHEN 'retrying' THEN 1 ELSE 0 END`;
 const rank = (column: string) => RANK.replace("%s", column);
 
-export function recordEventsStatement(db: D1Database, events: LinkEvent[], now: string): D1PreparedStatement {
+export function recordEventsStatement(db: D1Database, events: LogEvent[], now: string): D1PreparedStatement {
   const rows = events.map((e) => ({ id: e.id, type: e.type, team: e.teamId, subject: e.subject, trace: e.traceId, at: e.occurredAt, envelope: JSON.stringify(e) }));
   return db
     .prepare(

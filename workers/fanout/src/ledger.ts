@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { z } from "zod";
-import { parseEvent, type LinkEvent } from "../../../events";
+import { parseLogEvent, type LogEvent } from "../../../events";
 import { sendToQueue, queueOf } from "./fan-out";
 import { openDeliveriesStatement, recordEventsStatement } from "./ledger-store";
 import {
@@ -38,7 +38,7 @@ function parseJson(text: string): unknown {
  */
 export class Ledger extends WorkerEntrypoint<FanoutEnv> {
   /** The event as the broker saw it and its delivery per subscriber; scoped to a team when given. */
-  async eventTrace(input: unknown): Promise<{ event: LinkEvent | null; deliveries: DeliveryView[] }> {
+  async eventTrace(input: unknown): Promise<{ event: LogEvent | null; deliveries: DeliveryView[] }> {
     const { eventId, teamId } = parseInputOrThrow(traceInputSchema, input, "eventTrace");
     const db = this.env.LEDGER_DB;
     const row = await db.prepare("SELECT envelope, team_id FROM ledger_events WHERE event_id = ?").bind(eventId).first<{ envelope: string; team_id: string }>();
@@ -47,7 +47,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
       .prepare("SELECT subscriber, status, attempts, duplicates, last_error, processed_at FROM deliveries WHERE event_id = ? ORDER BY subscriber")
       .bind(eventId)
       .all<{ subscriber: string; status: DeliveryView["status"]; attempts: number; duplicates: number; last_error: string | null; processed_at: string | null }>();
-    const parsed = row ? parseEvent(JSON.parse(row.envelope)) : null;
+    const parsed = row ? parseLogEvent(JSON.parse(row.envelope)) : null;
     return {
       event: parsed?.success ? parsed.data : null,
       deliveries: results.map((r) => ({ subscriber: r.subscriber, status: r.status, attempts: r.attempts, duplicates: r.duplicates, lastError: r.last_error, processedAt: r.processed_at })),
@@ -95,7 +95,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
       .all<{ id: string; event_id: string | null; body: string }>();
     // Only valid envelopes go back: an unparseable message would only die again.
     const valid = results.flatMap((r) => {
-      const parsed = parseEvent(parseJson(r.body));
+      const parsed = parseLogEvent(parseJson(r.body));
       return parsed.success ? [{ id: r.id, event: parsed.data }] : [];
     });
     if (valid.length > 0) {
@@ -119,7 +119,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     const subscription = subscriptionOf(subscriber);
     if (!subscription) throw new Error(`unknown subscriber ${subscriber}`);
     const wanted = events.flatMap((e) => {
-      const parsed = parseEvent(e);
+      const parsed = parseLogEvent(e);
       return parsed.success && (subscription.types as readonly string[]).includes(parsed.data.type) ? [parsed.data] : [];
     });
     if (wanted.length === 0) return { queued: 0 };

@@ -14,6 +14,11 @@ export const SUBSCRIPTIONS = [
   { subscriber: "dashboard", queue: "dashboard-events", binding: "DASHBOARD_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked"] },
 ] as const satisfies readonly Subscription[];
 
+/**
+ * `types` are link event types only: consumers parse with linkEventSchema. The topic also
+ * carries the audit trail (events/audit-events.ts), which therefore reaches no subscriber; one
+ * that wants it needs a consumer parsing logEventSchema, and this type widened to LogEventType.
+ */
 export interface Subscription {
   subscriber: string;
   queue: string;

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SUBSCRIPTIONS } from "../src/subscriptions";
-import { deliver, delivery, freshEvent, recorded } from "./helpers";
+import { auditSampleEvents } from "../../../events/samples";
+import { deliver, delivery, freshEvent, recorded, recordedNow } from "./helpers";
 
 describe("fan-out of the link-events topic", () => {
   it("re-publishes each event to exactly the subscribers of its type and opens a pending delivery for each", async () => {
@@ -55,5 +56,26 @@ describe("fan-out of the link-events topic", () => {
     expect(count?.n).toBe(1);
     expect(await delivery(event.id, "billing")).toMatchObject({ status: "delivered" });
     expect(await delivery(event.id, "analytics")).toMatchObject({ status: "pending" });
+  });
+
+  it("records audit events (TeamCreated, ApiKey*, ReplayStarted, RedriveStarted) in the ledger and sends them to no subscriber", async () => {
+    const audit = Object.values(auditSampleEvents).map((sample) => ({ ...structuredClone(sample), id: freshEvent("LinkDeleted.v1").id }));
+    const control = freshEvent("LinkCreated.v2");
+    const result = await deliver("link-events", [...audit, control]);
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks.length).toBe(audit.length + 1);
+
+    // Every subscriber queue got the control event of the same batch, and none of the audit events.
+    for (const s of SUBSCRIPTIONS) if ((s.types as readonly string[]).includes("LinkCreated")) await recorded(s.queue, control.id);
+    for (const event of audit) {
+      for (const s of SUBSCRIPTIONS) {
+        expect(await delivery(event.id, s.subscriber), `${event.type} ↛ ${s.subscriber}`).toBeNull();
+        expect(await recordedNow(s.queue, event.id)).toEqual([]);
+      }
+      const logged = await env.LEDGER_DB.prepare("SELECT type, team_id FROM ledger_events WHERE event_id = ?").bind(event.id).first();
+      expect(logged).toEqual({ type: event.type, team_id: event.teamId });
+      const letters = await env.LEDGER_DB.prepare("SELECT count(*) AS n FROM dead_letters WHERE event_id = ?").bind(event.id).first<{ n: number }>();
+      expect(letters?.n).toBe(0);
+    }
   });
 });

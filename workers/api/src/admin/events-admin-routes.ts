@@ -1,10 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, gt, gte, sql, type SQL } from "drizzle-orm";
-import { events } from "../../../../db/links";
+import { eq } from "drizzle-orm";
+import { replayJobs, type ReplayJobRow } from "../../../../db/links";
 import { SUBSCRIBER_NAMES, TOPIC } from "../../../fanout/src/subscriptions";
 import { eventIdSchema } from "../../../../events";
+import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";
 import { adminSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
+import { ID_PATTERN, newId } from "../ids";
+import { adminActor, auditEvent, insertAuditEvent, publishAudit, SYSTEM_TEAM_ID } from "./audit";
+import { FIRST_SLICE_PAGES, planReplay, runReplaySlice } from "./replay-jobs";
 
 export const adminEventsRoutes = newRouter();
 
@@ -37,36 +41,103 @@ function parseBody(text: string): unknown {
 
 adminEventsRoutes.on("POST", ["/replay", "/dead-letters/redrive"], requireJsonBody);
 
-/** Pages through the event log (oldest first) and hands each page to the ledger to send. */
+const replayJobSchema = z
+  .object({
+    id: z.string().openapi({ example: "rpl_01JDQD00000000000000000000" }),
+    status: z.enum(["running", "done", "failed"]).openapi({ description: "running until every event is sent (done), or until five slices in a row failed (failed)" }),
+    sent: z.number().int().openapi({ description: "Events sent to the subscriber's queue so far" }),
+    total: z.number().int().openapi({ description: "Events the job sends: the subscriber's types that match the filter, up to the log's end when the job started" }),
+    subscriber: z.string(),
+    since: z.string().nullable(),
+    eventIds: z.array(z.string()).nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    lastError: z.string().nullable().openapi({ description: "The last failed slice's error; cleared by the next page that goes out" }),
+  })
+  .openapi("ReplayJob");
+
+function jobView(job: ReplayJobRow): z.infer<typeof replayJobSchema> {
+  const { id, status, sent, subscriber, since, eventIds, createdAt, updatedAt, finishedAt, lastError } = job;
+  return { id, status, sent, total: job.total ?? 0, subscriber, since, eventIds, createdAt, updatedAt, finishedAt, lastError };
+}
+
+/**
+ * Starts a replay job: the job row and its ReplayStarted event in one D1 batch, then the first
+ * page at once (a replay of up to 100 events is done when this answers); the cron sends the rest
+ * (README "Replay jobs").
+ */
 adminEventsRoutes.openapi(
   createRoute({
     method: "post",
     path: "/replay",
     tags: ["Events"],
     security: adminSecurity,
+    description:
+      "Starts a replay job that re-sends past events of the subscriber's types to its queue, oldest first. The first 100 go out before the answer; the cron sends the rest in slices (a page budget per minute) and keeps its place, so it resumes after a crash. Follow it with GET /v1/admin/replay/{jobId}.",
     request: { body: { required: true, content: { "application/json": { schema: replaySchema } } } },
-    responses: { 202: jsonContent(z.object({ queued: z.number().int() }), "How many events were queued to the subscriber"), ...commonErrors },
+    responses: {
+      202: {
+        ...jsonContent(
+          z.object({
+            jobId: z.string().openapi({ example: "rpl_01JDQD00000000000000000000" }),
+            queued: z.number().int().openapi({ description: "Events sent so far (may be 0)" }),
+            status: z.enum(["running", "done", "failed"]),
+            total: z.number().int(),
+          }),
+          "The job started",
+        ),
+        headers: z.object({ Location: z.string().openapi({ description: "The job: /v1/admin/replay/{jobId}" }) }),
+      },
+      ...commonErrors,
+    },
   }),
   async (c) => {
     const body = c.req.valid("json");
     const db = c.get("db");
-    const ledger = c.env.LEDGER;
-    let queued = 0;
-    let afterId: string | undefined;
-    for (;;) {
-      const conditions: SQL[] = [];
-      if (body.since) conditions.push(gte(events.occurredAt, body.since));
-      // json_each keeps it one bound parameter: D1 allows 100 per statement.
-      if (body.eventIds) conditions.push(sql`${events.id} IN (SELECT value FROM json_each(${JSON.stringify(body.eventIds)}))`);
-      if (afterId) conditions.push(gt(events.id, afterId));
-      const rows = await db.select({ id: events.id, envelope: events.envelope }).from(events).where(and(...conditions)).orderBy(asc(events.id)).limit(100).all();
-      if (rows.length === 0) break;
-      const result = await ledger.replay({ subscriber: body.subscriber, events: rows.map((r) => JSON.parse(r.envelope) as unknown) });
-      queued += result.queued;
-      afterId = rows.at(-1)?.id;
-      if (rows.length < 100) break;
-    }
-    return c.json({ queued }, 202);
+    const filter = { subscriber: body.subscriber, since: body.since, eventIds: body.eventIds };
+    const { untilId, total } = await planReplay(db, filter);
+    const now = new Date().toISOString();
+    const actor = await adminActor(c.env);
+    const id = newId("rpl");
+    const job = {
+      id,
+      subscriber: body.subscriber,
+      since: body.since ?? null,
+      eventIds: body.eventIds ?? null,
+      untilId,
+      total,
+      status: untilId === null || total === 0 ? ("done" as const) : ("running" as const),
+      finishedAt: untilId === null || total === 0 ? now : null,
+      actor,
+      traceId: c.get("traceId"),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const started = auditEvent(c, "ReplayStarted", id, { actor, jobId: id, subscriber: job.subscriber, since: job.since, eventIds: job.eventIds, total }, SYSTEM_TEAM_ID, now);
+    await db.batch([db.insert(replayJobs).values(job), insertAuditEvent(db, started)]);
+    await publishAudit(c, [started]);
+    if (job.status === "running") await runReplaySlice(db, c.env.LEDGER, id, FIRST_SLICE_PAGES);
+    const after = await db.select().from(replayJobs).where(eq(replayJobs.id, id)).get();
+    c.header("Location", `/v1/admin/replay/${id}`);
+    return c.json({ jobId: id, queued: after?.sent ?? 0, status: after?.status ?? job.status, total }, 202);
+  },
+);
+
+adminEventsRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/replay/{jobId}",
+    tags: ["Events"],
+    security: adminSecurity,
+    request: { params: z.object({ jobId: z.string().openapi({ param: { name: "jobId", in: "path" }, example: "rpl_01JDQD00000000000000000000" }) }) },
+    responses: { 200: jsonContent(replayJobSchema, "The replay job and how far it got"), ...commonErrors },
+  }),
+  async (c) => {
+    const { jobId } = c.req.valid("param");
+    const job = ID_PATTERN.rpl.test(jobId) ? await c.get("db").select().from(replayJobs).where(eq(replayJobs.id, jobId)).get() : undefined;
+    if (!job) throw ApiError.notFound("Replay job");
+    return c.json(jobView(job), 200);
   },
 );
 
@@ -118,6 +189,11 @@ adminEventsRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
+    // Recorded before the ledger is asked: the attempt is the admin action, whatever it redrives.
+    const started = auditEvent(c, "RedriveStarted", body.subscriber, { actor: await adminActor(c.env), subscriber: body.subscriber, ids: body.ids ?? null }, SYSTEM_TEAM_ID);
+    const db = c.get("db");
+    await insertAuditEvent(db, started);
+    await publishAudit(c, [started]);
     return c.json(await c.env.LEDGER.redrive({ subscriber: body.subscriber, ids: body.ids }), 202);
   },
 );

@@ -1,12 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import { apiKeys, teams } from "../../../../db/links";
 import { generateApiKey } from "../auth/api-key";
 import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";
+import type { AppEnv } from "../app-env";
 import { adminSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
 import { ID_PATTERN, newId } from "../ids";
 import { isSafeText } from "../links/text-policy";
+import { adminActor, auditEvent, insertAuditEvent, insertAuditEventIfChanged, publishAudit } from "./audit";
 
 export const adminTeamsRoutes = newRouter();
 
@@ -36,11 +39,15 @@ adminTeamsRoutes.openapi(
     // Should billing be down this answers 500 and writes nothing; a retry is safe (a fresh id).
     await c.env.BILLING.setPlan({ teamId: team.id, plan: team.plan });
     const key = await generateApiKey();
+    const keyRow = { id: newId("key"), teamId: team.id, name: "default", prefix: key.prefix, keyHash: key.hash, createdAt: now };
+    const actor = await adminActor(c.env);
+    const audit = [
+      auditEvent(c, "TeamCreated", team.id, { actor, team }, team.id, now),
+      auditEvent(c, "ApiKeyMinted", keyRow.id, { actor, keyId: keyRow.id, name: keyRow.name, createdAt: now }, team.id, now),
+    ];
     const db = c.get("db");
-    await db.batch([
-      db.insert(teams).values(team),
-      db.insert(apiKeys).values({ id: newId("key"), teamId: team.id, name: "default", prefix: key.prefix, keyHash: key.hash, createdAt: now }),
-    ]);
+    await db.batch([db.insert(teams).values(team), db.insert(apiKeys).values(keyRow), ...audit.map((e) => insertAuditEvent(db, e))]);
+    await publishAudit(c, audit);
     return c.json({ team: { id: team.id, name: team.name, plan: team.plan }, apiKey: key.key }, 201);
   },
 );
@@ -62,7 +69,10 @@ adminTeamsRoutes.openapi(
     }
     const key = await generateApiKey();
     const id = newId("key");
-    await db.insert(apiKeys).values({ id, teamId, name: c.req.valid("json").name ?? "unnamed", prefix: key.prefix, keyHash: key.hash, createdAt: new Date().toISOString() });
+    const row = { id, teamId, name: c.req.valid("json").name ?? "unnamed", prefix: key.prefix, keyHash: key.hash, createdAt: new Date().toISOString() };
+    const minted = auditEvent(c, "ApiKeyMinted", id, { actor: await adminActor(c.env), keyId: id, name: row.name, createdAt: row.createdAt }, teamId, row.createdAt);
+    await db.batch([db.insert(apiKeys).values(row), insertAuditEvent(db, minted)]);
+    await publishAudit(c, [minted]);
     return c.json({ id, apiKey: key.key, prefix: key.prefix }, 201);
   },
 );
@@ -82,20 +92,33 @@ adminTeamsRoutes.openapi(
   }),
   async (c) => {
     const { teamId, keyId } = c.req.valid("param");
+    if (!ID_PATTERN.team.test(teamId) || !ID_PATTERN.key.test(keyId)) throw ApiError.notFound("API key");
     const db = c.get("db");
-    const result = await db
-      .update(apiKeys)
-      .set({ revokedAt: new Date().toISOString() })
-      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.teamId, teamId), isNull(apiKeys.revokedAt)))
-      .run();
-    const revoked = result.meta.changes === 1;
+    const { result, revoked } = await revokeKeyWithEvent(c, teamId, keyId);
+    const revokedNow = result.meta.changes === 1;
     // Already revoked: a retry after an answer that failed below must still end the key's sockets.
     const known =
-      revoked || (await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.teamId, teamId))).get()) !== undefined;
+      revokedNow || (await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.teamId, teamId))).get()) !== undefined;
     if (!known) throw ApiError.notFound("API key");
     // After the write, so a connect that checked the key before it is refused by the object itself.
     await c.env.TEAM_FEED.get(c.env.TEAM_FEED.idFromName(teamId)).closeKey({ teamId, keyId });
-    if (!revoked) throw ApiError.notFound("API key");
+    if (!revokedNow) throw ApiError.notFound("API key");
+    await publishAudit(c, [revoked]);
     return c.body(null, 204);
   },
 );
+
+/** The revocation and its ApiKeyRevoked event in one D1 batch; the event only if a key was revoked. */
+async function revokeKeyWithEvent(c: Context<AppEnv>, teamId: string, keyId: string) {
+  const db = c.get("db");
+  const revokedAt = new Date().toISOString();
+  const revoked = auditEvent(c, "ApiKeyRevoked", keyId, { actor: await adminActor(c.env), keyId, revokedAt }, teamId, revokedAt);
+  const [result] = await db.batch([
+    db
+      .update(apiKeys)
+      .set({ revokedAt })
+      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.teamId, teamId), isNull(apiKeys.revokedAt))),
+    insertAuditEventIfChanged(db, revoked),
+  ]);
+  return { result, revoked };
+}

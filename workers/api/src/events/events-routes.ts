@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { events } from "../../../../db/links";
-import { eventTypeSchema } from "../../../../events";
+import { logEventTypeSchema } from "../../../../events";
 import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
@@ -35,7 +35,7 @@ const deliverySchema = z
 
 const listQuery = z.strictObject({
   subject: z.string().min(1).max(128).optional(),
-  type: eventTypeSchema.optional(),
+  type: logEventTypeSchema.optional().openapi({ description: "A link event type, or an audit type of the team (TeamCreated, ApiKeyMinted, ApiKeyRevoked)" }),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional(),
 });

@@ -1,9 +1,9 @@
-import type { LinkEvent } from "../../../../events";
-import { linkEventSchema } from "../../../../events";
+import type { LogEvent } from "../../../../events";
+import { logEventSchema } from "../../../../events";
 import type { events } from "../../../../db/links";
 import { newId } from "../ids";
 
-type Envelope<T extends LinkEvent["type"]> = Extract<LinkEvent, { type: T }>;
+type Envelope<T extends LogEvent["type"]> = Extract<LogEvent, { type: T }>;
 
 export interface EventContext {
   teamId: string;
@@ -15,15 +15,15 @@ export interface EventContext {
  * Builds an envelope and checks it against `events/` before anything is written:
  * the producer never stores or sends an event its consumers would refuse.
  */
-export function newEvent<T extends LinkEvent["type"]>(
+export function newEvent<T extends LogEvent["type"]>(
   type: T,
   version: Envelope<T>["version"],
   subject: string,
   data: Envelope<T>["data"],
   ctx: EventContext,
 ): Envelope<T> {
-  // The same parse every consumer runs (linkEventSchema picks the one member by type and version).
-  return linkEventSchema.parse(uncheckedEvent(type, version, subject, data, ctx)) as Envelope<T>;
+  // The same parse the fan-out runs (logEventSchema picks the one member by type and version).
+  return logEventSchema.parse(uncheckedEvent(type, version, subject, data, ctx)) as Envelope<T>;
 }
 
 /**
@@ -32,7 +32,7 @@ export function newEvent<T extends LinkEvent["type"]>(
  * cost (LinkClicked, one per redirect). Its tests parse what it makes with `events/`, and the
  * fan-out parses every message before any consumer sees it (dead-lettering what fails).
  */
-export function uncheckedEvent<T extends LinkEvent["type"]>(
+export function uncheckedEvent<T extends LogEvent["type"]>(
   type: T,
   version: Envelope<T>["version"],
   subject: string,
@@ -52,7 +52,7 @@ export function uncheckedEvent<T extends LinkEvent["type"]>(
 }
 
 /** The outbox row for an envelope: the event log keeps the envelope exactly as sent. */
-export function eventRow(envelope: LinkEvent): typeof events.$inferInsert {
+export function eventRow(envelope: LogEvent): typeof events.$inferInsert {
   return {
     id: envelope.id,
     type: envelope.type,

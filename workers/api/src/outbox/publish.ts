@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { events } from "../../../../db/links";
-import type { LinkEvent } from "../../../../events";
+import type { LogEvent } from "../../../../events";
 import type { Database } from "../db";
 import { IsolateBatcher } from "../isolate-batch";
 import { log } from "../log";
@@ -13,7 +13,7 @@ import { log } from "../log";
 export async function publishCommitted(
   queue: Queue,
   db: Database,
-  envelopes: LinkEvent[],
+  envelopes: LogEvent[],
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<boolean> {
   if (envelopes.length === 0) return true;
