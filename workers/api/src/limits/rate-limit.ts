@@ -1,12 +1,7 @@
 import { ApiError } from "../http/errors";
+import type { RateLimitRule } from "./rate-limit-rules";
 
-/** A Rate Limiting binding's rule as configured in wrangler.toml (fixed windows aligned to the clock). */
-export interface RateLimitRule {
-  /** The policy's name in `RateLimit-Policy` / `RateLimit` headers. */
-  name: string;
-  limit: number;
-  periodSeconds: 10 | 60;
-}
+export { RATE_LIMIT_RULES, type RateLimitRule } from "./rate-limit-rules";
 
 /** Seconds until the current fixed window of `periodSeconds` ends (at least 1). */
 export function secondsUntilReset(periodSeconds: number, nowMs: number): number {
@@ -51,15 +46,3 @@ export async function consumeOrThrow(limiter: RateLimit, rule: RateLimitRule, ke
   const { success } = await limiter.limit({ key });
   if (!success) throw rateLimited(rule, what);
 }
-
-/**
- * The rule of each binding, as wrangler.toml configures it (test/tooling checks that they agree).
- * The local stack raises the configured limits; these are the production numbers.
- */
-export const RATE_LIMIT_RULES = {
-  RL_API_FREE: { name: "api", limit: 600, periodSeconds: 60 },
-  RL_API_PRO: { name: "api", limit: 3_000, periodSeconds: 60 },
-  RL_AUTH_FAILURES: { name: "auth-failures", limit: 20, periodSeconds: 60 },
-  RL_GUESSES: { name: "guesses", limit: 30, periodSeconds: 60 },
-  RL_WEBHOOK_ACTIONS: { name: "webhook-actions", limit: 20, periodSeconds: 60 },
-} as const satisfies Record<string, RateLimitRule>;
