@@ -58,7 +58,7 @@ export const WORKERS = [
 /**
  * Vars every local stack (npm run dev, e2e, bench) runs with: webhooks may go to loopback
  * http (a developer's own receiver), and there is no network for the DNS check. Production
- * configs keep both off. Every abuse limit is 1,000 times the production one (README "Limits"),
+ * configs keep both off. Every rate limit is 1,000 times the production one (README "Limits"),
  * so e2e tests and the bench, all from one address and a few keys, are never throttled: the api
  * Worker scales its links-a-minute cap by LIMITS_MULTIPLIER, and the overlay configs (and the
  * bench's Miniflare options) scale each [[ratelimits]] limit by it (scripts/lib/rate-limits.mjs).
