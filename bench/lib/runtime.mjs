@@ -8,6 +8,7 @@ import { build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
 import { ensureDocsAssets } from "../../scripts/lib/docs-assets.mjs";
+import { limitsMultiplier, scaleRateLimits } from "../../scripts/lib/rate-limits.mjs";
 import { WORKER_BUNDLE_OPTIONS } from "../../scripts/lib/worker-bundle.mjs";
 import { ROOT, WORKERS } from "../../scripts/stack.mjs";
 
@@ -62,6 +63,8 @@ async function bundle(entry, define) {
  */
 async function stackWorker(config, extraBindings, assetsRouter) {
   const parsed = unstable_readConfig({ config: path.join(ROOT, config) });
+  // As the local stack's overlay configs do: LIMITS_MULTIPLIER scales the Rate Limiting bindings.
+  parsed.ratelimits = scaleRateLimits(parsed.ratelimits, limitsMultiplier(extraBindings)) ?? [];
   const { workerOptions, define, main } = unstable_getMiniflareWorkerOptions(parsed);
   if (!main) throw new Error(`${config} names no main module`);
   // Wrangler declares these options through an Omit<> that erases their fields; they are

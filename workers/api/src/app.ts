@@ -15,6 +15,7 @@ import { docsRoutes } from "./http/docs-page";
 import { handleError, handleNotFound } from "./http/errors";
 import { limitBody } from "./http/json-body";
 import { noStore } from "./http/no-store";
+import { documentRateLimitHeaders } from "./http/openapi";
 import { traceContext } from "./http/trace-context";
 import { linksRoutes } from "./links/links-routes";
 import { qrRoutes } from "./qr/qr-routes";
@@ -54,11 +55,17 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A team API key, lf_..." });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: { title: "Linkflow API", version: "1.0.0", description: "Short links with every change published as an event." },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
+  app.get("/openapi.json", (c) =>
+    c.json(
+      documentRateLimitHeaders(
+        app.getOpenAPI31Document({
+          openapi: "3.1.0",
+          info: { title: "Linkflow API", version: "1.0.0", description: "Short links with every change published as an event." },
+          servers: [{ url: new URL(c.req.url).origin }],
+        }),
+      ),
+    ),
+  );
   app.route("/", docsRoutes);
 
   app.route("/", dashboardRoutes);

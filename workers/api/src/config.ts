@@ -17,6 +17,15 @@ const configSchema = z.object({
     .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/, "OWN_HOSTS is a comma-separated list of host names"))),
   /** Pages of 100 events the cron sends per run across all replay jobs (optional var; README "Replay jobs"). */
   REPLAY_PAGES_PER_RUN: z.coerce.number().int().min(1).max(500).default(DEFAULT_REPLAY_PAGES_PER_RUN),
+  // Scales the rate limits (README "Limits"): the links-per-minute cap counted on D1, and the
+  // numbers the RateLimit headers state. The Rate Limiting bindings cannot read a var, so whoever
+  // sets it scales their [[ratelimits]] to match: the local stack does both (scripts/stack.mjs
+  // LOCAL_VARS and the overlay configs) so load tests are not throttled. 1 in production.
+  LIMITS_MULTIPLIER: z
+    .string()
+    .regex(/^[1-9][0-9]{0,5}$/, "LIMITS_MULTIPLIER must be a whole number from 1 to 999999")
+    .transform(Number)
+    .default(1),
 });
 
 export type Config = z.infer<typeof configSchema>;

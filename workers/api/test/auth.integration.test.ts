@@ -9,6 +9,7 @@ import {
   eventRowsFor,
   expectError,
   json,
+  newClientAddress,
   tableCounts,
   unique,
   waitForEvents,
@@ -46,7 +47,9 @@ describe("API key authentication", () => {
     ["the admin token used as an API key", ADMIN],
     ["a key with a character outside base64url", { authorization: `Bearer lf_${"A".repeat(42)}!` }],
     ["a key with one character too many", { authorization: `Bearer ${wellFormedUnknown}A` }],
-  ])("answers 401 unauthorized for %s", async (_name, headers: Record<string, string>) => {
+  ])("answers 401 unauthorized for %s", async (_name, credentials: Record<string, string>) => {
+    // Its own client address: these failed authentications count against one (README "Limits").
+    const headers = { ...credentials, "cf-connecting-ip": newClientAddress() };
     const before = await tableCounts();
     for (const [method, path] of [
       ["GET", "/v1/links"],
@@ -110,7 +113,8 @@ describe("admin routes", () => {
     ["a wrong admin token", { authorization: "Bearer not-the-admin-token-at-all" }],
     ["the admin token with a suffix", { authorization: `${ADMIN.authorization}x` }],
     ["the admin token sent with the Basic scheme", { authorization: `Basic ${btoa(ADMIN.authorization)}` }],
-  ])("refuse %s with 401", async (_name, headers: Record<string, string>) => {
+  ])("refuse %s with 401", async (_name, credentials: Record<string, string>) => {
+    const headers = { ...credentials, "cf-connecting-ip": newClientAddress() };
     const team = await createTeam("Target");
     const before = await tableCounts();
     await expectError(await api("/v1/admin/teams", json({ name: "Nope" }, headers)), 401, "unauthorized");

@@ -8,8 +8,20 @@ import { AUDIT_EVENT_TYPES, logEventSchema, type LinkEvent, type LogEvent } from
 export const BASE = "https://lf.test";
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
 
+/** A client address of its own (an IPv6 documentation address), as Cloudflare's `cf-connecting-ip` reports it. */
+export function newClientAddress(): string {
+  const hex = crypto.randomUUID().replaceAll("-", "");
+  return `2001:db8:${hex.slice(0, 4)}:${hex.slice(4, 8)}:${hex.slice(8, 12)}:${hex.slice(12, 16)}:${hex.slice(16, 20)}:${hex.slice(20, 24)}`;
+}
+
+// Limits per client address (failed authentications, guesses) count across test files in one
+// run: each file's requests come from an address of its own unless a test sends its own.
+const FILE_ADDRESS = newClientAddress();
+
 export function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE}${path}`, { redirect: "manual", ...init }));
+  const request = new Request(`${BASE}${path}`, { redirect: "manual", ...init });
+  if (!request.headers.has("cf-connecting-ip")) request.headers.set("cf-connecting-ip", FILE_ADDRESS);
+  return exports.default.fetch(request);
 }
 
 export function json(body: unknown, headers: Record<string, string> = {}): RequestInit {

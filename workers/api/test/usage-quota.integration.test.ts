@@ -17,6 +17,17 @@ const lastMonth = () => {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15)).toISOString();
 };
 
+/**
+ * An instant this UTC month but before the last minute, so seeded links meet the monthly quota
+ * and not the links-a-minute cap. In a month's first 90 s there is none yet: it waits for one.
+ */
+async function earlierThisMonth(): Promise<string> {
+  const now = new Date();
+  const sinceMonthStart = now.getTime() - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+  if (sinceMonthStart < 90_000) await new Promise((resolve) => setTimeout(resolve, 90_000 - sinceMonthStart));
+  return new Date(Date.now() - 70_000).toISOString();
+}
+
 describe("GET /v1/usage", () => {
   it("answers the team's plan and billing's count of its links this month, once billing has the events", async () => {
     const team = await createTeam("Usage", "pro");
@@ -39,7 +50,7 @@ describe("GET /v1/usage", () => {
 describe("the monthly link quota (402 quota_exceeded)", () => {
   it("refuses a free team at its 1,000 links with 402 and writes nothing, single or bulk", async () => {
     const team = await createTeam("Quota");
-    await seedLinks(team.id, 999, new Date().toISOString());
+    await seedLinks(team.id, 999, await earlierThisMonth());
     expect((await api("/v1/links", json({ url: "https://example.com/1000th" }, team.auth))).status).toBe(201);
 
     await waitForOutboxQuiet();
@@ -52,18 +63,18 @@ describe("the monthly link quota (402 quota_exceeded)", () => {
     // The slug of the refused link is still free.
     const other = await createTeam("Roomy");
     expect((await api("/v1/links", json({ url: "https://example.com/x", slug: "quota-custom-slug" }, other.auth))).status).toBe(201);
-  });
+  }, 120_000);
 
   it("fills what is left in a bulk, in order, and refuses the rest item by item", async () => {
     const team = await createTeam("Bulk quota");
-    await seedLinks(team.id, 998, new Date().toISOString());
+    await seedLinks(team.id, 998, await earlierThisMonth());
     const res = await api("/v1/links/bulk", json({ links: [{ url: "https://example.com/a" }, { url: "notaurl" }, { url: "https://example.com/b" }, { url: "https://example.com/c" }] }, team.auth));
     expect(res.status).toBe(200);
     const { results } = (await res.json()) as { results: { ok: boolean; error?: { code: string } }[] };
     expect(results.map((r) => (r.ok ? "ok" : r.error?.code))).toEqual(["ok", "invalid_request", "ok", "quota_exceeded"]);
     const rows = await env.LINKS_DB.prepare("SELECT count(*) AS n FROM events WHERE team_id = ? AND type = 'LinkCreated'").bind(team.id).first<{ n: number }>();
     expect(rows?.n).toBe(2);
-  });
+  }, 120_000);
 
   it("counts links created this UTC month, deleted ones too, and not last month's; pro allows 100,000", async () => {
     const team = await createTeam("Months");

@@ -5,6 +5,9 @@ import { secretsEqual } from "../../../shared/crypto";
 import type { AppEnv } from "../app-env";
 import type { Database } from "../db";
 import { ApiError } from "../http/errors";
+import { limitApiKeyOrThrow } from "../limits/api-key-limit";
+import { countAuthFailure, refuseSpentAddressOrThrow } from "../limits/auth-failures";
+import { clientAddress } from "../limits/rate-limit";
 import { API_KEY_PATTERN, hashApiKey } from "./api-key";
 import { bearerTokenOrThrow } from "./bearer-token";
 
@@ -44,19 +47,28 @@ function keyLookupOf(db: Database): ReturnType<typeof buildKeyLookup> {
   return lookup;
 }
 
-/** Resolves the API key to its team; revoked keys stop working on the very next request. */
+/**
+ * Resolves the API key to its team; revoked keys stop working on the very next request. Every
+ * request with a valid key counts against its plan's per-key limit, and every answer after that
+ * carries the RateLimit headers. A presented key that is not valid counts as a failed
+ * authentication of the client's address (README "Limits").
+ */
 export const requireTeam = createMiddleware<AppEnv>(async (c, next) => {
   // A path can match two guarded patterns ("/v1/links" and "/v1/links/*" both match /v1/links):
-  // the key is looked up once per request.
+  // the key is looked up (and counted) once per request.
   if (c.get("team")) return next();
   const key = bearerTokenOrThrow(c);
-  if (!API_KEY_PATTERN.test(key)) throw unauthorized();
+  const address = clientAddress(c.req.raw);
+  refuseSpentAddressOrThrow(c.env, address);
+  if (!API_KEY_PATTERN.test(key)) throw await countAuthFailure(c.env, address, unauthorized());
   const hash = await hashApiKey(key);
   const db = c.get("db");
   const row = await keyLookupOf(db).get({ hash });
-  if (!row || !(await secretsEqual(hash, row.keyHash))) throw unauthorized();
+  if (!row || !(await secretsEqual(hash, row.keyHash))) throw await countAuthFailure(c.env, address, unauthorized());
 
-  c.set("team", { id: row.teamId, name: row.teamName, plan: row.plan, keyId: row.keyId });
+  const team = { id: row.teamId, name: row.teamName, plan: row.plan, keyId: row.keyId };
+  const rateLimit = await limitApiKeyOrThrow(c.env, team);
+  c.set("team", team);
   const now = Date.now();
   if (!row.lastUsedAt || now - Date.parse(row.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
     c.executionCtx.waitUntil(
@@ -64,4 +76,8 @@ export const requireTeam = createMiddleware<AppEnv>(async (c, next) => {
     );
   }
   await next();
+  // After next(): errors downstream are already answers here, and routes that build their own
+  // Response (not through c.json) get the headers too. Appended: a 429 of the links-per-minute
+  // cap already states its own policy, and both are members of one structured-field list.
+  for (const [name, value] of Object.entries(rateLimit)) c.header(name, value, { append: true });
 });

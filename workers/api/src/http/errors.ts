@@ -42,6 +42,11 @@ export class ApiError extends Error {
     return ERROR_STATUS[this.code];
   }
 
+  /** The same error with more response headers (e.g. RateLimit on an error after authentication). */
+  withHeaders(headers: Record<string, string>): ApiError {
+    return new ApiError(this.code, this.message, this.issues, { ...this.headers, ...headers });
+  }
+
   static invalid(message: string, issues?: ErrorIssue[]): ApiError {
     return new ApiError("invalid_request", message, issues);
   }

@@ -14,6 +14,8 @@ export const errorSchema = z
 
 export const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: errorSchema } } });
 
+const retryAfter = { description: "Seconds until the limit lets the request through again", schema: { type: "integer" as const, minimum: 1 } };
+
 /** The error answers every authenticated route can give, for the OpenAPI document. */
 export const commonErrors = {
   400: errorResponse("invalid_request: the body, query or path is not valid"),
@@ -21,7 +23,42 @@ export const commonErrors = {
   404: errorResponse("not_found"),
   413: errorResponse("payload_too_large: body over 64 KB"),
   415: errorResponse("unsupported_media_type: send application/json"),
+  429: {
+    ...errorResponse("rate_limited: a limit of README \"Limits\" is spent (the key's requests, the address's failed authentications, or the team's new links a minute)"),
+    headers: { "Retry-After": retryAfter },
+  },
 } as const;
+
+/** The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers) of every authenticated answer. */
+export const RATE_LIMIT_HEADERS = {
+  "RateLimit-Policy": {
+    description: 'The limits that apply, as a structured-field list: `"api";q=600;w=60` (q requests per w seconds), and `"links"` on a 429 of the links-a-minute cap, `"auth-failures"` on a failed authentication',
+    schema: { type: "string" as const, example: '"api";q=600;w=60' },
+  },
+  RateLimit: {
+    description: "What is left of each policy: r units (an estimate, see README \"Limits\"; 0 once refused) until the window resets in t seconds",
+    schema: { type: "string" as const, example: '"api";r=599;t=42' },
+  },
+};
+
+interface DocumentedOperation {
+  security?: Record<string, unknown>[];
+  responses?: Record<string, { headers?: Record<string, unknown> }>;
+}
+
+/**
+ * Adds RATE_LIMIT_HEADERS to every response of every operation secured by an API key: one
+ * place instead of every route's response list (routes keep declaring only their bodies).
+ */
+export function documentRateLimitHeaders<T extends { paths?: Record<string, unknown> }>(doc: T): T {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, DocumentedOperation>)) {
+      if (!operation.security?.some((s) => "apiKey" in s)) continue;
+      for (const response of Object.values(operation.responses ?? {})) response.headers = { ...RATE_LIMIT_HEADERS, ...response.headers };
+    }
+  }
+  return doc;
+}
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

@@ -1,6 +1,4 @@
-import type { AuthenticatedTeam } from "../app-env";
-
-type Plan = AuthenticatedTeam["plan"];
+import type { Plan } from "../../../consumers/billing/src/plans";
 
 /**
  * Every per-plan abuse limit in one place (the monthly link quota is billing's, in

@@ -1,12 +1,7 @@
 import { ApiError } from "../http/errors";
+import type { RateLimitRule } from "./rate-limit-rules";
 
-/** A Rate Limiting binding's rule as configured in wrangler.toml (fixed windows aligned to the clock). */
-export interface RateLimitRule {
-  /** The policy's name in `RateLimit-Policy` / `RateLimit` headers. */
-  name: string;
-  limit: number;
-  periodSeconds: 10 | 60;
-}
+export { RATE_LIMIT_RULES, type RateLimitRule } from "./rate-limit-rules";
 
 /** Seconds until the current fixed window of `periodSeconds` ends (at least 1). */
 export function secondsUntilReset(periodSeconds: number, nowMs: number): number {
@@ -24,20 +19,30 @@ export function rateLimited(rule: RateLimitRule, what: string, nowMs = Date.now(
   return new ApiError("rate_limited", `Too many ${what}; retry in ${retryAfter} s.`, undefined, { "retry-after": String(retryAfter) });
 }
 
+/** The rule with its limit multiplied (LIMITS_MULTIPLIER, where the bindings were scaled alike). */
+export function scaledRule(rule: RateLimitRule, multiplier: number): RateLimitRule {
+  return multiplier === 1 ? rule : { ...rule, limit: rule.limit * multiplier };
+}
+
+/**
+ * IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers, structured fields): the policy
+ * (`q` units per `w` seconds) and what is left of it (`r`) until the window resets (`t` seconds).
+ */
+export function rateLimitHeaders(
+  rule: RateLimitRule,
+  remaining: number,
+  nowMs = Date.now(),
+  resetSeconds = secondsUntilReset(rule.periodSeconds, nowMs),
+): Record<string, string> {
+  const name = JSON.stringify(rule.name);
+  return {
+    "ratelimit-policy": `${name};q=${rule.limit};w=${rule.periodSeconds}`,
+    ratelimit: `${name};r=${Math.max(0, remaining)};t=${resetSeconds}`,
+  };
+}
+
 /** Counts one use of `key` against the binding; throws 429 `rate_limited` when the window's limit is spent. */
 export async function consumeOrThrow(limiter: RateLimit, rule: RateLimitRule, key: string, what: string): Promise<void> {
   const { success } = await limiter.limit({ key });
   if (!success) throw rateLimited(rule, what);
 }
-
-/**
- * The rule of each binding, as wrangler.toml configures it (test/tooling checks that they agree).
- * The local stack raises the configured limits; these are the production numbers.
- */
-export const RATE_LIMIT_RULES = {
-  RL_API_FREE: { name: "api", limit: 600, periodSeconds: 60 },
-  RL_API_PRO: { name: "api", limit: 3_000, periodSeconds: 60 },
-  RL_AUTH_FAILURES: { name: "auth-failures", limit: 20, periodSeconds: 60 },
-  RL_GUESSES: { name: "guesses", limit: 30, periodSeconds: 60 },
-  RL_WEBHOOK_ACTIONS: { name: "webhook-actions", limit: 20, periodSeconds: 60 },
-} as const satisfies Record<string, RateLimitRule>;

@@ -1,4 +1,3 @@
-import { quotaExceeded } from "../billing/quota";
 import { isUniqueViolation } from "../db";
 import { ApiError, errorBody, zodIssues } from "../http/errors";
 import { createLinkSchema, type CreateLinkInput } from "./link-schemas";
@@ -13,17 +12,29 @@ interface Pending {
   change: LinkChange;
 }
 
-export type BulkOutcome = { ok: true; change: LinkChange } | { ok: false; error: ReturnType<typeof errorBody>["error"] };
+/** A failed item keeps the ApiError it failed with (`cause`: its headers, e.g. Retry-After) beside its body. */
+export type BulkOutcome = { ok: true; change: LinkChange } | { ok: false; error: ReturnType<typeof errorBody>["error"]; cause: ApiError };
 
 function failure(error: ApiError): BulkOutcome {
-  return { ok: false, error: errorBody(error.code, error.message, error.issues).error };
+  return { ok: false, error: errorBody(error.code, error.message, error.issues).error, cause: error };
+}
+
+/**
+ * When nothing was created and a limit refused items, the error the whole request answers with
+ * (as a single create would): the monthly quota first, it does not pass in a minute.
+ */
+export function bulkRefusal(outcomes: BulkOutcome[]): ApiError | undefined {
+  if (outcomes.some((o) => o.ok)) return undefined;
+  const causes = outcomes.flatMap((o) => (o.ok ? [] : [o.cause]));
+  return causes.find((e) => e.code === "quota_exceeded") ?? causes.find((e) => e.code === "rate_limited");
 }
 
 /**
  * Creates up to 100 links: each item is validated on its own, slugs are checked in
  * one query, and every valid link (with its event) is written in one D1 batch. If a
  * concurrent request takes a slug in between, the batch is redone item by item.
- * Links beyond the team's monthly quota fail with `quota_exceeded`.
+ * Links beyond the team's monthly quota fail with `quota_exceeded`, beyond its links a
+ * minute with `rate_limited`.
  */
 export async function bulkCreateLinks(items: unknown[], ctx: LinkWriteContext): Promise<BulkOutcome[]> {
   const now = new Date();
@@ -66,9 +77,13 @@ export async function bulkCreateLinks(items: unknown[], ctx: LinkWriteContext): 
   }
 
   try {
-    // Items past the monthly quota are not inserted (in order: the first ones fill what is left).
-    const created = await insertLinksWithEvents(ctx.db, batch.map((p) => p.change), ctx.quota);
-    for (const [i, p] of batch.entries()) outcomes[p.index] = created[i] ? { ok: true, change: p.change } : failure(quotaExceeded(ctx.quota));
+    // Items past the monthly quota or the links-a-minute cap are not inserted (in order: the first
+    // ones fill what is left).
+    const refused = await insertLinksWithEvents(ctx.db, batch.map((p) => p.change), ctx);
+    for (const [i, p] of batch.entries()) {
+      const error = refused[i];
+      outcomes[p.index] = error ? failure(error) : { ok: true, change: p.change };
+    }
   } catch (error) {
     if (!isUniqueViolation(error, "links.slug")) throw error;
     oneByOne.push(...batch);

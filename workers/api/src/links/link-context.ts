@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { linkQuotaOf } from "../billing/quota";
 import { configOf, shortBaseUrl } from "../config";
-import { ownHostSet } from "./url-policy";
+import { linkRateOf } from "../limits/link-rate";
 import type { LinkWriteContext } from "./link-service";
+import { ownHostSet } from "./url-policy";
 
 export function linkWriteContext(c: Context<AppEnv>): LinkWriteContext {
   const base = new URL(shortBaseUrl(c.env, c.req.url));
@@ -16,5 +17,6 @@ export function linkWriteContext(c: Context<AppEnv>): LinkWriteContext {
     domain: base.host,
     // The plan as the api knows it (teams.plan, written with billing's copy by the admin route): no RPC on this path.
     quota: linkQuotaOf(c.get("team").plan),
+    rate: linkRateOf(c.get("team").plan, configOf(c.env).LIMITS_MULTIPLIER),
   };
 }

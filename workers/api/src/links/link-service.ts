@@ -1,9 +1,10 @@
 import type { LinkRow } from "../../../../db/links";
 import type { LinkEvent, LinkField, LinkSnapshot } from "../../../../events";
-import { quotaExceeded, type LinkQuota } from "../billing/quota";
+import type { LinkQuota } from "../billing/quota";
 import { isUniqueViolation, type Database } from "../db";
 import { ApiError } from "../http/errors";
 import { newId } from "../ids";
+import type { LinkRate } from "../limits/link-rate";
 import { newEvent } from "../outbox/new-event";
 import type { CreateLinkInput, UpdateLinkInput } from "./link-schemas";
 import { findLiveLink, slugsTaken } from "./link-store";
@@ -22,6 +23,8 @@ export interface LinkWriteContext {
   domain: string;
   /** The team's monthly allowance of new links (its plan's). */
   quota: LinkQuota;
+  /** The team's cap on new links a minute (its plan's, times LIMITS_MULTIPLIER). */
+  rate: LinkRate;
 }
 
 export interface LinkChange {
@@ -72,10 +75,13 @@ export function buildLinkCreation(input: CreateLinkInput, slug: string, ctx: Lin
   return { row, event };
 }
 
-/** Writes one new link with its event; a team over its monthly quota gets 402 and nothing is written. */
+/**
+ * Writes one new link with its event; a team over its monthly quota gets 402, one over its
+ * links a minute 429, and nothing is written.
+ */
 async function insertNewLinkOrThrow(change: LinkChange, ctx: LinkWriteContext): Promise<LinkChange> {
-  const [created] = await insertLinksWithEvents(ctx.db, [change], ctx.quota);
-  if (!created) throw quotaExceeded(ctx.quota);
+  const [refused] = await insertLinksWithEvents(ctx.db, [change], ctx);
+  if (refused) throw refused;
   return change;
 }
 

@@ -1,8 +1,10 @@
 import { and, eq, getTableColumns, isNull, sql } from "drizzle-orm";
 import { events, links, type LinkRow } from "../../../../db/links";
 import type { LinkEvent } from "../../../../events";
-import { quotaWindow, type LinkQuota } from "../billing/quota";
+import { quotaExceeded, quotaWindow, type LinkQuota } from "../billing/quota";
 import type { Database } from "../db";
+import type { ApiError } from "../http/errors";
+import { linkRateExceeded, linkRateWindowStart, type LinkRate } from "../limits/link-rate";
 import { eventRow } from "../outbox/new-event";
 import { redirectCache } from "../redirect/redirect-cache";
 
@@ -19,37 +21,69 @@ async function thenForgetSlugs<T>(slugs: string[], write: () => Promise<T>): Pro
   }
 }
 
+/** What a new link must stay under: the team's monthly quota and its links-per-minute cap. */
+export interface NewLinkLimits {
+  quota: LinkQuota;
+  rate: LinkRate;
+}
+
 /**
  * The first half of the outbox: every link change and its event row are written in
  * ONE D1 batch, which D1 runs as one transaction. Either both exist or neither does.
- * New links are also guarded by the monthly quota: a link over it is not inserted,
- * and so neither is its event. Answers, per item, whether it was created.
+ * New links are also guarded by the monthly quota and the per-minute cap: a link over
+ * either is not inserted, and so neither is its event. Answers, per item, null when it
+ * was created or the error that refused it (`quota_exceeded`, or `rate_limited`).
  */
-export async function insertLinksWithEvents(db: Database, items: { row: LinkRow; event: LinkEvent }[], quota: LinkQuota): Promise<boolean[]> {
-  const [first, ...rest] = items.flatMap(({ row, event }) => [insertLinkUnderQuota(db, row, quota), insertEventIfApplied(db, event, row.id)]);
+export async function insertLinksWithEvents(db: Database, items: { row: LinkRow; event: LinkEvent }[], limits: NewLinkLimits): Promise<(ApiError | null)[]> {
+  const [first, ...rest] = items.flatMap(({ row, event }) => [insertLinkUnderLimits(db, row, limits), insertEventIfApplied(db, event, row.id)]);
   if (!first) return [];
   // A new slug may be cached as unknown (someone tried it before it existed).
   const results = await thenForgetSlugs(
     items.map(({ row }) => row.slug),
     () => db.batch([first, ...rest]),
   );
-  return items.map((_, i) => results[2 * i]?.meta.changes === 1);
+  const created = items.map((_, i) => results[2 * i]?.meta.changes === 1);
+  const firstRefused = items.find((_, i) => !created[i]);
+  if (!firstRefused) return created.map(() => null);
+  const refusal = await whyRefused(db, firstRefused.row, limits);
+  return created.map((ok) => (ok ? null : refusal));
 }
 
 /**
  * Inserts the link only while its team has created fewer than `quota.limit` links
- * in the link's UTC month. The count runs inside the batch, so it sees the links
- * inserted just before it (a bulk of 100 stops exactly at the limit) and no
- * concurrent request can slip in between (links_team_created_idx keeps it an index
- * range count).
+ * in the link's UTC month and fewer than `rate.limit` in the 60 s before it. The
+ * counts run inside the batch, so they see the links inserted just before (a bulk of
+ * 100 stops exactly at a limit) and no concurrent request can slip in between
+ * (links_team_created_idx keeps both index range counts).
  */
-function insertLinkUnderQuota(db: Database, row: LinkRow, quota: LinkQuota) {
+export function insertLinkUnderLimits(db: Database, row: LinkRow, { quota, rate }: NewLinkLimits) {
   // Every column in the order drizzle lists them for INSERT, each encoded as its column does (tags as JSON).
   const values = Object.entries(getTableColumns(links)).map(([key, column]) => sql.param(row[key as keyof LinkRow], column));
   const { start, end } = quotaWindow(row.createdAt);
   return db.insert(links).select(
-    sql`SELECT ${sql.join(values, sql`, `)} WHERE (SELECT count(*) FROM ${links} WHERE ${links.teamId} = ${row.teamId} AND ${links.createdAt} >= ${start} AND ${links.createdAt} < ${end}) < ${quota.limit}`,
+    sql`SELECT ${sql.join(values, sql`, `)} WHERE (SELECT count(*) FROM ${links} WHERE ${links.teamId} = ${row.teamId} AND ${links.createdAt} >= ${start} AND ${links.createdAt} < ${end}) < ${quota.limit}
+      AND (SELECT count(*) FROM ${links} WHERE ${links.teamId} = ${row.teamId} AND ${links.createdAt} > ${linkRateWindowStart(row.createdAt)}) < ${rate.limit}`,
   );
+}
+
+/**
+ * Why a guarded insert took no effect. Within one batch every item shares the clock and the
+ * counts only grow, so once one item is refused every later one is, for the same reason, and
+ * nothing was inserted after it: the counts read now are the ones that refused it (up to a
+ * concurrent request). The monthly quota wins: waiting a minute would not help.
+ */
+async function whyRefused(db: Database, row: LinkRow, { quota, rate }: NewLinkLimits): Promise<ApiError> {
+  const { start, end } = quotaWindow(row.createdAt);
+  const since = linkRateWindowStart(row.createdAt);
+  const counts = await db
+    .select({
+      month: sql<number>`(SELECT count(*) FROM ${links} WHERE ${links.teamId} = ${row.teamId} AND ${links.createdAt} >= ${start} AND ${links.createdAt} < ${end})`,
+      oldest: sql<string | null>`(SELECT min(${links.createdAt}) FROM ${links} WHERE ${links.teamId} = ${row.teamId} AND ${links.createdAt} > ${since})`,
+    })
+    .from(sql`(SELECT 1)`)
+    .get();
+  if (!counts || counts.month >= quota.limit) return quotaExceeded(quota);
+  return linkRateExceeded(rate, counts.oldest);
 }
 
 /**

@@ -1,5 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { quotaExceeded } from "../billing/quota";
 import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { requireJsonBody } from "../http/json-body";
@@ -7,7 +6,7 @@ import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/op
 import { ID_PATTERN } from "../ids";
 import { publishCommitted } from "../outbox/publish";
 import { shortBaseUrl } from "../config";
-import { bulkCreateLinks } from "./bulk-create";
+import { bulkCreateLinks, bulkRefusal } from "./bulk-create";
 import { linkWriteContext } from "./link-context";
 import {
   bulkCreateSchema,
@@ -66,8 +65,10 @@ linksRoutes.openapi(
   async (c) => {
     const ctx = linkWriteContext(c);
     const outcomes = await bulkCreateLinks(c.req.valid("json").links, ctx);
-    // Nothing created because the month's quota is used up: the request as a whole is refused, as a single create would be.
-    if (!outcomes.some((o) => o.ok) && outcomes.some((o) => !o.ok && o.error.code === "quota_exceeded")) throw quotaExceeded(ctx.quota);
+    // Nothing created because the month's quota or the minute's links are used up: the request
+    // as a whole is refused, as a single create would be.
+    const refusal = bulkRefusal(outcomes);
+    if (refusal) throw refusal;
     const events = outcomes.flatMap((o) => (o.ok ? [o.change.event] : []));
     await publishCommitted(c.env.LINK_EVENTS, c.get("db"), events, (p) => c.executionCtx.waitUntil(p));
     const base = shortBaseUrl(c.env, c.req.url);
