@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { AUDIT_EVENT_TYPES, auditEventSchemas, apiKeyMintedV1, apiKeyRevokedV1, redriveStartedV1, replayStartedV1, teamCreatedV1 } from "./audit-events";
+import { clicksRecordedV1 } from "./clicks-recorded";
 import { linkClickedV1, linkCreatedV1, linkCreatedV2, linkDeletedV1, linkUpdatedV1 } from "./link-events";
 
 export * from "./audit-events";
+export * from "./clicks-recorded";
 export * from "./envelope";
 export * from "./link-events";
 
@@ -10,10 +12,10 @@ export * from "./link-events";
  * Every event type and version still in flight. A consumer accepts all of them;
  * schemas only ever change additively, by adding a new version here.
  */
-export const eventSchemas = [linkCreatedV1, linkCreatedV2, linkUpdatedV1, linkDeletedV1, linkClickedV1] as const;
+export const eventSchemas = [linkCreatedV1, linkCreatedV2, linkUpdatedV1, linkDeletedV1, linkClickedV1, clicksRecordedV1] as const;
 
 /** What producers emit today; older versions above stay accepted while in flight. */
-export const CURRENT_VERSION = { LinkCreated: 2, LinkUpdated: 1, LinkDeleted: 1, LinkClicked: 1 } as const;
+export const CURRENT_VERSION = { LinkCreated: 2, LinkUpdated: 1, LinkDeleted: 1, LinkClicked: 1, ClicksRecorded: 1 } as const;
 
 /**
  * Any event in flight, picked by `type` (and, for a type with several versions, `version`): one
@@ -27,12 +29,13 @@ export const linkEventSchema = z.discriminatedUnion("type", [
   linkUpdatedV1,
   linkDeletedV1,
   linkClickedV1,
+  clicksRecordedV1,
 ]);
 export type LinkEvent = z.infer<typeof linkEventSchema>;
 export type LinkEventType = LinkEvent["type"];
 export type EventOf<T extends LinkEventType> = Extract<LinkEvent, { type: T }>;
 
-export const EVENT_TYPES = ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked"] as const satisfies readonly LinkEventType[];
+export const EVENT_TYPES = ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"] as const satisfies readonly LinkEventType[];
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 
 /** Parses anything claiming to be an event; the error says which part is wrong. */
@@ -52,6 +55,7 @@ export const logEventSchema = z.discriminatedUnion("type", [
   linkUpdatedV1,
   linkDeletedV1,
   linkClickedV1,
+  clicksRecordedV1,
   teamCreatedV1,
   apiKeyMintedV1,
   apiKeyRevokedV1,

@@ -1,5 +1,6 @@
 import apiKeyMinted from "./api-key-minted.v1.json";
 import apiKeyRevoked from "./api-key-revoked.v1.json";
+import clicksRecorded from "./clicks-recorded.v1.json";
 import linkClicked from "./link-clicked.v1.json";
 import linkCreated from "./link-created.v1.json";
 import linkCreatedV2 from "./link-created.v2.json";
@@ -16,6 +17,7 @@ export const sampleEvents = {
   "LinkUpdated.v1": linkUpdated,
   "LinkDeleted.v1": linkDeleted,
   "LinkClicked.v1": linkClicked,
+  "ClicksRecorded.v1": clicksRecorded,
 } as const;
 
 /** One sample per audit event type and version (events/audit-events.ts). */

@@ -4,7 +4,7 @@ import { auditSampleEvents, logSampleEvents, sampleEvents } from "../../../event
 
 type Json = Record<string, unknown>;
 
-// Every JSON file in events/samples, found by the bundler, so a sample added without
+// Every JSON file in events/samples, found by the bundler (at transform time), so a sample added without
 // being listed in samples/index.ts is still checked.
 const sampleFiles = (import.meta as ImportMeta & { glob: (pattern: string, options: { eager: true; import: "default" }) => Record<string, unknown> }).glob(
   "../../../events/samples/*.json",

@@ -30,7 +30,9 @@ export async function deliveryStatements(events: LinkEvent[], db: D1Database, qu
   const endpoints = z.array(endpointTargetSchema).parse(results);
   const now = new Date().toISOString();
   const rows = events.flatMap((event) =>
-    endpoints
+    event.type === "ClicksRecorded"
+      ? []
+      : endpoints
       .filter((ep) => ep.teamId === event.teamId && ep.events.includes(WEBHOOK_EVENT_NAMES[event.type]))
       .map((ep) => ({ id: newId("dlv"), endpointId: ep.id, teamId: event.teamId, eventId: event.id, eventType: WEBHOOK_EVENT_NAMES[event.type], payload: webhookBody(event), createdAt: now })),
   );

@@ -12,7 +12,7 @@ import { configOf } from "../src/config";
 import { attemptDelivery, type AttemptOutcome } from "../src/deliver";
 import type { DeliveryMessage } from "../src/delivery-message";
 import { resolverFor } from "../src/dns-resolver";
-import { webhookBody } from "../src/event-names";
+import { webhookBody, type WebhookSourceEvent } from "../src/event-names";
 import { newId } from "../src/ids";
 import worker from "../src/index";
 import type { Webhooks } from "../src/webhooks-rpc";
@@ -70,7 +70,7 @@ export async function waitForDelivery(team: string, endpointId: string, done: (d
 }
 
 /** A delivery row as the fan-out's effect writes it, without its queue message: the test drives the attempts. */
-export async function insertDelivery(team: string, endpointId: string, event: LinkEvent = linkEvent(team)): Promise<DeliveryMessage> {
+export async function insertDelivery(team: string, endpointId: string, event: WebhookSourceEvent = linkEvent(team) as WebhookSourceEvent): Promise<DeliveryMessage> {
   await drizzle(env.WEBHOOKS_DB)
     .insert(webhookDeliveries)
     .values({ id: newId("dlv"), endpointId, teamId: team, eventId: event.id, eventType: "link.created", payload: webhookBody(event), status: "pending", attempts: 0, createdAt: new Date().toISOString() });
