@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { LOCAL_VARS, ROOT, applyMigrations, ensureDevVars, freePort } from "../scripts/stack.mjs";
 import { bulkCreate, createTeam } from "./lib/api.mjs";
+import { benchClicks } from "./lib/clicks-bench.mjs";
 import { benchCreate } from "./lib/create-bench.mjs";
 import { profilerInto, unprofiled } from "./lib/cpu-profile.mjs";
 import { benchFanout } from "./lib/fanout-bench.mjs";
@@ -32,9 +33,6 @@ if (loadBefore[0] !== undefined && loadBefore[0] > os.cpus().length / 2) {
   log(`  note: the machine is busy (load ${loadBefore[0].toFixed(2)}); the figures are ratios to floors measured alongside, but absolute numbers will be low`);
 }
 
-// Throwaway state in memory when the machine has a tmpfs: the stack's nine SQLite files would
-// otherwise queue behind one disk's fsyncs (on Cloudflare each database has its own), and the
-// disk is shared with whatever else runs. The floor's database lives there too.
 // Throwaway state in memory when the machine has a tmpfs: the stack's nine SQLite files would
 // otherwise queue behind one disk's fsyncs (on Cloudflare each database has its own), and the
 // disk is shared with whatever else runs. The floor's database lives there too.
@@ -106,6 +104,11 @@ try {
     const s = await boot(options.createLayout);
     log(`\n3. Fan-out: ${options.fanout} links one by one, then a burst of ${options.burst}`);
     results.fanout = await benchFanout({ stack: s, adminToken, options, log });
+  }
+  if (options.parts.has("clicks")) {
+    const s = await boot("single");
+    log(`\n4. Clicks: ${options.clicks.toLocaleString("en-US")} at ${options.clickRate}/s over ${options.clickLinks} links (browsers, 10% bots, 3% HEAD), as npm run dev runs the stack`);
+    results.clicks = await benchClicks({ stack: s, state, adminToken, options: { ...options, connections: 16 }, log });
   }
 } finally {
   results.loadAfter = os.loadavg();

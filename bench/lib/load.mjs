@@ -32,6 +32,7 @@ export function quantile(sorted, q) {
  * @property {number} connections
  * @property {number} [seconds] run for this long ...
  * @property {number} [amount] ... or until this many requests were sent
+ * @property {number} [rate] at most this many requests a second, all connections together
  * @property {import("autocannon").Request} request the request, or its template with setupRequest
  */
 
@@ -40,7 +41,7 @@ export function quantile(sorted, q) {
  * @param {LoadOptions} options
  * @returns {Promise<LoadResult>}
  */
-export function runLoad({ origin, connections, seconds, amount, request }) {
+export function runLoad({ origin, connections, seconds, amount, rate, request }) {
   if (!["127.0.0.1", "localhost", "[::1]"].includes(origin.hostname)) throw new Error(`refusing to load ${origin.host}: loopback only`);
   /** @type {number[]} */
   const latencies = [];
@@ -49,7 +50,7 @@ export function runLoad({ origin, connections, seconds, amount, request }) {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: origin.origin, connections, ...(amount ? { amount } : { duration: seconds ?? 10 }), timeout: 30, requests: [request] },
+      { url: origin.origin, connections, ...(amount ? { amount } : { duration: seconds ?? 10 }), ...(rate ? { overallRate: rate } : {}), timeout: 30, requests: [request] },
       (error, result) => {
         if (error) return reject(error);
         const elapsed = (performance.now() - started) / 1000;

@@ -11,7 +11,10 @@ export const USAGE = `npm run bench -- [options]
   --creates N         creates per concurrency level, 1 and 16 (default 400 and 2000)
   --fanout N          links of the fan-out latency run (default 200)
   --burst N           links of the burst (default 2000)
-  --only LIST         comma-separated parts: redirect,create,fanout (default all)
+  --clicks N          clicks of the clicks part, at --click-rate a second over 100 links
+                      (default 100000; quick 5000)
+  --click-rate R      clicks a second in the clicks part (default 1000)
+  --only LIST         comma-separated parts: redirect,create,fanout,clicks (default all)
   --layouts LIST      how the redirect benchmark runs the stack (default split,single):
                       split: the api Worker in one workerd, the fan-out and consumers in another
                       at low CPU priority while redirects are measured; single: every Worker in
@@ -33,7 +36,10 @@ export const USAGE = `npm run bench -- [options]
  * @property {number} creates16
  * @property {number} fanout
  * @property {number} burst
- * @property {Set<"redirect" | "create" | "fanout">} parts
+ * @property {number} clicks
+ * @property {number} clickRate
+ * @property {number} clickLinks
+ * @property {Set<"redirect" | "create" | "fanout" | "clicks">} parts
  * @property {("split" | "single")[]} layouts
  * @property {"split" | "single"} createLayout
  * @property {string | null} out
@@ -65,6 +71,8 @@ export function parseOptions(argv) {
       creates: { type: "string" },
       fanout: { type: "string" },
       burst: { type: "string" },
+      clicks: { type: "string" },
+      "click-rate": { type: "string" },
       only: { type: "string" },
       layouts: { type: "string" },
       "create-layout": { type: "string" },
@@ -76,8 +84,8 @@ export function parseOptions(argv) {
   });
   if (values.help) return null;
   const quick = values.quick;
-  const parts = new Set((values.only ?? "redirect,create,fanout").split(",").map((p) => p.trim()));
-  for (const part of parts) if (!["redirect", "create", "fanout"].includes(part)) throw new Error(`--only: unknown part ${part}`);
+  const parts = new Set((values.only ?? "redirect,create,fanout,clicks").split(",").map((p) => p.trim()));
+  for (const part of parts) if (!["redirect", "create", "fanout", "clicks"].includes(part)) throw new Error(`--only: unknown part ${part}`);
   const layouts = (values.layouts ?? "split,single").split(",").map((l) => l.trim());
   for (const l of layouts) if (l !== "split" && l !== "single") throw new Error(`--layouts: split or single, not ${l}`);
   const createLayout = values["create-layout"] ?? "single";
@@ -92,7 +100,10 @@ export function parseOptions(argv) {
     creates16: creates ?? (quick ? 400 : 2_000),
     fanout: positive(values.fanout, quick ? 50 : 200, "fanout"),
     burst: positive(values.burst, quick ? 300 : 2_000, "burst"),
-    parts: /** @type {Set<"redirect" | "create" | "fanout">} */ (parts),
+    clicks: positive(values.clicks, quick ? 5_000 : 100_000, "clicks"),
+    clickRate: positive(values["click-rate"], 1_000, "click-rate"),
+    clickLinks: 100,
+    parts: /** @type {Set<"redirect" | "create" | "fanout" | "clicks">} */ (parts),
     layouts: /** @type {("split" | "single")[]} */ (layouts),
     createLayout,
     out: values["no-write"] || (quick && values.out === undefined) ? null : (values.out ?? "BENCHMARKS.md"),

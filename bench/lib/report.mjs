@@ -20,6 +20,7 @@ const END = "<!-- bench:results:end -->";
  * @property {Partial<Record<"split" | "single", Awaited<ReturnType<typeof import("./redirect-bench.mjs").benchRedirect>>>>} redirect
  * @property {Awaited<ReturnType<typeof import("./create-bench.mjs").benchCreate>>} [create]
  * @property {Awaited<ReturnType<typeof import("./fanout-bench.mjs").benchFanout>>} [fanout]
+ * @property {Awaited<ReturnType<typeof import("./clicks-bench.mjs").benchClicks>>} [clicks]
  */
 
 /** @typedef {{ figure: string, ours: string, floor: string, ratio: string, target: string }} Row */
@@ -72,6 +73,16 @@ function rows(r) {
     out.push({ figure: `Burst of ${burst.links} creates (concurrency 16): sent / drained`, ours: `${secs(burst.sentMs)} / ${secs(burst.drainMs)}`, ...none });
     out.push({ figure: "Peak RSS of workerd during the burst (VmHWM, all processes)", ours: `${(burst.memory.hwmKb / 1024).toFixed(0)} MB (${burst.memory.hwmKbs.map((kb) => `${(kb / 1024).toFixed(0)}`).join(" + ")})`, ...none });
   }
+  if (r.clicks) {
+    const c = r.clicks;
+    const none = { floor: "—", ratio: "—" };
+    const judge = (/** @type {boolean} */ met, /** @type {string} */ target) => `${target} ${met ? "met" : "missed"}`;
+    out.push({ figure: `Clicks (${c.clicks.toLocaleString("en-US")} at ${c.rate}/s, 100 links): bytes added to all stores a click`, ours: `${c.bytesPerClick.toFixed(0)} B`, ...none, target: judge(c.bytesPerClick <= 64, "≤ 64 B") });
+    out.push({ figure: "Clicks: workerd CPU a click, whole pipeline (redirect, send, fan-out, consumers)", ours: `${c.cpuUsPerClick.toFixed(0)} µs`, ...none, target: judge(c.cpuUsPerClick <= 3100 / 4, "≤ 775 µs (¼ of 3.1 ms)") });
+    out.push({ figure: "Clicks: queue messages a click (topic messages + subscriber copies)", ours: c.messagesPerClick.toFixed(3), ...none, target: judge(c.messagesPerClick <= 0.05, "≤ 0.05") });
+    const exact = c.wrong.clicks === 0 && c.wrong.bots === 0 && c.wrong.uniques === 0 && c.countedHumans === c.sentHumans;
+    out.push({ figure: "Clicks: counts (clicks, bot clicks, unique visitors) of every link equal what was sent", ours: `${c.countedHumans}/${c.sentHumans} human clicks; wrong links ${c.wrong.clicks}/${c.wrong.bots}/${c.wrong.uniques} of ${c.wrong.links}`, ...none, target: exact ? "exact: met" : "missed" });
+  }
   return out;
 }
 
@@ -98,6 +109,7 @@ function notes(r) {
     lines.push(`- Subscribers of LinkCreated: ${subscribers.all.join(", ")}${subscribers.missing.length ? `. **No Worker for ${subscribers.missing.join(", ")}**: its deliveries stay pending and are left out of the figures above.` : " (all present)."}`);
     lines.push(`- After the burst (each link then clicked once): ${verification.map((c) => `${c.ok ? "✓" : "✗"} ${c.what} (${c.detail})`).join("; ")}.`);
   }
+  if (r.clicks) lines.push(`- Clicks part: stores that grew most: ${r.clicks.stores.map((s) => `${s.name} ${s.perClick.toFixed(1)} B`).join("; ")}; drained ${(r.clicks.drainedMs / 1000).toFixed(1)} s after the last click.`);
   return lines;
 }
 
