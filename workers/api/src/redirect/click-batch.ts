@@ -5,8 +5,8 @@ import { uncheckedEvent } from "../outbox/new-event";
 import { errorMessage } from "../outbox/publish";
 import { isSampledTrace } from "../../../shared/log-sampling";
 
-/** The longest a batch stays open: the request that opens it sends it after this (in its waitUntil). */
-export const CLICK_BATCH_WINDOW_MS = 1_000;
+/** The longest a batch stays open: the request that opens it sends it after this (in its waitUntil); var CLICK_BATCH_WINDOW_MS. */
+export const DEFAULT_CLICK_BATCH_WINDOW_MS = 1_000;
 /**
  * Estimated JSON size at which a batch is sealed (a queue message holds 128 KB). The estimate is
  * an upper bound: a click tuple is at most 95 characters, a dictionary entry its JSON and a comma.
@@ -15,10 +15,10 @@ export const CLICK_BATCH_MAX_BYTES = 100_000;
 /** Clicks further apart than this never share a batch (events/ allows 60 s; the window is 1 s). */
 const MAX_SPREAD_MS = 50_000;
 const ENVELOPE_BYTES = 400;
-/** `[999,60000,"<32 hex>","XX",999,999,"<32 hex>"],` is 95 characters. */
-const CLICK_BYTES = 100;
-/** `{"linkId":"lnk_<26>","teamId":"team_<26>","slug":},` plus the slug's JSON. */
-const LINK_BYTES = 80;
+/** `[999,50000,"<32 hex>","XX",999,999,"<32 hex>"],` is 96 characters: 1,000 clicks fit in 100 KB. */
+const CLICK_BYTES = 96;
+/** `{"linkId":"lnk_<26>","teamId":"team_<26>","slug":},` is 97 characters, plus the slug's JSON. */
+const LINK_BYTES = 100;
 /** `[999,<bots>,<heads>],` with counts below a million. */
 const BOT_COUNT_BYTES = 24;
 
@@ -48,6 +48,8 @@ export interface PackedClick {
   hashSecret: string;
   /** Share of clicks whose detail is logged (their trace ids decide: the same clicks everywhere). */
   logSampleRate: number;
+  /** How long a batch this click opens stays open (CLICK_BATCH_WINDOW_MS). */
+  windowMs: number;
 }
 
 type VisitorHash = (secret: string, message: string) => Promise<string>;
@@ -185,7 +187,6 @@ export class ClickPacker<K> {
   constructor(
     private readonly visitorHash: VisitorHash,
     private readonly sendBatch: SendBatch<K>,
-    private readonly windowMs = CLICK_BATCH_WINDOW_MS,
   ) {}
 
   /** The send this request must keep alive (hand it to waitUntil), or null when another request sends its click. */
@@ -201,12 +202,12 @@ export class ClickPacker<K> {
     const batch = new OpenBatch(click);
     batch.add(click);
     this.#open.set(key, batch);
-    const due = this.#sendWhenDue(key, batch);
+    const due = this.#sendWhenDue(key, batch, click.windowMs);
     return sealed ? Promise.all([sealed, due]).then(() => undefined) : due;
   }
 
-  async #sendWhenDue(key: K, batch: OpenBatch): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, this.windowMs));
+  async #sendWhenDue(key: K, batch: OpenBatch, windowMs: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
     // Already sent by the request that filled or sealed it.
     if (this.#open.get(key) !== batch) return;
     this.#open.delete(key);

@@ -87,12 +87,14 @@ export function packedClickOf(facts: ClickFacts, link: ClickedLink, traceId: str
     visitorKey: kind === "human" ? `${day}|${link.teamId}|${facts.ip}|${userAgent ?? ""}` : "",
     hashSecret: settings.hashSecret,
     logSampleRate: settings.logSampleRate,
+    windowMs: settings.windowMs,
   };
 }
 
 export interface ClickSettings {
   hashSecret: string;
   logSampleRate: number;
+  windowMs: number;
 }
 
 const packer = new ClickPacker<Queue>(visitorHashHex, sendToClickQueue);
@@ -105,7 +107,7 @@ const packer = new ClickPacker<Queue>(visitorHashHex, sendToClickQueue);
  */
 export function sendClickAfterResponse(request: Request, link: ClickedLink, traceId: string, env: ApiEnv, now: Date, waitUntil: (promise: Promise<unknown>) => void): void {
   const config = configOf(env);
-  const click = packedClickOf(clickFacts(request), link, traceId, { hashSecret: config.VISITOR_HASH_SECRET, logSampleRate: config.CLICK_LOG_SAMPLE_RATE }, now);
+  const click = packedClickOf(clickFacts(request), link, traceId, { hashSecret: config.VISITOR_HASH_SECRET, logSampleRate: config.CLICK_LOG_SAMPLE_RATE, windowMs: config.CLICK_BATCH_WINDOW_MS }, now);
   const sending = packer.add(env.CLICK_EVENTS, click);
   if (sending) waitUntil(sending);
 }
