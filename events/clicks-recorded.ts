@@ -139,3 +139,22 @@ export function botCountsOf(batch: ClicksRecorded): BotCount[] {
     return target ? [{ ...target, day, bots, heads }] : [];
   });
 }
+
+/** A batch's totals: what its log lines and its ledger summary say of it. */
+export interface ClickBatchCounts {
+  clicks: number;
+  bots: number;
+  heads: number;
+  links: number;
+  teams: number;
+}
+
+export function clickCountsOf(batch: ClicksRecorded): ClickBatchCounts {
+  let bots = 0;
+  let heads = 0;
+  for (const [, b, h] of batch.data.bots) {
+    bots += b;
+    heads += h;
+  }
+  return { clicks: batch.data.clicks.length, bots, heads, links: batch.data.links.length, teams: new Set(batch.data.links.map((l) => l.teamId)).size };
+}

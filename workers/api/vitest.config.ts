@@ -29,7 +29,7 @@ export default defineProject(async () => ({
         workers: [
           {
             // The real fan-out Worker, bundled by global-setup.ts, for the Ledger RPC.
-            // No queue consumers here: the recorder below owns `link-events` in these tests.
+            // No queue consumers here: the recorder below owns `link-events` and `click-events` in these tests.
             name: "linkflow-fanout",
             modules: true,
             scriptPath: path.join(root, ".wrangler/test-build/fanout.js"),
@@ -37,6 +37,7 @@ export default defineProject(async () => ({
             d1Databases: { LEDGER_DB: "ledger-test" },
             queueProducers: {
               LINK_EVENTS: { queueName: "link-events" },
+              CLICK_EVENTS: { queueName: "click-events" },
               ANALYTICS_EVENTS: { queueName: "analytics-events" },
               QR_EVENTS: { queueName: "qr-events" },
               BILLING_EVENTS: { queueName: "billing-events" },
@@ -93,6 +94,8 @@ export default defineProject(async () => ({
             compatibilityDate: "2026-11-01",
             queueConsumers: {
               "link-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 },
+              // The click topic: tests read the ClicksRecorded batches the api packed (helpers.ts receivedClickBatches).
+              "click-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 },
               // A subscriber queue no consumer Worker reads in these tests: replays are checked on what reaches it.
               "webhook-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 },
             },

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { sampleRateSchema } from "../../shared/log-sampling";
 import { strongSecret } from "../../shared/strong-secret";
 import { DEFAULT_REPLAY_PAGES_PER_RUN } from "./admin/replay-jobs";
+import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./redirect/click-batch";
 
 /** Env vars and secrets cross a boundary too: parse them once per env object. */
 const configSchema = z.object({
@@ -16,6 +18,10 @@ const configSchema = z.object({
     .transform((list) => list.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== ""))
     .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/, "OWN_HOSTS is a comma-separated list of host names"))),
   /** Pages of 100 events the cron sends per run across all replay jobs (optional var; README "Replay jobs"). */
+  /** Share of clicks whose detail is logged, by trace id (optional var; README "Clicks are telemetry"). */
+  CLICK_LOG_SAMPLE_RATE: sampleRateSchema,
+  /** How long an isolate packs clicks into one batch before sending it (optional var; README "Clicks are telemetry"). */
+  CLICK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_CLICK_BATCH_WINDOW_MS),
   REPLAY_PAGES_PER_RUN: z.coerce.number().int().min(1).max(500).default(DEFAULT_REPLAY_PAGES_PER_RUN),
   // Scales the rate limits (README "Limits"): the links-per-minute cap counted on D1, and the
   // numbers the RateLimit headers state. The Rate Limiting bindings cannot read a var, so whoever

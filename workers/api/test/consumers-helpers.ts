@@ -1,8 +1,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { vi } from "vitest";
-import type { LinkEvent } from "../../../events";
+import { botCountsOf, clickRecordsOf, nthEventIdAfter, type ClicksRecorded, type EventOf, type LinkEvent } from "../../../events";
 import worker from "../src/index";
-import { api, BASE } from "./helpers";
+import { api, BASE, receivedClickBatches } from "./helpers";
 
 /** Hands envelopes to a consumer's real queue, as the fan-out would (the fan-out has no consumers in these tests). */
 export async function forward(queue: Queue, events: LinkEvent[]): Promise<void> {
@@ -49,4 +49,48 @@ export async function seedLinks(teamId: string, count: number, createdAt: string
   )
     .bind(teamId, count, createdAt, deletedAt, tag)
     .run();
+}
+
+/**
+ * A bridge for consumers that read LinkClicked v1 only (still a valid type, in flight): a
+ * ClicksRecorded batch as the LinkClicked events it stands for, one per human click (its derived
+ * event id) and one per bot GET or HEAD (bot: true). Once a consumer takes ClicksRecorded itself,
+ * forward the batches (receivedClickBatches) instead.
+ */
+export function asLinkClicked(batch: ClicksRecorded): EventOf<"LinkClicked">[] {
+  const humans = clickRecordsOf(batch).map((c): EventOf<"LinkClicked"> => ({
+    id: c.eventId,
+    type: "LinkClicked",
+    version: 1,
+    occurredAt: c.occurredAt,
+    teamId: c.teamId,
+    subject: c.linkId,
+    traceId: c.traceId,
+    data: { linkId: c.linkId, slug: c.slug, method: "GET", country: c.country, referrerHost: c.referrerHost, userAgent: c.userAgent, bot: false, visitorHash: c.visitorHash },
+  }));
+  let n = humans.length;
+  const bots = botCountsOf(batch).flatMap((count) =>
+    [...Array<"GET">(count.bots).fill("GET"), ...Array<"HEAD">(count.heads).fill("HEAD")].map((method): EventOf<"LinkClicked"> => ({
+      id: nthEventIdAfter(batch.id, ++n),
+      type: "LinkClicked",
+      version: 1,
+      occurredAt: batch.data.from,
+      teamId: count.teamId,
+      subject: count.linkId,
+      traceId: batch.traceId,
+      data: { linkId: count.linkId, slug: count.slug, method, country: null, referrerHost: null, userAgent: null, bot: true, visitorHash: "0".repeat(32) },
+    })),
+  );
+  return [...humans, ...bots];
+}
+
+/** Waits until the click topic has carried `total` clicks (human, bot and HEAD) of a link, as LinkClicked events. */
+export async function clicksAsLinkClicked(linkId: string, total: number): Promise<LinkEvent[]> {
+  return vi.waitUntil(
+    async () => {
+      const events = (await receivedClickBatches()).flatMap(asLinkClicked).filter((e) => e.subject === linkId);
+      return events.length >= total ? events : false;
+    },
+    { timeout: 5_000, interval: 25 },
+  );
 }

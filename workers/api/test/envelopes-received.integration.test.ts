@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CURRENT_VERSION, parseLogEvent } from "../../../events";
-import { api, createLink, createTeam, eventRowsOfTeam, json, waitForEvents, waitForOutboxQuiet } from "./helpers";
+import { api, createLink, createTeam, eventRowsOfTeam, json, receivedClickBatches, waitForBotCounts, waitForEvents, waitForOutboxQuiet } from "./helpers";
 
 interface Recorded {
   body: unknown;
@@ -28,8 +28,13 @@ describe("envelopes that really travelled", () => {
     expect((await api(`/${link.slug}`, { method: "HEAD" })).status).toBe(302);
     expect((await api(`/v1/links/${link.id}`, { method: "DELETE", headers: team.auth })).status).toBe(204);
 
-    const events = await waitForEvents((e) => e.subject === link.id, 5);
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set(["LinkCreated", "LinkUpdated", "LinkClicked", "LinkDeleted"]));
+    const events = await waitForEvents((e) => e.subject === link.id, 3);
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(["LinkCreated", "LinkUpdated", "LinkDeleted"]));
+    // The clicks (curl is a bot, the HEAD too) travelled as counts in a ClicksRecorded batch of the team.
+    expect(await waitForBotCounts(link.id, { bots: 1, heads: 1 })).toEqual({ bots: 1, heads: 1 });
+    const [batch] = (await receivedClickBatches()).filter((b) => b.data.links.some((l) => l.linkId === link.id));
+    expect(batch?.version).toBe(CURRENT_VERSION.ClicksRecorded);
+    expect(batch?.data.links.find((l) => l.linkId === link.id)?.teamId).toBe(team.id);
     for (const event of events) {
       expect(event.version).toBe(CURRENT_VERSION[event.type]);
       expect(event.teamId).toBe(team.id);

@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { z } from "zod";
 import worker from "../src/index";
-import { AUDIT_EVENT_TYPES, logEventSchema, type LinkEvent, type LogEvent } from "../../../events";
+import { AUDIT_EVENT_TYPES, botCountsOf, clickRecordsOf, clicksRecordedV1, logEventSchema, type BotCount, type ClickRecord, type ClicksRecorded, type LinkEvent, type LogEvent } from "../../../events";
 
 export const BASE = "https://lf.test";
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
@@ -103,6 +103,45 @@ export async function waitForEvents(predicate: (e: LinkEvent) => boolean, count 
   );
 }
 
+/** Every ClicksRecorded batch that reached the real `click-events` queue, parsed strictly. */
+export async function receivedClickBatches(): Promise<ClicksRecorded[]> {
+  const res = await env.EVENT_RECORDER.fetch("https://recorder/?queue=click-events");
+  const items = (await res.json()) as { body: unknown }[];
+  return items.map((item) => clicksRecordedV1.parse(item.body));
+}
+
+/** A human click as recorded, with the id of the batch that carried it. */
+export type RecordedClick = ClickRecord & { batchId: string };
+
+/** Waits until the click topic has carried `count` human clicks matching `predicate` (each batch is sent within ~1 s). */
+export async function waitForClicks(predicate: (c: RecordedClick) => boolean, count = 1): Promise<RecordedClick[]> {
+  return vi.waitUntil(
+    async () => {
+      const clicks = (await receivedClickBatches()).flatMap((b) => clickRecordsOf(b).map((c) => ({ ...c, batchId: b.id })));
+      const matching = clicks.filter(predicate);
+      return matching.length >= count ? matching : false;
+    },
+    { timeout: 5_000, interval: 25 },
+  );
+}
+
+/** The bot GET and HEAD counts of a link summed over every batch so far. */
+export async function botCountsOfLink(linkId: string): Promise<{ bots: number; heads: number }> {
+  const counts: BotCount[] = (await receivedClickBatches()).flatMap(botCountsOf).filter((c) => c.linkId === linkId);
+  return { bots: counts.reduce((n, c) => n + c.bots, 0), heads: counts.reduce((n, c) => n + c.heads, 0) };
+}
+
+/** Waits until a link's bot and HEAD counts reach at least the given totals. */
+export async function waitForBotCounts(linkId: string, atLeast: { bots: number; heads: number }): Promise<{ bots: number; heads: number }> {
+  return vi.waitUntil(
+    async () => {
+      const counts = await botCountsOfLink(linkId);
+      return counts.bots >= atLeast.bots && counts.heads >= atLeast.heads ? counts : false;
+    },
+    { timeout: 5_000, interval: 25 },
+  );
+}
+
 export async function errorOf(res: Response): Promise<{ code: string; message: string; issues?: { path: string; message: string }[] }> {
   const body = (await res.json()) as { error: { code: string; message: string; issues?: { path: string; message: string }[] } };
   return body.error;
@@ -179,6 +218,14 @@ export function throwingQueue(message = "queue unavailable (injected)"): Queue {
 export async function fetchWithQueue(queue: Queue, path: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
   const res = await worker.fetch(new Request(`${BASE}${path}`, { redirect: "manual", ...init }), { ...env, LINK_EVENTS: queue }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+/** Calls the Worker's fetch handler with the real env but `CLICK_EVENTS` replaced, and waits for its waitUntil work (the batch's window too). */
+export async function fetchWithClickQueue(queue: Queue, path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}${path}`, { redirect: "manual", ...init }), { ...env, CLICK_EVENTS: queue }, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

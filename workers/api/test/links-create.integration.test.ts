@@ -13,6 +13,7 @@ import {
   tableCounts,
   traceIdOf,
   unique,
+  waitForClicks,
   waitForEvents,
   type LinkBody,
 } from "./helpers";
@@ -240,7 +241,7 @@ describe("traceparent", () => {
     const clickTrace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
     const click = await api(`/${link.slug}`, { headers: { traceparent: clickTrace } });
     expect(traceIdOf(click)).toBe("0af7651916cd43dd8448eb211c80319c");
-    const [clicked] = await waitForEvents((e) => e.type === "LinkClicked" && e.subject === link.id);
+    const [clicked] = await waitForClicks((c) => c.linkId === link.id);
     expect(clicked?.traceId).toBe("0af7651916cd43dd8448eb211c80319c");
   });
 

@@ -1,17 +1,21 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { EventOf } from "../../../events";
+import { clickRecordsOf } from "../../../events";
 import { redirectCache } from "../src/redirect/redirect-cache";
 import {
   api,
   createLink,
   createTeam,
   expectError,
-  fetchWithQueue,
+  fetchWithClickQueue,
+  receivedClickBatches,
   receivedEvents,
   throwingQueue,
   unique,
+  waitForBotCounts,
+  waitForClicks,
   waitForEvents,
+  type RecordedClick,
   type TestTeam,
 } from "./helpers";
 
@@ -22,10 +26,10 @@ function withCf(init: RequestInit, cf: Record<string, unknown>): RequestInit {
   return { ...init, cf } as RequestInit;
 }
 
-async function clickOf(linkId: string, predicate: (e: EventOf<"LinkClicked">) => boolean = () => true): Promise<EventOf<"LinkClicked">> {
-  const [event] = await waitForEvents((e) => e.type === "LinkClicked" && e.subject === linkId && predicate(e));
-  if (event?.type !== "LinkClicked") throw new Error("no LinkClicked");
-  return event;
+async function clickOf(linkId: string): Promise<RecordedClick> {
+  const [click] = await waitForClicks((c) => c.linkId === linkId);
+  if (!click) throw new Error("no click");
+  return click;
 }
 
 let shared: TestTeam | undefined;
@@ -125,8 +129,8 @@ describe("GET /:slug", () => {
   });
 });
 
-describe("LinkClicked", () => {
-  it("carries country, referrer host, user agent, bot flag and a visitor hash, and never the IP", async () => {
+describe("clicks on the click topic (ClicksRecorded)", () => {
+  it("carry country, referrer host, user agent and a visitor hash, and never the IP", async () => {
     const link = await createLink(await team(), { url: "https://example.com/clicked" });
     const ip = "203.0.113.77";
     const res = await api(
@@ -134,19 +138,17 @@ describe("LinkClicked", () => {
       withCf({ headers: { "cf-connecting-ip": ip, "x-forwarded-for": ip, "user-agent": BROWSER_UA, referer: "https://news.ycombinator.com/item?id=42" } }, { country: "DE" }),
     );
     expect(res.status).toBe(302);
-    const event = await clickOf(link.id);
-    expect(event.teamId).toBe((await team()).id);
-    expect(event.data).toEqual({
+    const click = await clickOf(link.id);
+    expect(click).toMatchObject({
       linkId: link.id,
+      teamId: (await team()).id,
       slug: link.slug,
-      method: "GET",
       country: "DE",
       referrerHost: "news.ycombinator.com",
       userAgent: BROWSER_UA,
-      bot: false,
       visitorHash: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
-    const raw = JSON.stringify(event);
+    const raw = JSON.stringify((await receivedClickBatches()).filter((b) => b.id === click.batchId));
     expect(raw).not.toContain(ip);
     expect(raw).not.toContain("203.0.113");
   });
@@ -157,33 +159,36 @@ describe("LinkClicked", () => {
     for (const [i, ip] of ips.entries()) {
       await api(`/${link.slug}?n=${i}`, { headers: { "cf-connecting-ip": ip, "user-agent": BROWSER_UA } });
     }
-    const events = await waitForEvents((e) => e.type === "LinkClicked" && e.subject === link.id, 3);
-    const clicks = events.flatMap((e) => (e.type === "LinkClicked" ? [{ hash: e.data.visitorHash, day: e.occurredAt.slice(0, 10) }] : []));
+    const clicks = await waitForClicks((c) => c.linkId === link.id, 3);
     // The salt is the UTC day: the two clicks of one visitor share a hash (unless midnight fell in between).
-    const distinct = new Set(clicks.map((c) => c.hash)).size;
-    if (new Set(clicks.map((c) => c.day)).size === 1) expect(distinct).toBe(2);
+    const distinct = new Set(clicks.map((c) => c.visitorHash)).size;
+    if (new Set(clicks.map((c) => c.occurredAt.slice(0, 10))).size === 1) expect(distinct).toBe(2);
     else expect(distinct).toBeGreaterThanOrEqual(2);
-    const raw = JSON.stringify(events);
+    const raw = JSON.stringify(await receivedClickBatches());
     for (const ip of ips) expect(raw).not.toContain(ip);
   });
 
-  it("sets bot=true for HEAD requests and for bot user agents", async () => {
+  it("count HEAD requests and bot user agents per link, never as clicks of their own", async () => {
     const t = await team();
     const head = await createLink(t, { url: "https://example.com/head-bot" });
     const crawler = await createLink(t, { url: "https://example.com/ua-bot" });
     await api(`/${head.slug}`, { method: "HEAD", headers: { "user-agent": BROWSER_UA } });
+    await api(`/${head.slug}`, { method: "HEAD" });
     await api(`/${crawler.slug}`, { headers: { "user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" } });
-    expect((await clickOf(head.id)).data).toMatchObject({ method: "HEAD", bot: true });
-    expect((await clickOf(crawler.id)).data).toMatchObject({ method: "GET", bot: true });
+    await api(`/${crawler.slug}`, withCf({ headers: { "user-agent": BROWSER_UA } }, { botManagement: { verifiedBot: true } }));
+    expect(await waitForBotCounts(head.id, { bots: 0, heads: 2 })).toEqual({ bots: 0, heads: 2 });
+    expect(await waitForBotCounts(crawler.id, { bots: 2, heads: 0 })).toEqual({ bots: 2, heads: 0 });
+    const humans = (await receivedClickBatches()).flatMap(clickRecordsOf).filter((c) => c.linkId === head.id || c.linkId === crawler.id);
+    expect(humans).toEqual([]);
   });
 
-  it("has null fields when the request carries no referrer, user agent or country", async () => {
+  it("have null fields when the request carries no referrer, user agent or country", async () => {
     const link = await createLink(await team(), { url: "https://example.com/bare" });
     await api(`/${link.slug}`, { headers: { referer: "not a url" } });
-    expect((await clickOf(link.id)).data).toMatchObject({ country: null, referrerHost: null, userAgent: null });
+    expect(await clickOf(link.id)).toMatchObject({ country: null, referrerHost: null, userAgent: null });
   });
 
-  it("carries no click for 404 or 410 answers", async () => {
+  it("carry no click for 404 or 410 answers", async () => {
     const t = await team();
     const gone = await createLink(t, { url: "https://example.com/gone-click" });
     expect((await api(`/v1/links/${gone.id}`, { method: "DELETE", headers: t.auth })).status).toBe(204);
@@ -191,12 +196,21 @@ describe("LinkClicked", () => {
     const sentinel = await createLink(t, { url: "https://example.com/sentinel" });
     await api(`/${sentinel.slug}`);
     await clickOf(sentinel.id);
-    expect((await receivedEvents()).filter((e) => e.type === "LinkClicked" && e.subject === gone.id)).toEqual([]);
+    const batches = await receivedClickBatches();
+    expect(batches.flatMap((b) => b.data.links).filter((l) => l.linkId === gone.id)).toEqual([]);
+  });
+
+  it("are no longer sent as LinkClicked on link-events", async () => {
+    const link = await createLink(await team(), { url: "https://example.com/no-link-clicked" });
+    await api(`/${link.slug}`, { headers: { "user-agent": BROWSER_UA } });
+    await clickOf(link.id);
+    await waitForEvents((e) => e.type === "LinkCreated" && e.subject === link.id);
+    expect((await receivedEvents()).filter((e) => e.subject === link.id).map((e) => e.type)).toEqual(["LinkCreated"]);
   });
 
   it("still redirects when the click cannot be sent", async () => {
     const link = await createLink(await team(), { url: "https://example.com/queue-down" });
-    const res = await fetchWithQueue(throwingQueue(), `/${link.slug}?x=1`);
+    const res = await fetchWithClickQueue(throwingQueue(), `/${link.slug}?x=1`);
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("https://example.com/queue-down?x=1");
   });

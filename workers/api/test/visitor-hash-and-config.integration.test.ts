@@ -2,14 +2,14 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { configOf } from "../src/config";
 import { estimatedBits, secretProblem } from "../../shared/secret-strength";
-import { ADMIN, api, createLink, createTeam, json, waitForEvents } from "./helpers";
+import { ADMIN, api, createLink, createTeam, json, waitForClicks } from "./helpers";
 
 const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
 async function visitorHashOf(linkId: string): Promise<string> {
-  const [event] = await waitForEvents((e) => e.type === "LinkClicked" && e.subject === linkId);
-  if (event?.type !== "LinkClicked") throw new Error("no LinkClicked");
-  return event.data.visitorHash;
+  const [click] = await waitForClicks((c) => c.linkId === linkId);
+  if (!click) throw new Error("no click");
+  return click.visitorHash;
 }
 
 describe("visitor hashes (issue 11.4)", () => {

@@ -3,13 +3,15 @@ import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
 import { newDeadLetterId } from "./ids";
 import { recordDeadLettersStatement, reportDeliveriesStatement } from "./ledger-store";
-import { dlqName, REPORTS_QUEUE, SUBSCRIPTIONS, TOPIC } from "./subscriptions";
+import { CLICK_TOPIC, dlqName, REPORTS_QUEUE, SUBSCRIPTIONS, TOPIC } from "./subscriptions";
 
 const log = logger("fanout");
 
 /** Which subscriber a dead-letter queue belongs to, or null if it is not one of ours. */
 export function subscriberOfDeadLetterQueue(queue: string): string | null {
   if (queue === dlqName(TOPIC.queue)) return TOPIC.subscriber;
+  // The click topic's dead letters are the fan-out's too; a redrive sends them back to `click-events`.
+  if (queue === dlqName(CLICK_TOPIC.queue)) return CLICK_TOPIC.subscriber;
   // Reports the ledger could not take in: kept for a look, never redriven as events.
   if (queue === dlqName(REPORTS_QUEUE)) return REPORTS_QUEUE;
   return SUBSCRIPTIONS.find((s) => dlqName(s.queue) === queue)?.subscriber ?? null;

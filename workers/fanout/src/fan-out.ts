@@ -1,6 +1,7 @@
-import { parseLogEvent, type LogEvent } from "../../../events";
+import { clickCountsOf, clickRecordsOf, parseLogEvent, type LogEvent } from "../../../events";
 import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
+import { isSampledTrace, sampleRateSchema } from "../../shared/log-sampling";
 import { newDeadLetterId } from "./ids";
 import { openDeliveriesStatement, recordDeadLettersStatement, recordEventsStatement, type DeadLetterInput } from "./ledger-store";
 import { SUBSCRIPTIONS, TOPIC } from "./subscriptions";
@@ -42,12 +43,30 @@ export function queueOf(env: FanoutEnv, binding: string): Queue {
 }
 
 /**
- * Consumes the `link-events` topic: validates each envelope, records it and a
+ * One line per message: a lifecycle event with its trace id; a click batch with its counts, and
+ * the detail of its sampled clicks only (Workers Logs bill per line; errors are logged in full).
+ */
+function logFannedOut(event: LogEvent, attempt: number, sampleRate: number): void {
+  if (event.type !== "ClicksRecorded") {
+    log.info("fanned out", { traceId: event.traceId, eventId: event.id, type: event.type, attempt, outcome: "ack" });
+    return;
+  }
+  log.info("clicks fanned out", { traceId: event.traceId, eventId: event.id, type: event.type, ...clickCountsOf(event), attempt, outcome: "ack" });
+  if (sampleRate === 0) return;
+  for (const click of clickRecordsOf(event)) {
+    if (isSampledTrace(click.traceId, sampleRate)) log.info("click sampled", { traceId: click.traceId, eventId: event.id, clickEventId: click.eventId, linkId: click.linkId, teamId: click.teamId });
+  }
+}
+
+/**
+ * Consumes the `link-events` topic and the `click-events` click topic: validates each envelope, records it and a
  * pending delivery per subscriber in the ledger, then re-publishes it to every
  * subscribed queue. An invalid envelope becomes a dead letter with its reason at
  * once (retrying cannot fix it) and never holds up the rest of the batch.
  * Audit events (TeamCreated, ApiKeyMinted, ...) are valid and recorded in the ledger
  * like any other, but no subscription lists their types, so no queue gets them.
+ * A ClicksRecorded batch is one message, one ledger row (its summary) and one delivery per
+ * subscriber of clicks, however many clicks it packs.
  */
 export async function fanOut(batch: MessageBatch<unknown>, env: FanoutEnv): Promise<void> {
   const now = new Date().toISOString();
@@ -96,8 +115,9 @@ export async function fanOut(batch: MessageBatch<unknown>, env: FanoutEnv): Prom
     }
     return;
   }
+  const sampleRate = sampleRateSchema.catch(0).parse(Reflect.get(env, "CLICK_LOG_SAMPLE_RATE"));
   for (const { message, event } of valid) {
     message.ack();
-    log.info("fanned out", { traceId: event.traceId, eventId: event.id, type: event.type, attempt: message.attempts, outcome: "ack" });
+    logFannedOut(event, message.attempts, sampleRate);
   }
 }

@@ -1,7 +1,7 @@
 import { takeInDeadLetters, subscriberOfDeadLetterQueue } from "./dead-letter-intake";
 import { fanOut } from "./fan-out";
 import { takeInReports } from "./report-intake";
-import { REPORTS_QUEUE, TOPIC } from "./subscriptions";
+import { CLICK_TOPIC, REPORTS_QUEUE, TOPIC } from "./subscriptions";
 
 export { Ledger } from "./ledger";
 
@@ -10,7 +10,7 @@ export default {
     return Response.json({ worker: "linkflow-fanout", ok: true });
   },
   async queue(batch, env) {
-    if (batch.queue === TOPIC.queue) return fanOut(batch, env);
+    if (batch.queue === TOPIC.queue || batch.queue === CLICK_TOPIC.queue) return fanOut(batch, env);
     if (batch.queue === REPORTS_QUEUE) return takeInReports(batch, env);
     const subscriber = subscriberOfDeadLetterQueue(batch.queue);
     if (subscriber) return takeInDeadLetters(batch, env, subscriber);

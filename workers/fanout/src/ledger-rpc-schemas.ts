@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventIdSchema, teamIdSchema } from "../../../events";
+import { eventIdSchema, isoDateTimeSchema, teamIdSchema, traceIdSchema } from "../../../events";
 import { SUBSCRIBER_NAMES, TOPIC } from "./subscriptions";
 
 /** RPC inputs cross a Worker boundary: each method parses its input with these. */
@@ -70,3 +70,21 @@ export interface DeadLetterView {
   /** The message body as received, JSON text (RPC results must be serialisable types). */
   body: string;
 }
+
+const count = z.number().int().min(0);
+
+/**
+ * What the ledger keeps of a ClicksRecorded batch, and what eventTrace answers for its id: the
+ * envelope's fields with counts instead of the clicks (`data.summary` is always true).
+ */
+export const clickBatchSummarySchema = z.strictObject({
+  id: eventIdSchema,
+  type: z.literal("ClicksRecorded"),
+  version: z.number().int().min(1),
+  occurredAt: isoDateTimeSchema,
+  teamId: teamIdSchema,
+  subject: z.string(),
+  traceId: traceIdSchema,
+  data: z.strictObject({ summary: z.literal(true), from: isoDateTimeSchema, to: isoDateTimeSchema, clicks: count, bots: count, heads: count, links: count, teams: count, agents: count, referrers: count }),
+});
+export type ClickBatchSummary = z.infer<typeof clickBatchSummarySchema>;

@@ -1,4 +1,5 @@
-import type { LogEvent } from "../../../events";
+import { clickCountsOf, type LogEvent } from "../../../events";
+import type { ClickBatchSummary } from "./ledger-rpc-schemas";
 
 /**
  * Ledger writes as single statements over a JSON array (json_each): one bound
@@ -29,8 +30,29 @@ export interface DeadLetterInput {
 const RANK = `CASE %s WHEN 'delivered' THEN 3 WHEN 'dead' THEN 2 WHEN 'retrying' THEN 1 ELSE 0 END`;
 const rank = (column: string) => RANK.replace("%s", column);
 
+/**
+ * What the ledger keeps of an envelope: lifecycle events whole; a ClicksRecorded batch (up to
+ * ~100 KB of clicks) as its summary only, a few hundred bytes: the ledger records batches, not
+ * clicks, and the clicks themselves live on in the consumers' rollups.
+ */
+export function ledgerEnvelopeOf(event: LogEvent): LogEvent | ClickBatchSummary {
+  if (event.type !== "ClicksRecorded") return event;
+  const { data } = event;
+  const summary: ClickBatchSummary = {
+    id: event.id,
+    type: event.type,
+    version: event.version,
+    occurredAt: event.occurredAt,
+    teamId: event.teamId,
+    subject: event.subject,
+    traceId: event.traceId,
+    data: { summary: true, from: data.from, to: data.to, ...clickCountsOf(event), agents: data.agents.length, referrers: data.referrers.length },
+  };
+  return summary;
+}
+
 export function recordEventsStatement(db: D1Database, events: LogEvent[], now: string): D1PreparedStatement {
-  const rows = events.map((e) => ({ id: e.id, type: e.type, team: e.teamId, subject: e.subject, trace: e.traceId, at: e.occurredAt, envelope: JSON.stringify(e) }));
+  const rows = events.map((e) => ({ id: e.id, type: e.type, team: e.teamId, subject: e.subject, trace: e.traceId, at: e.occurredAt, envelope: JSON.stringify(ledgerEnvelopeOf(e)) }));
   return db
     .prepare(
       `INSERT OR IGNORE INTO ledger_events (event_id, type, team_id, subject, trace_id, occurred_at, envelope, first_seen_at)

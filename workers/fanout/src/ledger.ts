@@ -4,14 +4,16 @@ import { parseLogEvent, type LogEvent } from "../../../events";
 import { sendToQueue, queueOf } from "./fan-out";
 import { openDeliveriesStatement, recordEventsStatement } from "./ledger-store";
 import {
+  clickBatchSummarySchema,
   deadLettersQuerySchema,
   redriveInputSchema,
   replayInputSchema,
   traceInputSchema,
+  type ClickBatchSummary,
   type DeadLetterView,
   type DeliveryView,
 } from "./ledger-rpc-schemas";
-import { subscriptionOf, TOPIC } from "./subscriptions";
+import { subscriptionOf, TOPIC, topicBindingOf } from "./subscriptions";
 
 /** RPC inputs are parsed; a refusal names the method and the bad fields (a ZodError loses them over RPC). */
 function parseInputOrThrow<T extends z.ZodType>(schema: T, input: unknown, method: string): z.infer<T> {
@@ -31,14 +33,25 @@ function parseJson(text: string): unknown {
   }
 }
 
+function storedEventOf(envelope: string): LogEvent | ClickBatchSummary | null {
+  const json = parseJson(envelope);
+  const event = parseLogEvent(json);
+  if (event.success) return event.data;
+  const summary = clickBatchSummarySchema.safeParse(json);
+  return summary.success ? summary.data : null;
+}
+
 /**
  * The ledger's RPC face for the api Worker: deliveries and dead letters to read,
  * replays and redrives to ask for. Consumers report through the `delivery-reports`
  * queue instead. Nobody else touches LEDGER_DB.
  */
 export class Ledger extends WorkerEntrypoint<FanoutEnv> {
-  /** The event as the broker saw it and its delivery per subscriber; scoped to a team when given. */
-  async eventTrace(input: unknown): Promise<{ event: LogEvent | null; deliveries: DeliveryView[] }> {
+  /**
+   * The event as the broker saw it and its delivery per subscriber; scoped to a team when given.
+   * For a ClicksRecorded batch the event is its summary (counts, from, to): the ledger keeps no clicks.
+   */
+  async eventTrace(input: unknown): Promise<{ event: LogEvent | ClickBatchSummary | null; deliveries: DeliveryView[] }> {
     const { eventId, teamId } = parseInputOrThrow(traceInputSchema, input, "eventTrace");
     const db = this.env.LEDGER_DB;
     const row = await db.prepare("SELECT envelope, team_id FROM ledger_events WHERE event_id = ?").bind(eventId).first<{ envelope: string; team_id: string }>();
@@ -47,9 +60,8 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
       .prepare("SELECT subscriber, status, attempts, duplicates, last_error, processed_at FROM deliveries WHERE event_id = ? ORDER BY subscriber")
       .bind(eventId)
       .all<{ subscriber: string; status: DeliveryView["status"]; attempts: number; duplicates: number; last_error: string | null; processed_at: string | null }>();
-    const parsed = row ? parseLogEvent(JSON.parse(row.envelope)) : null;
     return {
-      event: parsed?.success ? parsed.data : null,
+      event: row ? storedEventOf(row.envelope) : null,
       deliveries: results.map((r) => ({ subscriber: r.subscriber, status: r.status, attempts: r.attempts, duplicates: r.duplicates, lastError: r.last_error, processedAt: r.processed_at })),
     };
   }
@@ -99,9 +111,17 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
       return parsed.success ? [{ id: r.id, event: parsed.data }] : [];
     });
     if (valid.length > 0) {
-      const binding = subscriber === TOPIC.subscriber ? "LINK_EVENTS" : subscriptionOf(subscriber)?.binding;
-      if (!binding) throw new Error(`no queue for subscriber ${subscriber}`);
-      await sendToQueue(queueOf(this.env, binding), valid.map((v) => v.event));
+      if (subscriber === TOPIC.subscriber) {
+        // The fan-out's own dead letters go back to the topic they came from (lifecycle or clicks).
+        for (const binding of ["LINK_EVENTS", "CLICK_EVENTS"] as const) {
+          const events = valid.filter((v) => topicBindingOf(v.event.type) === binding).map((v) => v.event);
+          if (events.length > 0) await sendToQueue(queueOf(this.env, binding), events);
+        }
+      } else {
+        const binding = subscriptionOf(subscriber)?.binding;
+        if (!binding) throw new Error(`no queue for subscriber ${subscriber}`);
+        await sendToQueue(queueOf(this.env, binding), valid.map((v) => v.event));
+      }
       const now = new Date().toISOString();
       await db.batch([
         db.prepare("UPDATE dead_letters SET redriven_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(valid.map((v) => v.id)), now),

@@ -7,11 +7,11 @@ import type { LinkEventType } from "../../../events";
  * and the subscriber's own Worker. The producer never changes.
  */
 export const SUBSCRIPTIONS = [
-  { subscriber: "analytics", queue: "analytics-events", binding: "ANALYTICS_EVENTS", types: ["LinkCreated", "LinkClicked", "LinkDeleted"] },
+  { subscriber: "analytics", queue: "analytics-events", binding: "ANALYTICS_EVENTS", types: ["LinkCreated", "LinkClicked", "LinkDeleted", "ClicksRecorded"] },
   { subscriber: "qr", queue: "qr-events", binding: "QR_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted"] },
   { subscriber: "billing", queue: "billing-events", binding: "BILLING_EVENTS", types: ["LinkCreated"] },
-  { subscriber: "webhooks", queue: "webhook-events", binding: "WEBHOOK_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked"] },
-  { subscriber: "dashboard", queue: "dashboard-events", binding: "DASHBOARD_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked"] },
+  { subscriber: "webhooks", queue: "webhook-events", binding: "WEBHOOK_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"] },
+  { subscriber: "dashboard", queue: "dashboard-events", binding: "DASHBOARD_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"] },
 ] as const satisfies readonly Subscription[];
 
 /**
@@ -31,6 +31,17 @@ export const SUBSCRIBER_NAMES = SUBSCRIPTIONS.map((s) => s.subscriber) as [Subsc
 
 /** The topic itself, for dead letters the fan-out gives up on. */
 export const TOPIC = { subscriber: "fanout", queue: "link-events" } as const;
+
+/**
+ * The click topic: ClicksRecorded batches, fanned out like the topic's events. Its dead letters
+ * are the fan-out's too (subscriber `fanout`); a redrive sends each back to the topic of its type.
+ */
+export const CLICK_TOPIC = { subscriber: "fanout", queue: "click-events", binding: "CLICK_EVENTS", types: ["ClicksRecorded"] } as const;
+
+/** The topic an event of this type came in on (redrive sends a fan-out dead letter back there). */
+export function topicBindingOf(type: string): "LINK_EVENTS" | "CLICK_EVENTS" {
+  return (CLICK_TOPIC.types as readonly string[]).includes(type) ? CLICK_TOPIC.binding : "LINK_EVENTS";
+}
 
 /** Where consumers send their outcomes for the ledger. */
 export const REPORTS_QUEUE = "delivery-reports";

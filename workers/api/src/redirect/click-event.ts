@@ -1,9 +1,7 @@
 import { isbot } from "isbot";
-import type { EventOf } from "../../../../events";
 import { configOf } from "../config";
 import { hexOf } from "../hex";
-import { uncheckedEvent } from "../outbox/new-event";
-import { sendClickBatched } from "./click-batch";
+import { ClickPacker, sendToClickQueue, type PackedClick } from "./click-batch";
 
 export interface ClickedLink {
   id: string;
@@ -31,7 +29,7 @@ const encoder = new TextEncoder();
 const visitorKeys = new Map<string, CryptoKey>();
 
 /** The first 16 bytes of HMAC-SHA256(secret, message), in hex. */
-async function visitorHashHex(secret: string, message: string): Promise<string> {
+export async function visitorHashHex(secret: string, message: string): Promise<string> {
   let key = visitorKeys.get(secret);
   if (!key) {
     key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
@@ -63,36 +61,53 @@ export function clickFacts(request: Request): ClickFacts {
 }
 
 /**
- * Builds LinkClicked. The IP goes no further than this function: only a hash salted with the
- * secret, the UTC day and the team, so unique visitors can be counted per day but not followed
- * across days or teams, or reversed into an address. Every field is bounded as events/ bounds it (clickFacts and
- * referrerHost cut and check them), so the envelope skips the schema check newEvent does: on a
- * redirect it cost more than the rest of the event (tests parse what this makes).
+ * The click as its batch carries it. The IP goes no further than this function and the batch's
+ * send: only a hash salted with the secret, the UTC day and the team, so unique visitors can be
+ * counted per day but not followed across days or teams, or reversed into an address. Bot GETs
+ * (isbot, verified bots) and HEADs are only counted: no hash, no agent, no referrer. Every field
+ * is bounded as events/ bounds it (clickFacts and referrerHost cut and check them), so the batch
+ * skips the schema check newEvent does (tests parse what the packer makes).
  */
-export async function clickEventOf(facts: ClickFacts, link: ClickedLink, traceId: string, hashSecret: string, now: Date): Promise<EventOf<"LinkClicked">> {
+export function packedClickOf(facts: ClickFacts, link: ClickedLink, traceId: string, settings: ClickSettings, now: Date): PackedClick {
   const { userAgent, method } = facts;
   const day = now.toISOString().slice(0, 10);
-  const bot = facts.verifiedBot || method === "HEAD" || (userAgent !== null && isbot(userAgent));
-  // Keyed by team too: the same person on two teams' links gets two unrelated hashes, so tenants
-  // cannot join their click data on it (within a team, counts stay exactly what they were).
-  const visitorHash = await visitorHashHex(hashSecret, `${day}|${link.teamId}|${facts.ip}|${userAgent ?? ""}`);
-  return uncheckedEvent(
-    "LinkClicked",
-    1,
-    link.id,
-    { linkId: link.id, slug: link.slug, method, country: facts.country, referrerHost: referrerHost(facts.referer), userAgent, bot, visitorHash },
-    { teamId: link.teamId, traceId, occurredAt: now.toISOString() },
-  );
+  const kind = method === "HEAD" ? "head" : facts.verifiedBot || (userAgent !== null && isbot(userAgent)) ? "bot" : "human";
+  return {
+    linkId: link.id,
+    teamId: link.teamId,
+    slug: link.slug,
+    at: now.getTime(),
+    kind,
+    traceId,
+    country: facts.country,
+    referrerHost: kind === "human" ? referrerHost(facts.referer) : null,
+    userAgent: kind === "human" ? userAgent : null,
+    // Keyed by team too: the same person on two teams' links gets two unrelated hashes, so tenants
+    // cannot join their click data on it (within a team, counts stay exactly what they were).
+    visitorKey: kind === "human" ? `${day}|${link.teamId}|${facts.ip}|${userAgent ?? ""}` : "",
+    hashSecret: settings.hashSecret,
+    logSampleRate: settings.logSampleRate,
+    windowMs: settings.windowMs,
+  };
 }
 
+export interface ClickSettings {
+  hashSecret: string;
+  logSampleRate: number;
+  windowMs: number;
+}
+
+const packer = new ClickPacker<Queue>(visitorHashHex, sendToClickQueue);
+
 /**
- * Sends the click after the response (the redirect never waits for analytics), batched with the
- * isolate's others: the request's facts are read now, the event is made (IP hashed) by whichever
- * request sends the batch, within milliseconds. A failure is logged, not retried.
+ * Packs the click after the response (the redirect never waits for analytics) into the isolate's
+ * open ClicksRecorded batch on `click-events`: the request's facts are read now, visitor hashes
+ * are made by whichever request sends the batch, within about a second. A failed send is logged
+ * with its counts, not retried.
  */
 export function sendClickAfterResponse(request: Request, link: ClickedLink, traceId: string, env: ApiEnv, now: Date, waitUntil: (promise: Promise<unknown>) => void): void {
-  const facts = clickFacts(request);
-  const secret = configOf(env).VISITOR_HASH_SECRET;
-  const sending = sendClickBatched(env.LINK_EVENTS, { traceId, linkId: link.id, build: () => clickEventOf(facts, link, traceId, secret, now) });
+  const config = configOf(env);
+  const click = packedClickOf(clickFacts(request), link, traceId, { hashSecret: config.VISITOR_HASH_SECRET, logSampleRate: config.CLICK_LOG_SAMPLE_RATE, windowMs: config.CLICK_BATCH_WINDOW_MS }, now);
+  const sending = packer.add(env.CLICK_EVENTS, click);
   if (sending) waitUntil(sending);
 }
