@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { linkClicked, newLinkId, newTeamId } from "../../../../test/support/event-fixtures";
 import { foldClosedDays, visitorRange, type FoldLimits } from "../src/fold-visitors";
@@ -14,10 +14,9 @@ const DURING_DAY = new Date("2026-11-26T23:00:00.000Z");
 const BEFORE_GRACE = new Date("2026-11-27T02:59:00.000Z");
 const AFTER_GRACE = new Date("2026-11-27T03:00:00.000Z");
 
+/** The Worker's own cron entry, at an injected time. */
 async function runCron(at: Date): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "*/15 * * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "*/15 * * * *" }), env);
 }
 
 /** Open set rows of these links (all days). */
