@@ -79,6 +79,7 @@ describe("storage per click", () => {
 
     await applyDay("2026-11-21", CLICKS_PER_DAY);
     const day2Open = await fileBytes();
+    const openRows = (await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM visitor_sets").first<{ n: number }>())?.n ?? 0;
     await foldAll("2026-11-22T04:00:00.000Z");
     const day2 = await fileBytes();
 
@@ -92,7 +93,8 @@ describe("storage per click", () => {
       steadyDay: (day2 - day1) / CLICKS_PER_DAY,
       steadyDoubleDay: (day3 - day2) / (2 * CLICKS_PER_DAY),
     };
-    console.log(JSON.stringify({ bench: "analytics D1 bytes per click", links: LINKS, clicksPerDay: CLICKS_PER_DAY, visitorsPerDay: VISITORS_PER_DAY, fileBytes: { base, peakOpen, day1, day2Open, day2, day3 }, perClick }));
+    const perSetRow = (day2Open - day2) / openRows;
+    console.log(JSON.stringify({ bench: "analytics D1 bytes per click", links: LINKS, clicksPerDay: CLICKS_PER_DAY, visitorsPerDay: VISITORS_PER_DAY, fileBytes: { base, peakOpen, day1, day2Open, day2, day3 }, perClick, openSetRows: openRows, bytesPerSetRow: perSetRow }));
 
     const left = await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM visitor_sets").first<{ n: number }>();
     expect(left?.n).toBe(0);
