@@ -70,10 +70,10 @@ export const dimensionClicks = sqliteTable(
  * the rows, in bounded chunks: storage stays per link-day, never per visitor.
  *
  * Why exact sets and not a HyperLogLog per link-day: a sketch within 2% error needs ~4,096
- * registers (3-4 KB) per link-day and per team-day, kept forever, which costs more than
- * these rows for any link with fewer than ~60 visitors a day, and is never exact. The sets
- * cost ~62 B per distinct (visitor, link) of the open day only, then nothing; stats stay
- * exact (test/storage.unit.test.ts: ~25 B per click in steady state, all tables).
+ * registers (3-4 KB) per link-day and per team-day, kept forever, and is never exact. The
+ * sets cost ~62 B per distinct (visitor, link) of the open day only; once folded, a link-day
+ * keeps one integer column and a team-day one small row, and stats stay exact
+ * (workers/consumers/analytics/test/storage.unit.test.ts: ~25 B per click in steady state, all tables).
  */
 export const visitorSets = sqliteTable(
   "visitor_sets",
