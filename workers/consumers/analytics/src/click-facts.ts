@@ -1,6 +1,5 @@
 import { isbot } from "isbot";
 import UAParser from "ua-parser-js";
-import type { EventOf } from "../../../../events";
 
 /** Values of a dimension the click did not carry. */
 export const UNKNOWN = "unknown";
@@ -29,17 +28,27 @@ function parseAgent(userAgent: string): ParsedAgent {
   return { device: deviceType, browser: browser.name ?? UNKNOWN, os: os.name ?? UNKNOWN };
 }
 
+/** What a click says about itself: a LinkClicked's data, or one record of a ClicksRecorded batch. */
+export interface ClickInput {
+  userAgent: string | null;
+  country: string | null;
+  referrerHost: string | null;
+  /** The api's verdict; a batch's human clicks carry none (they are humans to the api). */
+  bot?: boolean;
+  method?: "GET" | "HEAD";
+}
+
 /**
  * Classifies clicks. A batch often repeats the same user agents, so each distinct
  * one is parsed once per classifier (one classifier per batch).
  */
-export function clickClassifier(): (data: EventOf<"LinkClicked">["data"]) => ClickFacts {
+export function clickClassifier(): (data: ClickInput) => ClickFacts {
   const agents = new Map<string, ParsedAgent>();
   return (data) => {
     const ua = data.userAgent;
     // The api already flags bots; isbot here is a second check with this Worker's own
     // (possibly newer) list, and a HEAD is never a person following a link.
-    const bot = data.bot || data.method === "HEAD" || (ua !== null && isbot(ua));
+    const bot = data.bot === true || data.method === "HEAD" || (ua !== null && isbot(ua));
     let agent: ParsedAgent = { device: UNKNOWN, browser: UNKNOWN, os: UNKNOWN };
     if (ua) {
       agent = agents.get(ua) ?? parseAgent(ua);

@@ -1,5 +1,6 @@
 import { createQueueHandler } from "../../../shared/consumer/run-consumer";
 import { analyticsConsumer } from "./consumer";
+import { createScheduledHandler, SCHEDULED_JOBS } from "./scheduled";
 
 export { Stats } from "./stats";
 
@@ -8,4 +9,5 @@ export default {
     return Response.json({ worker: "linkflow-analytics", ok: true });
   },
   queue: createQueueHandler(analyticsConsumer),
+  scheduled: createScheduledHandler(SCHEDULED_JOBS),
 } satisfies ExportedHandler<AnalyticsEnv, unknown>;

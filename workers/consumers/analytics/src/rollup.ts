@@ -1,6 +1,6 @@
 import type { StatsDimension } from "../../../../db/analytics";
-import type { LinkEvent } from "../../../../events";
-import { clickClassifier } from "./click-facts";
+import { botCountsOf, clickRecordsOf, type LinkEvent } from "../../../../events";
+import { clickClassifier, type ClickInput } from "./click-facts";
 
 /**
  * Rows of one batch, already summed per key. Each list becomes ONE statement over
@@ -14,8 +14,8 @@ export interface Rollup {
   days: [string, string, string, number, number][];
   /** [linkId, day, dimension, key, teamId, clicks] */
   dimensions: [string, string, StatsDimension, string, string, number][];
-  /** [linkId, day, visitorHash, teamId] */
-  visitors: [string, string, string, string][];
+  /** [day, linkId, high 32 bits (signed), low 32 bits (unsigned)] of the visitor hash's first 64 bits */
+  visitors: [string, string, number, number][];
 }
 
 const DIMENSIONS = ["country", "referrer", "device", "browser", "os"] as const satisfies readonly StatsDimension[];
@@ -23,7 +23,19 @@ const DIMENSIONS = ["country", "referrer", "device", "browser", "os"] as const s
 /** The UTC day of an ISO timestamp (events carry `...Z` times only). */
 export const dayOf = (iso: string) => iso.slice(0, 10);
 
-/** Sums a batch of fresh events into rows; LinkUpdated and unknown types add nothing. */
+/**
+ * A visitor hash (32 hex digits) as the two halves of its first 64 bits, which SQL joins into
+ * one signed integer (`hi * 2^32 + lo`): JSON numbers cannot carry 64 bits exactly.
+ */
+export function visitorHalves(visitorHash: string): [number, number] {
+  return [Number.parseInt(visitorHash.slice(0, 8), 16) | 0, Number.parseInt(visitorHash.slice(8, 16), 16)];
+}
+
+/**
+ * Sums a batch of fresh events into rows; LinkUpdated and unknown types add nothing.
+ * A ClicksRecorded batch counts like the LinkClicked events it packs, its bot and HEAD
+ * counts straight into the day's bot clicks.
+ */
 export function rollUp(events: LinkEvent[]): Rollup {
   const classify = clickClassifier();
   // Keyed by link and team: two teams claiming one link stay two rows, so the upsert sees the conflict.
@@ -39,6 +51,30 @@ export function rollUp(events: LinkEvent[]): Rollup {
     return row;
   };
 
+  const dayRow = (linkId: string, teamId: string, day: string) => {
+    const key = `${linkId}|${day}`;
+    const row = days.get(key) ?? [linkId, day, teamId, 0, 0];
+    days.set(key, row);
+    return row;
+  };
+
+  const click = (linkId: string, teamId: string, day: string, input: ClickInput & { visitorHash: string }) => {
+    const facts = classify(input);
+    const total = dayRow(linkId, teamId, day);
+    if (facts.bot) {
+      total[4] += 1;
+      return;
+    }
+    total[3] += 1;
+    visitors.set(`${day}|${linkId}|${input.visitorHash.slice(0, 16)}`, [day, linkId, ...visitorHalves(input.visitorHash)]);
+    for (const dimension of DIMENSIONS) {
+      const key = `${linkId}|${day}|${dimension}|${facts[dimension]}`;
+      const row = dimensions.get(key) ?? [linkId, day, dimension, facts[dimension], teamId, 0];
+      row[5] += 1;
+      dimensions.set(key, row);
+    }
+  };
+
   for (const event of events) {
     if (event.type === "LinkCreated") {
       const row = link(event.data.link.id, event.teamId);
@@ -47,25 +83,16 @@ export function rollUp(events: LinkEvent[]): Rollup {
     } else if (event.type === "LinkDeleted") {
       link(event.data.linkId, event.teamId)[4] = event.data.deletedAt;
     } else if (event.type === "LinkClicked") {
-      const { linkId, slug, visitorHash } = event.data;
-      const row = link(linkId, event.teamId);
-      row[2] ??= slug;
-      const day = dayOf(event.occurredAt);
-      const facts = classify(event.data);
-      const dayKey = `${linkId}|${day}`;
-      const total = days.get(dayKey) ?? [linkId, day, event.teamId, 0, 0];
-      days.set(dayKey, total);
-      if (facts.bot) {
-        total[4] += 1;
-        continue;
+      link(event.data.linkId, event.teamId)[2] ??= event.data.slug;
+      click(event.data.linkId, event.teamId, dayOf(event.occurredAt), event.data);
+    } else if (event.type === "ClicksRecorded") {
+      for (const record of clickRecordsOf(event)) {
+        link(record.linkId, record.teamId)[2] ??= record.slug;
+        click(record.linkId, record.teamId, dayOf(record.occurredAt), record);
       }
-      total[3] += 1;
-      visitors.set(`${dayKey}|${visitorHash}`, [linkId, day, visitorHash, event.teamId]);
-      for (const dimension of DIMENSIONS) {
-        const key = `${dayKey}|${dimension}|${facts[dimension]}`;
-        const row = dimensions.get(key) ?? [linkId, day, dimension, facts[dimension], event.teamId, 0];
-        row[5] += 1;
-        dimensions.set(key, row);
+      for (const count of botCountsOf(event)) {
+        link(count.linkId, count.teamId)[2] ??= count.slug;
+        dayRow(count.linkId, count.teamId, count.day)[4] += count.bots + count.heads;
       }
     }
   }
@@ -90,9 +117,9 @@ SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->
 ON CONFLICT (link_id, day, dimension, key) DO UPDATE SET clicks = clicks + excluded.clicks`;
 
 // DO NOTHING only for the key, so every other constraint still fails loudly (OR IGNORE would hide it).
-const VISITORS_SQL = `INSERT INTO daily_visitors (link_id, day, visitor_hash, team_id)
-SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?1) WHERE true
-ON CONFLICT (link_id, day, visitor_hash) DO NOTHING`;
+const VISITORS_SQL = `INSERT INTO visitor_sets (day, link_id, visitor)
+SELECT value ->> 0, value ->> 1, (value ->> 2) * 4294967296 + (value ->> 3) FROM json_each(?1) WHERE true
+ON CONFLICT (day, link_id, visitor) DO NOTHING`;
 
 /**
  * The batch's statements, links first. A link never changes team: the CASE gives
