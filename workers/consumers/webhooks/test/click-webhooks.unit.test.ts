@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
-import { clicksRecordedV1, linkClickedV1, nthEventIdAfter, type ClicksRecorded, type HumanClickTuple } from "../../../../events";
+import { clickRecordsOf, clicksRecordedV1, linkClickedV1, nthEventIdAfter, type ClicksRecorded, type HumanClickTuple } from "../../../../events";
 import { sampleEvents } from "../../../../events/samples";
+import { linkClickedOf } from "../src/click-webhooks";
 import type { DeliveryMessage } from "../src/delivery-message";
 import { deliveryStatements } from "../src/event-deliveries";
 import { webhookBody } from "../src/event-names";
@@ -134,6 +135,18 @@ async function deliveryRowCount(teams: string[]): Promise<number> {
   const row = await env.WEBHOOKS_DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE team_id IN (SELECT value FROM json_each(?))").bind(JSON.stringify(teams)).first<{ n: number }>();
   return row?.n ?? -1;
 }
+
+describe("linkClickedOf", () => {
+  it("turns the sample batch's first click into the sample LinkClicked, under the click's derived id", () => {
+    const batch = clicksRecordedV1.parse(sampleEvents["ClicksRecorded.v1"]);
+    const single = linkClickedV1.parse(sampleEvents["LinkClicked.v1"]);
+    const [first, second] = clickRecordsOf(batch).map(linkClickedOf);
+    expect(first).toEqual({ ...single, id: nthEventIdAfter(batch.id, 1) });
+    // The same bytes a receiver got from the click's own LinkClicked (the id travels as webhook-id, not in the body).
+    expect(webhookBody(linkClickedV1.parse(first))).toBe(webhookBody(single));
+    expect(linkClickedV1.parse(second).data).toMatchObject({ country: null, referrerHost: null, userAgent: null, bot: false, method: "GET" });
+  });
+});
 
 describe("link.clicked from ClicksRecorded batches", () => {
   it("sends one signed link.clicked per human click of a subscribed team, with the body its LinkClicked would have had", async () => {
