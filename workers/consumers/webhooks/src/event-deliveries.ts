@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { LinkEvent } from "../../../../events";
 import type { DeliveryMessage } from "./delivery-message";
-import { WEBHOOK_EVENT_NAMES, webhookBody } from "./event-names";
+import { clickEventsFor, clickingTeamsOf } from "./click-webhooks";
+import { WEBHOOK_EVENT_NAMES, webhookBody, type WebhookSourceEvent } from "./event-names";
 import { newId } from "./ids";
 
 const endpointTargetSchema = z.object({
@@ -9,36 +10,48 @@ const endpointTargetSchema = z.object({
   teamId: z.string(),
   events: z.string().transform((text) => z.array(z.string()).parse(JSON.parse(text))),
 });
+type EndpointTarget = z.infer<typeof endpointTargetSchema>;
+
+/** Teams per endpoint lookup: one lookup for any real batch, and its bound JSON far below D1's 2 MB. */
+const TEAMS_PER_LOOKUP = 10_000;
+/**
+ * sendBatch takes 100 messages and 256 KB: a delivery message is at most ~200 bytes
+ * (two ids of at most 64 characters and a number), so 100 of them stay under 25 KB.
+ */
+const MESSAGES_PER_SEND = 100;
 
 /**
  * The webhooks subscriber's effect: one delivery row per (enabled endpoint of the team
  * subscribed to the event's type, event), and one queue message per delivery, so each
- * endpoint is attempted, retried and failed on its own.
+ * endpoint is attempted, retried and failed on its own. A ClicksRecorded batch stands for
+ * one LinkClicked per human click (click-webhooks.ts): only the clicks of teams with a
+ * link.clicked endpoint are expanded, so a batch of other teams' clicks costs one indexed
+ * lookup of their endpoints and writes nothing.
  *
  * Messages go out before the rows are committed: if the commit then fails, the delivery
  * handler finds no row and lets the message go, and the retried event sends again. The
  * other order could commit rows whose message was never sent. A message sent twice (the
  * toolkit's per-event fallback runs this again) makes one attempt: attempts claim the row.
+ * A batch handed over again before its receipt was written makes the same click ids, so
+ * `INSERT OR IGNORE` on (endpoint, event) keeps one delivery per click.
  */
 export async function deliveryStatements(events: LinkEvent[], db: D1Database, queue: Queue<DeliveryMessage>): Promise<D1PreparedStatement[]> {
-  const teams = [...new Set(events.map((e) => e.teamId))];
-  // json_each keeps it one bound parameter however many teams the batch holds (D1 allows 100).
-  const { results } = await db
-    .prepare("SELECT id, team_id AS teamId, events FROM webhook_endpoints WHERE enabled = 1 AND team_id IN (SELECT value FROM json_each(?))")
-    .bind(JSON.stringify(teams))
-    .all();
-  const endpoints = z.array(endpointTargetSchema).parse(results);
+  const teams = [...new Set(events.flatMap((e) => (e.type === "ClicksRecorded" ? clickingTeamsOf(e) : [e.teamId])))];
+  const byTeam = await endpointsByTeam(db, teams);
+  if (byTeam.size === 0) return [];
+  const clickTeams = new Set([...byTeam].filter(([, eps]) => eps.some((ep) => ep.events.includes(WEBHOOK_EVENT_NAMES.LinkClicked))).map(([team]) => team));
+  const sources = events.flatMap((event): WebhookSourceEvent[] => (event.type === "ClicksRecorded" ? clickEventsFor(event, clickTeams) : [event]));
   const now = new Date().toISOString();
-  const rows = events.flatMap((event) =>
-    event.type === "ClicksRecorded"
-      ? []
-      : endpoints
-      .filter((ep) => ep.teamId === event.teamId && ep.events.includes(WEBHOOK_EVENT_NAMES[event.type]))
-      .map((ep) => ({ id: newId("dlv"), endpointId: ep.id, teamId: event.teamId, eventId: event.id, eventType: WEBHOOK_EVENT_NAMES[event.type], payload: webhookBody(event), createdAt: now })),
-  );
+  const rows = sources.flatMap((event) => {
+    const eventType = WEBHOOK_EVENT_NAMES[event.type];
+    const subscribed = (byTeam.get(event.teamId) ?? []).filter((ep) => ep.events.includes(eventType));
+    if (subscribed.length === 0) return [];
+    const payload = webhookBody(event);
+    return subscribed.map((ep) => ({ id: newId("dlv"), endpointId: ep.id, teamId: event.teamId, eventId: event.id, eventType, payload, createdAt: now }));
+  });
   if (rows.length === 0) return [];
-  for (let i = 0; i < rows.length; i += 100) {
-    const messages = rows.slice(i, i + 100).map((r) => ({ body: { endpointId: r.endpointId, eventId: r.eventId, attempt: 1 }, contentType: "json" as const }));
+  for (let i = 0; i < rows.length; i += MESSAGES_PER_SEND) {
+    const messages = rows.slice(i, i + MESSAGES_PER_SEND).map((r) => ({ body: { endpointId: r.endpointId, eventId: r.eventId, attempt: 1 }, contentType: "json" as const }));
     await queue.sendBatch(messages);
   }
   return chunkBySize(rows, MAX_PARAMETER_BYTES).map((chunk) =>
@@ -50,6 +63,20 @@ export async function deliveryStatements(events: LinkEvent[], db: D1Database, qu
       )
       .bind(JSON.stringify(chunk)),
   );
+}
+
+/** The enabled endpoints of `teams`, by team (teams without one are absent). */
+async function endpointsByTeam(db: D1Database, teams: string[]): Promise<Map<string, EndpointTarget[]>> {
+  const byTeam = new Map<string, EndpointTarget[]>();
+  for (let i = 0; i < teams.length; i += TEAMS_PER_LOOKUP) {
+    // json_each keeps it one bound parameter however many teams the batch holds (D1 allows 100).
+    const { results } = await db
+      .prepare("SELECT id, team_id AS teamId, events FROM webhook_endpoints WHERE enabled = 1 AND team_id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(teams.slice(i, i + TEAMS_PER_LOOKUP)))
+      .all();
+    for (const endpoint of z.array(endpointTargetSchema).parse(results)) byTeam.set(endpoint.teamId, [...(byTeam.get(endpoint.teamId) ?? []), endpoint]);
+  }
+  return byTeam;
 }
 
 /** D1 takes a bound string of up to 2 MB; a batch of events for many endpoints can outgrow one. */
