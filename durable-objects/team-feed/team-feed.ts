@@ -47,6 +47,9 @@ function jsonError(status: number, code: string, message: string, headers: Recor
  * connected; ping/pong is answered by the runtime without waking it. Nothing needed
  * across events lives in memory — sockets come from `ctx.getWebSockets`, per-socket
  * state from their attachments, recent events from SQLite.
+ *
+ * Clicks are not events here: recordClicks sums their counts (SQLite, click-ticks.ts) and
+ * an alarm sends them as one `clicks` frame per socket at most every TICK_INTERVAL_MS.
  */
 export class TeamFeed extends DurableObject {
   private readonly buffer: EventBuffer;
