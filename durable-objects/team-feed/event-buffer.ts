@@ -28,6 +28,11 @@ const MIGRATIONS = [
   "CREATE TABLE feed_team (id INTEGER PRIMARY KEY CHECK (id = 1), team_id TEXT NOT NULL, bound_at TEXT NOT NULL)",
   // Keys revoked while sockets may still be connecting with them (closeKey): refused at connect.
   "CREATE TABLE revoked_keys (key_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL)",
+  // Live click counters (click-ticks.ts): batch ids already counted (dedupe, bounded by seq),
+  // human clicks per link waiting for the next tick, and when the last tick went out.
+  "CREATE TABLE click_batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT NOT NULL UNIQUE)",
+  "CREATE TABLE pending_clicks (link_id TEXT PRIMARY KEY, slug TEXT NOT NULL, clicks INTEGER NOT NULL)",
+  "CREATE TABLE click_tick (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)",
 ];
 
 export function migrateFeedStorage(sql: SqlStorage): void {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventIdSchema, linkEventSchema, teamIdSchema, type LinkEvent } from "../../events";
+import { eventIdSchema, linkEventSchema, linkIdSchema, MAX_BATCH_DICTIONARY, teamIdSchema, type LinkEvent } from "../../events";
 
 // The TeamFeed's contract with its callers (the api Worker, which hosts it, and the
 // dashboard consumer, which binds it by script_name): RPC inputs and results, the
@@ -11,9 +11,15 @@ export const MAX_EVENTS_PER_BROADCAST = 100;
 
 export const keyIdSchema = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/, "expected an API key id");
 
+/** Click types never travel as events to the feed: their counts go through recordClicks. */
+export const CLICK_EVENT_TYPES = ["LinkClicked", "ClicksRecorded"] as const satisfies readonly LinkEvent["type"][];
+const feedEventSchema = linkEventSchema.refine((event) => !(CLICK_EVENT_TYPES as readonly string[]).includes(event.type), {
+  message: "clicks are not feed events: send their counts with recordClicks",
+});
+
 export const broadcastInputSchema = z.strictObject({
   teamId: teamIdSchema,
-  events: z.array(linkEventSchema).min(1).max(MAX_EVENTS_PER_BROADCAST),
+  events: z.array(feedEventSchema).min(1).max(MAX_EVENTS_PER_BROADCAST),
 });
 export interface BroadcastInput {
   teamId: string;
@@ -26,6 +32,42 @@ export interface BroadcastResult {
   /** Ids of events it had already seen (redeliveries): neither stored nor sent again. */
   duplicates: string[];
   /** Sockets the new events were sent to. */
+  sockets: number;
+}
+
+/**
+ * Human clicks per link, the unit of the live counters. Bots and HEAD requests are not
+ * counted: the counters add to the stats' `clicks`, which leave them out too.
+ */
+export const clickCountSchema = z.strictObject({
+  linkId: linkIdSchema,
+  /** Checked against the call's team, as broadcast checks each event's: no slug leaks across teams. */
+  teamId: teamIdSchema,
+  slug: z.string().min(1).max(64),
+  clicks: z.number().int().min(1).max(1_000_000),
+});
+export type ClickCount = z.infer<typeof clickCountSchema>;
+
+/**
+ * One call per team and queue batch. Each entry is one unit of idempotency: a ClicksRecorded
+ * batch's clicks of this team (its id), or one LinkClicked event still in flight (its id).
+ * An id the object has seen before is skipped, so a redelivered batch never doubles a tick.
+ */
+export const recordClicksInputSchema = z.strictObject({
+  teamId: teamIdSchema,
+  batches: z
+    .array(z.strictObject({ id: eventIdSchema, counts: z.array(clickCountSchema).min(1).max(MAX_BATCH_DICTIONARY) }))
+    .min(1)
+    .max(MAX_EVENTS_PER_BROADCAST),
+});
+export type RecordClicksInput = z.infer<typeof recordClicksInputSchema>;
+
+export interface RecordClicksResult {
+  /** Batches new to this object: their counts are added to the next tick. */
+  counted: number;
+  /** Ids of batches it had already seen (redeliveries): not counted again. */
+  duplicates: string[];
+  /** Sockets open; with none the counts are not kept (nobody is watching), the ids still are. */
   sockets: number;
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventIdSchema, linkEventSchema } from "../../events";
+import { eventIdSchema, isoDateTimeSchema, linkEventSchema, linkIdSchema } from "../../events";
 
 /** Client frames are tiny; anything larger is a mistake or abuse, refused before parsing. */
 export const MAX_CLIENT_FRAME_BYTES = 4_096;
@@ -39,6 +39,17 @@ export function eventFrame(envelope: string): string {
   return `{"type":"event","event":${envelope}}`;
 }
 
+/** Human clicks per link since the previous tick (at most a few a second; click-ticks.ts). */
+export interface TickCount {
+  linkId: string;
+  slug: string;
+  clicks: number;
+}
+
+export function clicksFrame(at: Date, counts: TickCount[]): string {
+  return JSON.stringify({ type: "clicks", at: at.toISOString(), counts });
+}
+
 /** After the connect-time replay: the client is live; `lastEventId` is where it stands. */
 export function readyFrame(lastEventId: string | null, replayed: number): string {
   return JSON.stringify({ type: "ready", lastEventId, replayed });
@@ -70,6 +81,11 @@ export function rateLimitedFrame(message: string, retryAfter: number): string {
 /** Every frame the server sends, for clients and tests that parse what they receive. */
 export const serverFrameSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("event"), event: linkEventSchema }),
+  z.strictObject({
+    type: z.literal("clicks"),
+    at: isoDateTimeSchema,
+    counts: z.array(z.strictObject({ linkId: linkIdSchema, slug: z.string().min(1), clicks: z.number().int().positive() })).min(1),
+  }),
   z.strictObject({ type: z.literal("ready"), lastEventId: eventIdSchema.nullable(), replayed: z.number().int().nonnegative() }),
   z.strictObject({ type: z.literal("replayed"), replayed: z.number().int().nonnegative() }),
   z.strictObject({ type: z.literal("resync"), since: eventIdSchema, reason: z.enum(["unknown_event", "evicted", "no_connection_state"]) }),

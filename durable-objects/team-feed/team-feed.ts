@@ -6,12 +6,15 @@ import {
   broadcastInputSchema,
   closeKeyInputSchema,
   connectParamsSchema,
+  recordClicksInputSchema,
   FEED_CLOSE,
   SOCKET_CAP_RETRY_AFTER_SECONDS,
   type BroadcastResult,
   type CloseKeyResult,
+  type RecordClicksResult,
 } from "./feed-rpc";
-import { errorFrame, eventFrame, parseClientFrame, pongFrame, rateLimitedFrame, readyFrame, replayedFrame, resyncFrame } from "./frames";
+import { chunkCounts, ClickTicks, TICK_INTERVAL_MS } from "./click-ticks";
+import { clicksFrame, errorFrame, eventFrame, parseClientFrame, pongFrame, rateLimitedFrame, readyFrame, replayedFrame, resyncFrame } from "./frames";
 import { RevokedKeys } from "./revoked-keys";
 import {
   FAULT_RULE,
@@ -28,7 +31,7 @@ import {
 import { TeamBinding } from "./team-binding";
 import { take } from "./token-bucket";
 
-export type { BroadcastResult, CloseKeyResult } from "./feed-rpc";
+export type { BroadcastResult, CloseKeyResult, RecordClicksResult } from "./feed-rpc";
 
 const log = logger("team-feed");
 
@@ -44,11 +47,15 @@ function jsonError(status: number, code: string, message: string, headers: Recor
  * connected; ping/pong is answered by the runtime without waking it. Nothing needed
  * across events lives in memory — sockets come from `ctx.getWebSockets`, per-socket
  * state from their attachments, recent events from SQLite.
+ *
+ * Clicks are not events here: recordClicks sums their counts (SQLite, click-ticks.ts) and
+ * an alarm sends them as one `clicks` frame per socket at most every TICK_INTERVAL_MS.
  */
 export class TeamFeed extends DurableObject {
   private readonly buffer: EventBuffer;
   private readonly team: TeamBinding;
   private readonly revokedKeys: RevokedKeys;
+  private readonly ticks: ClickTicks;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -56,6 +63,7 @@ export class TeamFeed extends DurableObject {
     this.buffer = new EventBuffer(ctx.storage.sql);
     this.team = new TeamBinding(ctx.storage.sql, ctx.id.name);
     this.revokedKeys = new RevokedKeys(ctx.storage.sql);
+    this.ticks = new ClickTicks(ctx.storage.sql);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
@@ -122,6 +130,44 @@ export class TeamFeed extends DurableObject {
     const stored = new Set(fresh.map((event) => event.eventId));
     const duplicates = events.filter((event) => !stored.delete(event.id)).map((event) => event.id);
     return { stored: fresh.length, duplicates, sockets: sockets.length };
+  }
+
+  /**
+   * Click counts, never a frame per click: the counts of batches this object has not seen
+   * are summed per link and go out as one `clicks` frame per socket at the next tick, at
+   * most every TICK_INTERVAL_MS. A redelivered batch (same id) is skipped, so the caller may
+   * retry a failed call. Nothing is stored for replay: a client that reconnects reloads the
+   * counts over HTTP.
+   */
+  async recordClicks(input: unknown): Promise<RecordClicksResult> {
+    const parsed = recordClicksInputSchema.safeParse(input);
+    if (!parsed.success) throw new Error(`TeamFeed.recordClicks: invalid counts: ${z.prettifyError(parsed.error)}`);
+    const { teamId, batches } = parsed.data;
+    const foreign = batches.filter((batch) => batch.counts.some((count) => count.teamId !== teamId));
+    if (foreign.length > 0) throw new Error(`TeamFeed.recordClicks: clicks of another team (${foreign.map((b) => b.id).join(", ")})`);
+    const claim = this.team.claim(teamId);
+    if (!claim.ok) throw new Error(`TeamFeed.recordClicks: clicks of another team (this feed is ${claim.boundTo}'s, the call names ${teamId})`);
+
+    const sockets = this.ctx.getWebSockets(FEED_TAG).length;
+    const { fresh, duplicates } = this.ticks.record(batches, sockets > 0);
+    if (sockets > 0 && fresh.length > 0) await this.scheduleTick();
+    return { counted: fresh.length, duplicates, sockets };
+  }
+
+  /** The tick: sends what is pending to every socket; the alarm survives eviction, and so do the counts. */
+  override async alarm(): Promise<void> {
+    const counts = this.ticks.drain();
+    if (counts.length === 0) return;
+    const now = new Date();
+    this.ticks.markTick(now.getTime());
+    const frames = chunkCounts(counts).map((chunk) => clicksFrame(now, chunk));
+    for (const ws of this.ctx.getWebSockets(FEED_TAG)) for (const frame of frames) send(ws, frame);
+  }
+
+  /** Sets the alarm for the next tick unless one is set: right away when the last tick is old enough. */
+  private async scheduleTick(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) !== null) return;
+    await this.ctx.storage.setAlarm(Math.max(Date.now(), this.ticks.lastTickAt() + TICK_INTERVAL_MS));
   }
 
   /**

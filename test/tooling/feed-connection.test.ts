@@ -12,7 +12,8 @@ interface FeedConnectionLike {
 type FeedConnectionClass = new (options: {
   origin: string;
   token: () => Promise<string>;
-  onEvent: () => void;
+  onEvent: (event: { id: string }) => void;
+  onClicks?: (tick: unknown) => void;
   onResync: () => void;
   onStatus: (status: string) => void;
 }) => FeedConnectionLike;
@@ -34,6 +35,10 @@ class FakeSocket extends EventTarget {
     FakeSocket.opened.push(this);
   }
   send(): void {}
+  /** A frame from the server. */
+  receive(frame: unknown): void {
+    this.dispatchEvent(Object.assign(new Event("message"), { data: typeof frame === "string" ? frame : JSON.stringify(frame) }));
+  }
   close(code = 1005): void {
     this.readyState = 3;
     this.dispatchEvent(Object.assign(new Event("close"), { code }));
@@ -75,6 +80,34 @@ describe("dashboard FeedConnection", () => {
     await vi.advanceTimersByTimeAsync(120_000);
     expect(FakeSocket.opened).toHaveLength(1);
     expect(statuses).not.toContain("reconnecting");
+  });
+
+  it("hands clicks frames to onClicks, drops malformed ones, and resumes after the last event, not a tick", async () => {
+    const ticks: unknown[] = [];
+    const events: string[] = [];
+    const feed = new FeedConnection({
+      origin: "https://lf.test",
+      token: async () => "ft2.token",
+      onEvent: (event) => events.push(event.id),
+      onClicks: (tick) => ticks.push(tick),
+      onResync: () => {},
+      onStatus: () => {},
+    });
+    feed.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const socket = FakeSocket.opened[0];
+    const counts = [{ linkId: "lnk_01JDQ8Z5W5S3T6V8X0Y2Z4A6BC", slug: "launch", clicks: 3 }];
+    socket?.receive({ type: "ready", lastEventId: null, replayed: 0 });
+    socket?.receive({ type: "event", event: { id: "evt_1", type: "LinkCreated", occurredAt: "2026-12-01T10:00:00.000Z", teamId: "team_1", subject: "lnk_1", data: {} } });
+    socket?.receive({ type: "clicks", at: "2026-12-01T10:00:01.000Z", counts });
+    socket?.receive({ type: "clicks", at: "2026-12-01T10:00:01.250Z", counts: [{ linkId: "lnk_x", clicks: "many" }] });
+    socket?.receive({ type: "clicks", at: "2026-12-01T10:00:01.500Z" });
+    expect(ticks).toEqual([{ at: "2026-12-01T10:00:01.000Z", counts }]);
+    expect(events).toEqual(["evt_1"]);
+    socket?.close(1006);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(FakeSocket.opened[1]?.url.searchParams.get("since")).toBe("evt_1");
+    feed.stop();
   });
 
   it("reconnects with backoff after any other close", async () => {

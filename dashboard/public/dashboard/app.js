@@ -1,6 +1,7 @@
 // The live dashboard: asks for an API key once (kept for the tab, or on the device if the person
 // asks: key-store.js), shows the team's
-// links, clicks and usage over HTTP, and keeps them current from the live feed.
+// links, clicks and usage over HTTP, and keeps them current from the live feed: lifecycle
+// events as they come, click counters from the feed's `clicks` ticks.
 import { ApiError, apiClient } from "./api-client.js";
 import { FeedConnection } from "./feed-connection.js";
 import { FeedView } from "./feed-view.js";
@@ -10,6 +11,7 @@ import { LinksView } from "./links-view.js";
 /** @typedef {import("./api-client.js").ApiClient} ApiClient */
 /** @typedef {import("./api-client.js").Usage} Usage */
 /** @typedef {import("./feed-connection.js").FeedEvent} FeedEvent */
+/** @typedef {import("./feed-connection.js").ClickTick} ClickTick */
 /** @typedef {import("./feed-connection.js").FeedStatus} FeedStatus */
 
 const KEY_REFUSED = "That API key was not accepted.";
@@ -55,7 +57,7 @@ const origin = location.origin;
 const links = new LinksView(byId("links-body", HTMLTableSectionElement), byId("links-empty", HTMLElement), origin);
 const feedView = new FeedView(byId("feed", HTMLOListElement), byId("feed-empty", HTMLElement));
 
-/** @type {{ client: ApiClient | null, feed: FeedConnection | null, cursor: string | null, usage: Usage | null, statsAvailable: boolean, loading: Promise<void> | null, queued: FeedEvent[] }} */
+/** @type {{ client: ApiClient | null, feed: FeedConnection | null, cursor: string | null, usage: Usage | null, statsAvailable: boolean, loading: Promise<void> | null, queued: (() => void)[] }} */
 const state = { client: null, feed: null, cursor: null, usage: null, statsAvailable: true, loading: null, queued: [] };
 
 /** @param {FeedStatus | "idle"} status */
@@ -126,12 +128,36 @@ async function loadPage(client, first) {
   void loadClicks(client, page.data.map((l) => l.id));
 }
 
+/**
+ * A LinkClicked event (sent one per click before clicks came as ticks) as a tick of its own:
+ * counted like the ticks, human GETs only, never listed one by one.
+ * @param {FeedEvent} event @returns {ClickTick}
+ */
+function tickOfClickEvent(event) {
+  const { linkId, slug, bot, method } = event.data;
+  const human = bot !== true && method !== "HEAD" && typeof linkId === "string" && typeof slug === "string";
+  return { at: event.occurredAt, counts: human ? [{ linkId, slug, clicks: 1 }] : [] };
+}
+
+/** @param {ClickTick} tick */
+function applyClicks(tick) {
+  if (tick.counts.length === 0) return;
+  feedView.clicks(tick);
+  // Until the HTTP state is loaded, counts wait, then add on top of it.
+  if (state.loading) state.queued.push(() => links.addClicks(tick.counts));
+  else links.addClicks(tick.counts);
+}
+
 /** @param {FeedEvent} event */
 function applyEvent(event) {
+  if (event.type === "LinkClicked") {
+    applyClicks(tickOfClickEvent(event));
+    return;
+  }
   feedView.add(event);
   // Until the HTTP state is loaded, events wait, then apply on top of it (applying is idempotent).
   if (state.loading) {
-    state.queued.push(event);
+    state.queued.push(() => links.apply(event));
     return;
   }
   links.apply(event);
@@ -150,7 +176,7 @@ async function reload(client) {
   } finally {
     if (state.loading === loading) {
       state.loading = null;
-      for (const event of state.queued.splice(0)) links.apply(event);
+      for (const apply of state.queued.splice(0)) apply();
     }
   }
 }
@@ -164,6 +190,7 @@ async function start(apiKey) {
     origin,
     token: () => client.feedToken(),
     onEvent: applyEvent,
+    onClicks: applyClicks,
     onStatus: (status) => {
       showStatus(status);
       if (status === "unauthorized") showKeyForm(KEY_REFUSED);

@@ -3,6 +3,8 @@
 
 /** @typedef {"connecting" | "live" | "reconnecting" | "offline" | "unauthorized" | "revoked"} FeedStatus */
 /** @typedef {{ id: string, type: string, occurredAt: string, teamId: string, subject: string, data: Record<string, unknown> }} FeedEvent */
+/** @typedef {{ linkId: string, slug: string, clicks: number }} ClickCount */
+/** A `clicks` frame: human clicks per link since the previous one (a few a second at most). @typedef {{ at: string, counts: ClickCount[] }} ClickTick */
 
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 30_000;
@@ -24,6 +26,20 @@ export function backoffDelay(attempt, random = Math.random) {
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** @param {unknown} value @returns {value is ClickCount} */
+function isClickCount(value) {
+  if (typeof value !== "object" || value === null) return false;
+  const count = /** @type {Record<string, unknown>} */ (value);
+  return typeof count.linkId === "string" && typeof count.slug === "string" && typeof count.clicks === "number" && Number.isInteger(count.clicks) && count.clicks > 0;
+}
+
+/** The tick a `clicks` frame carries, or null when the frame is not one this page understands. @param {object} frame @returns {ClickTick | null} */
+function clickTickOf(frame) {
+  if (!("at" in frame) || typeof frame.at !== "string" || !("counts" in frame) || !Array.isArray(frame.counts)) return null;
+  const counts = frame.counts.filter(isClickCount);
+  return counts.length > 0 ? { at: frame.at, counts } : null;
+}
+
 /** @param {unknown} value @returns {value is FeedEvent} */
 function isFeedEvent(value) {
   if (typeof value !== "object" || value === null) return false;
@@ -37,6 +53,7 @@ export class FeedConnection {
    *   origin: string,
    *   token: () => Promise<string>,
    *   onEvent: (event: FeedEvent) => void,
+   *   onClicks?: (tick: ClickTick) => void,
    *   onResync: () => void,
    *   onStatus: (status: FeedStatus) => void,
    * }} options
@@ -146,6 +163,11 @@ export class FeedConnection {
     }
     if (typeof frame !== "object" || frame === null || !("type" in frame)) return;
     if (frame.type === "event" && "event" in frame && isFeedEvent(frame.event)) this.deliver(frame.event);
+    else if (frame.type === "clicks") {
+      // Counts, not events: they are never replayed, so they leave `since` where it is.
+      const tick = clickTickOf(frame);
+      if (tick) this.options.onClicks?.(tick);
+    }
     else if (frame.type === "ready") this.ready("lastEventId" in frame && typeof frame.lastEventId === "string" ? frame.lastEventId : null);
     else if (frame.type === "resync") {
       // What was missed is no longer buffered: start over from the current state.

@@ -1,8 +1,9 @@
-// The links table: rendered from GET /v1/links, then kept current by feed events.
+// The links table: rendered from GET /v1/links, then kept current by feed events and click ticks.
 // Every value is set as text (never as HTML): titles, tags and URLs are user input.
 
 /** @typedef {import("./api-client.js").Link} Link */
 /** @typedef {import("./feed-connection.js").FeedEvent} FeedEvent */
+/** @typedef {import("./feed-connection.js").ClickCount} ClickCount */
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -93,14 +94,18 @@ export class LinksView {
     } else if (event.type === "LinkDeleted" && typeof data.linkId === "string") {
       this.rows.get(data.linkId)?.row.remove();
       this.rows.delete(data.linkId);
-    } else if (event.type === "LinkClicked" && typeof data.linkId === "string") {
-      const entry = this.rows.get(data.linkId);
-      if (entry) {
-        entry.live += 1;
-        this.paintClicks(entry);
-      }
     }
     this.updateEmpty();
+  }
+
+  /** Adds clicks seen live (a tick's counts) to the links listed here. @param {ClickCount[]} counts */
+  addClicks(counts) {
+    for (const count of counts) {
+      const entry = this.rows.get(count.linkId);
+      if (!entry) continue;
+      entry.live += count.clicks;
+      this.paintClicks(entry);
+    }
   }
 
   /**

@@ -3,7 +3,7 @@ import { expect, vi } from "vitest";
 import { ulid } from "ulid";
 import { linkEventSchema, type LinkEvent } from "../../../events";
 import { sampleEvents } from "../../../events/samples";
-import { connectUrl } from "../feed-rpc";
+import { CLICK_EVENT_TYPES, connectUrl, type RecordClicksInput } from "../feed-rpc";
 import { serverFrameSchema, type ServerFrame } from "../frames";
 import type { TeamFeed } from "../team-feed";
 
@@ -19,9 +19,9 @@ export function feedOf(teamId: string): DurableObjectStub<TeamFeed> {
   return env.TEAM_FEED.get(env.TEAM_FEED.idFromName(teamId));
 }
 
-/** Valid events of one team, each with a fresh id, cycling through every event type. */
+/** Valid lifecycle events of one team, each with a fresh id, cycling through every type the feed stores (not clicks). */
 export function teamEvents(teamId: string, count: number): LinkEvent[] {
-  const samples = Object.values(sampleEvents);
+  const samples = Object.values(sampleEvents).filter((sample) => !(CLICK_EVENT_TYPES as readonly string[]).includes(sample.type));
   return Array.from({ length: count }, (_, i) =>
     linkEventSchema.parse({ ...structuredClone(samples[i % samples.length]), id: newEventId(), teamId }),
   );
@@ -100,4 +100,29 @@ export async function connectFeed(teamId: string, since?: string, options: Conne
 /** Broadcasts events in calls of at most 100 (one queue batch each). */
 export async function broadcastAll(teamId: string, events: LinkEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += 100) await feedOf(teamId).broadcast({ teamId, events: events.slice(i, i + 100) });
+}
+
+export const newLinkId = (): string => `lnk_${ulid()}`;
+
+/** One recordClicks entry: a batch id (fresh unless given) and human clicks per link of the team. */
+export function clickBatch(teamId: string, clicks: { linkId: string; slug: string; clicks: number }[], id = newEventId()): RecordClicksInput["batches"][number] {
+  return { id, counts: clicks.map((count) => ({ ...count, teamId })) };
+}
+
+/** Sums the counts of every `clicks` frame a client received, per link id. */
+export function tickTotals(client: FeedClient): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const frame of client.frames) if (frame.type === "clicks") for (const count of frame.counts) totals[count.linkId] = (totals[count.linkId] ?? 0) + count.clicks;
+  return totals;
+}
+
+/** Waits until a client's ticks add up to `expected` exactly (per link id). */
+export async function waitForTotals(client: FeedClient, expected: Record<string, number>): Promise<void> {
+  await vi.waitUntil(() => JSON.stringify(sorted(tickTotals(client))) === JSON.stringify(sorted(expected)), { timeout: 5_000, interval: 10 }).catch(() => {
+    throw new Error(`ticks add up to ${JSON.stringify(tickTotals(client))}, expected ${JSON.stringify(expected)}`);
+  });
+}
+
+function sorted(record: Record<string, number>): [string, number][] {
+  return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
 }

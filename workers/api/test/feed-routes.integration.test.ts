@@ -8,7 +8,16 @@ import { hmacSha256Hex } from "../../shared/crypto";
 import { newId } from "../src/ids";
 import { limitsOf } from "../src/limits/plan-limits";
 import { RATE_LIMIT_RULES } from "../src/limits/rate-limit";
-import { broadcastAll, feedClient, feedOf, teamEvents, type FeedClient } from "../../../durable-objects/team-feed/test/feed-client";
+import {
+  broadcastAll,
+  clickBatch,
+  feedClient,
+  feedOf,
+  newLinkId,
+  teamEvents,
+  waitForTotals,
+  type FeedClient,
+} from "../../../durable-objects/team-feed/test/feed-client";
 import { ADMIN, api, bearer, createTeam, expectError, json } from "./helpers";
 
 const WS = { upgrade: "websocket" };
@@ -81,6 +90,16 @@ describe("GET /v1/feed", () => {
     expect(client.frames.flatMap((f) => (f.type === "event" ? [f.event.teamId] : []))).toEqual(Array(4).fill(a.id));
   });
 
+  it("carries click ticks of the token's team only, beside its events", async () => {
+    const [a, b] = [await createTeam("A"), await createTeam("B")];
+    const [aClient, bClient] = [await openFeed(await tokenFor(a.auth)), await openFeed(await tokenFor(b.auth))];
+    const link = { linkId: newLinkId(), slug: "routed" };
+    await feedOf(a.id).recordClicks({ teamId: a.id, batches: [clickBatch(a.id, [{ ...link, clicks: 2 }])] });
+    await waitForTotals(aClient, { [link.linkId]: 2 });
+    expect(await aClient.waitFor("clicks")).toEqual([{ type: "clicks", at: expect.any(String), counts: [{ ...link, clicks: 2 }] }]);
+    expect(bClient.frames.filter((frame) => frame.type === "clicks")).toEqual([]);
+  });
+
   it("refuses a missing, expired, forged or re-addressed token with 401, before the upgrade", async () => {
     const [a, b] = [await createTeam("A"), await createTeam("B")];
     const valid = await tokenFor(a.auth);
@@ -132,6 +151,7 @@ describe("GET /v1/feed", () => {
     const feed = doc.paths["/v1/feed"]?.["get"];
     expect(Object.keys(feed?.responses ?? {})).toContain("429");
     expect(feed?.description).toContain("4001");
+    expect(feed?.description).toContain('{type: "clicks", at, counts: [{linkId, slug, clicks}]}');
   });
 });
 

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { TICK_INTERVAL_MS } from "../../../../durable-objects/team-feed/click-ticks";
 import { connectUrl } from "../../../../durable-objects/team-feed/feed-rpc";
 import { REPLAY_RULE } from "../../../../durable-objects/team-feed/socket-state";
 import { configOf } from "../config";
@@ -54,7 +55,8 @@ feedRoutes.openapi(
     path: "/feed",
     tags: ["Live feed"],
     description:
-      'WebSocket upgrade to the team\'s live feed. Frames are JSON: `{type: "event", event}` per event in order of arrival, ' +
+      'WebSocket upgrade to the team\'s live feed. Frames are JSON: `{type: "event", event}` per lifecycle event in order of arrival, ' +
+      `\`{type: "clicks", at, counts: [{linkId, slug, clicks}]}\` with the human clicks per link since the previous one (at most one every ${TICK_INTERVAL_MS} ms; never replayed), ` +
       '`{type: "ready", lastEventId, replayed}` once live, `{type: "resync", since, reason}` when `since` can no longer be replayed. ' +
       "Limits: a team has at most " +
       `${PLAN_LIMITS.free.feedSockets} (free) or ${PLAN_LIMITS.pro.feedSockets} (pro) sockets open at once (over that: 429); ` +

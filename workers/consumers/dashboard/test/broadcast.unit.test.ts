@@ -47,6 +47,7 @@ function recordingFeeds(calls: { team: string; ids: string[] }[], failTeam?: str
         if (input.teamId === failTeam) throw new Error("object unavailable (injected)");
         return env.TEAM_FEED.get(id).broadcast(input);
       },
+      recordClicks: (input) => env.TEAM_FEED.get(id).recordClicks(input),
     }),
   };
 }
