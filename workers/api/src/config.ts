@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { strongSecret } from "../../shared/strong-secret";
+import { retentionDaysSchema } from "../../shared/retention/prune-in-chunks";
 import { DEFAULT_REPLAY_PAGES_PER_RUN } from "./admin/replay-jobs";
+import { DEFAULT_EVENT_LOG_RETENTION_DAYS } from "./outbox/prune-events";
 
 /** Env vars and secrets cross a boundary too: parse them once per env object. */
 const configSchema = z.object({
@@ -17,6 +19,8 @@ const configSchema = z.object({
     .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/, "OWN_HOSTS is a comma-separated list of host names"))),
   /** Pages of 100 events the cron sends per run across all replay jobs (optional var; README "Replay jobs"). */
   REPLAY_PAGES_PER_RUN: z.coerce.number().int().min(1).max(500).default(DEFAULT_REPLAY_PAGES_PER_RUN),
+  /** The replay window: days a published event stays in the log for replay and GET /v1/events (optional var; README "Retention"). */
+  EVENT_LOG_RETENTION_DAYS: retentionDaysSchema(DEFAULT_EVENT_LOG_RETENTION_DAYS),
   // Scales the rate limits (README "Limits"): the links-per-minute cap counted on D1, and the
   // numbers the RateLimit headers state. The Rate Limiting bindings cannot read a var, so whoever
   // sets it scales their [[ratelimits]] to match: the local stack does both (scripts/stack.mjs
