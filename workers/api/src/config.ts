@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { sampleRateSchema } from "../../shared/log-sampling";
 import { strongSecret } from "../../shared/strong-secret";
+import { retentionDaysSchema } from "../../shared/retention/prune-in-chunks";
 import { DEFAULT_REPLAY_PAGES_PER_RUN } from "./admin/replay-jobs";
+import { DEFAULT_EVENT_LOG_RETENTION_DAYS } from "./outbox/prune-events";
 import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./redirect/click-batch";
 
 /** Env vars and secrets cross a boundary too: parse them once per env object. */
@@ -23,6 +25,8 @@ const configSchema = z.object({
   /** How long an isolate packs clicks into one batch before sending it (optional var; README "Clicks are telemetry"). */
   CLICK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_CLICK_BATCH_WINDOW_MS),
   REPLAY_PAGES_PER_RUN: z.coerce.number().int().min(1).max(500).default(DEFAULT_REPLAY_PAGES_PER_RUN),
+  /** The replay window: days a published event stays in the log for replay and GET /v1/events (optional var; README "Retention"). */
+  EVENT_LOG_RETENTION_DAYS: retentionDaysSchema(DEFAULT_EVENT_LOG_RETENTION_DAYS),
   // Scales the rate limits (README "Limits"): the links-per-minute cap counted on D1, and the
   // numbers the RateLimit headers state. The Rate Limiting bindings cannot read a var, so whoever
   // sets it scales their [[ratelimits]] to match: the local stack does both (scripts/stack.mjs

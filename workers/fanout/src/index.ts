@@ -1,5 +1,7 @@
 import { takeInDeadLetters, subscriberOfDeadLetterQueue } from "./dead-letter-intake";
+import { logger } from "../../shared/log";
 import { fanOut } from "./fan-out";
+import { ledgerRetentionDaysOf, pruneLedger } from "./prune-ledger";
 import { takeInReports } from "./report-intake";
 import { CLICK_TOPIC, REPORTS_QUEUE, TOPIC } from "./subscriptions";
 
@@ -8,6 +10,11 @@ export { Ledger } from "./ledger";
 export default {
   async fetch() {
     return Response.json({ worker: "linkflow-fanout", ok: true });
+  },
+  /** Hourly: finished ledger records past LEDGER_RETENTION_DAYS go, a bounded number a run. */
+  async scheduled(controller, env) {
+    const removed = await pruneLedger(env.LEDGER_DB, new Date(controller.scheduledTime), ledgerRetentionDaysOf(env));
+    logger("fanout").info("ledger pruned", removed);
   },
   async queue(batch, env) {
     if (batch.queue === TOPIC.queue || batch.queue === CLICK_TOPIC.queue) return fanOut(batch, env);

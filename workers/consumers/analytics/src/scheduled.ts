@@ -1,4 +1,5 @@
 import { errorMessage, logger } from "../../../shared/log";
+import { pruneReceipts, receiptsRetentionDaysOf } from "../../../shared/consumer/prune-receipts";
 import { foldClosedDays } from "./fold-visitors";
 
 const log = logger("analytics");
@@ -10,7 +11,11 @@ export interface ScheduledJob {
 }
 
 /** The cron's jobs, in order (wrangler.toml `[triggers]`). Add upkeep here, not in the handler. */
-export const SCHEDULED_JOBS: readonly ScheduledJob[] = [{ name: "fold-visitor-sets", run: (env, now) => foldClosedDays(env.ANALYTICS_DB, now) }];
+export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
+  { name: "fold-visitor-sets", run: (env, now) => foldClosedDays(env.ANALYTICS_DB, now) },
+  // Counters have no other guard against a second application: receipts cover the replay window here.
+  { name: "prune-receipts", run: (env, now) => pruneReceipts(env.ANALYTICS_DB, now, receiptsRetentionDaysOf(env)) },
+];
 
 /**
  * Runs every job, one after the other, each on its own: one failing does not stop the

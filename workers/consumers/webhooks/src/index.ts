@@ -1,4 +1,5 @@
 import { createQueueHandler } from "../../../shared/consumer/run-consumer";
+import { pruneReceipts, receiptsRetentionDaysOf } from "../../../shared/consumer/prune-receipts";
 import { retryDelaySeconds } from "../../../shared/backoff";
 import { errorMessage, logger } from "../../../shared/log";
 import { configOf } from "./config";
@@ -76,9 +77,16 @@ export default {
   async fetch() {
     return Response.json({ worker: "linkflow-webhooks", ok: true });
   },
+  /** Hourly: the delivery log and the receipts, each past its own retention; neither stops the other. */
   async scheduled(controller, env) {
-    const removed = await pruneDeliveryLog(env.WEBHOOKS_DB, new Date(controller.scheduledTime), configOf(env).WEBHOOKS_LOG_RETENTION_DAYS);
-    log.info("delivery log pruned", removed);
+    const now = new Date(controller.scheduledTime);
+    const [deliveryLog, receipts] = await Promise.allSettled([
+      pruneDeliveryLog(env.WEBHOOKS_DB, now, configOf(env).WEBHOOKS_LOG_RETENTION_DAYS),
+      pruneReceipts(env.WEBHOOKS_DB, now, receiptsRetentionDaysOf(env)),
+    ]);
+    if (deliveryLog.status === "fulfilled") log.info("delivery log pruned", deliveryLog.value);
+    if (receipts.status === "fulfilled") log.info("receipts pruned", receipts.value);
+    for (const outcome of [deliveryLog, receipts]) if (outcome.status === "rejected") throw outcome.reason;
   },
   async queue(batch, env) {
     if (batch.queue === "webhook-deliveries") return deliver(batch, env);

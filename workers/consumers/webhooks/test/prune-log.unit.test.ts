@@ -38,3 +38,16 @@ describe("delivery log retention (the hourly cron)", () => {
     expect(attempts.map((a) => a.deliveryId)).toEqual([recent]);
   });
 });
+
+describe("receipt retention (the same cron)", () => {
+  it("deletes receipts processed more than 7 days before the run, of old and new events alike, and keeps the rest", async () => {
+    const receipt = (eventId: string, ageDays: number) =>
+      env.WEBHOOKS_DB.prepare("INSERT INTO consumer_receipts (consumer, event_id, processed_at) VALUES ('webhooks', ?1, ?2)").bind(eventId, new Date(NOW - ageDays * DAY).toISOString());
+    await env.WEBHOOKS_DB.batch([receipt(newId("evt", NOW - 8 * DAY), 8), receipt(newId("evt", NOW - 40 * DAY), 7.5), receipt(newId("evt", NOW - 40 * DAY), 6), receipt(newId("evt", NOW), 0)]);
+
+    await worker.scheduled(createScheduledController({ scheduledTime: NOW, cron: "17 * * * *" }), env);
+
+    const { results } = await env.WEBHOOKS_DB.prepare("SELECT processed_at FROM consumer_receipts ORDER BY processed_at").all<{ processed_at: string }>();
+    expect(results.map((r) => (NOW - Date.parse(r.processed_at)) / DAY)).toEqual([6, 0]);
+  });
+});

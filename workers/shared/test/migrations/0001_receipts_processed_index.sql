@@ -1,0 +1,1 @@
+CREATE INDEX `consumer_receipts_processed_idx` ON `consumer_receipts` (`processed_at`);
