@@ -55,8 +55,15 @@ function random(seed) {
 /** @param {ClicksContext} ctx */
 export async function benchClicks({ stack, state, adminToken, options, log }) {
   const team = await createTeam(stack.url, adminToken, "bench clicks");
+  await waitIdle(stack.pids);
+  // What a create keeps: the link, its event (outbox and log), the ledger's record and every
+  // subscriber's effect and receipt, all within the retention windows.
+  const storesBeforeCreates = await storeUsage(state);
   const links = await bulkCreate(stack.url, team, options.clickLinks, "clicks");
   log(`  ${links.length} links created; their events drained in ${((await waitIdle(stack.pids)) / 1000).toFixed(1)} s`);
+  const createGrowth = storeGrowth(storesBeforeCreates, await storeUsage(state));
+  const bytesPerCreate = createGrowth.reduce((sum, g) => sum + g.bytes, 0) / links.length;
+  log(`  ${bytesPerCreate.toFixed(0)} B stored a create: ${createGrowth.map((g) => `${g.name} ${(g.bytes / links.length).toFixed(0)}`).join("; ")}`);
 
   // The clicks, decided up front: what each link must count afterwards is known exactly.
   const next = random(12);
@@ -151,6 +158,8 @@ export async function benchClicks({ stack, state, adminToken, options, log }) {
   const result = {
     clicks: load.responses,
     rate: options.clickRate,
+    bytesPerCreate,
+    createStores: createGrowth.map((g) => ({ ...g, perCreate: g.bytes / links.length })),
     load,
     drainedMs,
     bytesPerClick: bytes / load.responses,
