@@ -47,7 +47,8 @@ function rows(r) {
     const result = r.redirect[layout];
     if (!result) continue;
     const { ours, floor } = result;
-    out.push({ figure: `Redirect GET /:slug (${how}), throughput`, ours: rps(ours.rps), floor: rps(floor.rps), ...judged(ours.rps / floor.rps, "min", 0.8) });
+    // Issue 12's targets: 0.8× with the api on its own thread, 0.5× with the whole stack on one (npm run dev's).
+    out.push({ figure: `Redirect GET /:slug (${how}), throughput`, ours: rps(ours.rps), floor: rps(floor.rps), ...judged(ours.rps / floor.rps, "min", layout === "split" ? 0.8 : 0.5) });
     out.push({ figure: `Redirect (${how}), p50 latency`, ours: ms(ours.p50), floor: ms(floor.p50), ratio: `${(ours.p50 / floor.p50).toFixed(2)}×`, target: "" });
     out.push({ figure: `Redirect (${how}), p99 latency`, ours: ms(ours.p99), floor: ms(floor.p99), ...judged(ours.p99 / floor.p99, "max", 2) });
     const { cpuUs } = result;
@@ -67,7 +68,14 @@ function rows(r) {
   if (r.fanout) {
     const { latency, burst } = r.fanout;
     const none = { floor: "—", ratio: "—", target: "" };
-    out.push({ figure: `Create → dashboard WebSocket frame, p50 / p99 (${latency.frame.n} of ${latency.links})`, ours: `${ms(latency.frame.p50)} / ${ms(latency.frame.p99)}`, ...none });
+    const frameMet = (/** @type {number} */ v, /** @type {number} */ bound) => (v <= bound ? "met" : "missed");
+    out.push({
+      figure: `Create → dashboard WebSocket frame, p50 / p99 (${latency.frame.n} of ${latency.links})`,
+      ours: `${ms(latency.frame.p50)} / ${ms(latency.frame.p99)}`,
+      floor: "—",
+      ratio: "—",
+      target: `p50 ≤ 100 ms ${frameMet(latency.frame.p50, 100)}; p99 ≤ 500 ms ${frameMet(latency.frame.p99, 500)}`,
+    });
     out.push({ figure: `Create → last subscriber delivered in the ledger, p50 / p99 (${latency.delivered.n} of ${latency.links})`, ours: `${ms(latency.delivered.p50)} / ${ms(latency.delivered.p99)}`, ...none });
     if (latency.webhook.n > 0) out.push({ figure: `Create → webhook received, p50 / p99 (${latency.webhook.n} of ${latency.links})`, ours: `${ms(latency.webhook.p50)} / ${ms(latency.webhook.p99)}`, ...none });
     out.push({ figure: `Burst of ${burst.links} creates (concurrency 16): sent / drained`, ours: `${secs(burst.sentMs)} / ${secs(burst.drainMs)}`, ...none });
