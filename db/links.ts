@@ -127,6 +127,30 @@ export const replayJobs = sqliteTable(
   (t) => [index("replay_jobs_running_idx").on(t.id).where(sql`${t.status} = 'running'`)],
 );
 
+/**
+ * The end-to-end reconciler's state (one row, id `reconciler`): where its sweep of the event
+ * log stands and what it has found and re-sent so far, by reason (README "Reconciliation").
+ */
+export const reconciliation = sqliteTable("reconciliation", {
+  id: text("id").primaryKey(),
+  /** The last event id checked; the next page starts after it (null: from the window's start). */
+  cursor: text("cursor"),
+  /** Sweeps of the whole window finished (the cursor went back to the start). */
+  sweeps: integer("sweeps").notNull().default(0),
+  /** Events checked against the ledger, all runs. */
+  checked: integer("checked").notNull().default(0),
+  /** (event, subscriber) pairs the ledger had no delivery for, all runs. */
+  missing: integer("missing").notNull().default(0),
+  /** Pairs still `pending` past the stale age, all runs. */
+  stalePending: integer("stale_pending").notNull().default(0),
+  /** Pairs re-sent to their subscriber's queue (what the ledger's replay queued), all runs. */
+  resent: integer("resent").notNull().default(0),
+  /** The last run's own counts, JSON: {checked, missing, stalePending, resent}. */
+  lastRun: text("last_run", { mode: "json" }).$type<{ checked: number; missing: number; stalePending: number; resent: number }>(),
+  lastRunAt: text("last_run_at"),
+  lastError: text("last_error"),
+});
+
 export type TeamRow = typeof teams.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type LinkRow = typeof links.$inferSelect;

@@ -29,12 +29,14 @@ export default defineProject(async () => ({
         workers: [
           {
             // The real fan-out Worker, bundled by global-setup.ts, for the Ledger RPC.
-            // No queue consumers here: the recorder below owns `link-events` and `click-events` in these tests.
+            // It consumes `delivery-reports` only: the recorder below owns `link-events` and `click-events` in these tests.
             name: "linkflow-fanout",
             modules: true,
             scriptPath: path.join(root, ".wrangler/test-build/fanout.js"),
             compatibilityDate: "2026-11-01",
             d1Databases: { LEDGER_DB: "ledger-test" },
+            // The consumers' delivery reports reach the ledger, as in production (the reconciler's tests read them).
+            queueConsumers: { "delivery-reports": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
             queueProducers: {
               LINK_EVENTS: { queueName: "link-events" },
               CLICK_EVENTS: { queueName: "click-events" },

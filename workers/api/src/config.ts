@@ -2,6 +2,12 @@ import { z } from "zod";
 import { sampleRateSchema } from "../../shared/log-sampling";
 import { strongSecret } from "../../shared/strong-secret";
 import { retentionDaysSchema } from "../../shared/retention/prune-in-chunks";
+import {
+  DEFAULT_RECONCILE_GRACE_SECONDS,
+  DEFAULT_RECONCILE_PAGE_SIZE,
+  DEFAULT_RECONCILE_PAGES_PER_RUN,
+  DEFAULT_RECONCILE_STALE_PENDING_SECONDS,
+} from "./admin/reconciler";
 import { DEFAULT_REPLAY_PAGES_PER_RUN } from "./admin/replay-jobs";
 import { DEFAULT_EVENT_LOG_RETENTION_DAYS } from "./outbox/prune-events";
 import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./redirect/click-batch";
@@ -25,6 +31,11 @@ const configSchema = z.object({
   /** How long an isolate packs clicks into one batch before sending it (optional var; README "Clicks are telemetry"). */
   CLICK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_CLICK_BATCH_WINDOW_MS),
   REPLAY_PAGES_PER_RUN: z.coerce.number().int().min(1).max(500).default(DEFAULT_REPLAY_PAGES_PER_RUN),
+  /** The reconciler (optional vars; README "Reconciliation"): grace before an event is checked, age of a stale `pending`, page size, pages per minute. */
+  RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(DEFAULT_RECONCILE_GRACE_SECONDS),
+  RECONCILE_STALE_PENDING_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(DEFAULT_RECONCILE_STALE_PENDING_SECONDS),
+  RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(DEFAULT_RECONCILE_PAGE_SIZE),
+  RECONCILE_PAGES_PER_RUN: z.coerce.number().int().min(0).max(100).default(DEFAULT_RECONCILE_PAGES_PER_RUN),
   /** The replay window: days a published event stays in the log for replay and GET /v1/events (optional var; README "Retention"). */
   EVENT_LOG_RETENTION_DAYS: retentionDaysSchema(DEFAULT_EVENT_LOG_RETENTION_DAYS),
   // Scales the rate limits (README "Limits"): the links-per-minute cap counted on D1, and the

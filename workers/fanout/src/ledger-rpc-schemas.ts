@@ -49,6 +49,22 @@ export const replayInputSchema = z.strictObject({
   events: z.array(z.unknown()).max(100),
 });
 
+/**
+ * The reconciler's question (README "Reconciliation"): of these published events (id and type,
+ * a page of the api's log), which (event, subscriber) pairs has the ledger no delivery for, or
+ * only a `pending` one last touched before `pendingBefore`? `dead` and `retrying` are not asked.
+ */
+export const unfinishedInputSchema = z.strictObject({
+  events: z.array(z.strictObject({ id: eventIdSchema, type: z.string().min(1).max(64) })).max(100),
+  pendingBefore: isoDateTimeSchema,
+});
+
+export interface UnfinishedDelivery {
+  eventId: string;
+  subscriber: string;
+  reason: "missing" | "stale_pending";
+}
+
 export interface DeliveryView {
   subscriber: string;
   status: "pending" | "delivered" | "retrying" | "dead";

@@ -9,11 +9,13 @@ import {
   redriveInputSchema,
   replayInputSchema,
   traceInputSchema,
+  unfinishedInputSchema,
   type ClickBatchSummary,
   type DeadLetterView,
   type DeliveryView,
+  type UnfinishedDelivery,
 } from "./ledger-rpc-schemas";
-import { subscriptionOf, TOPIC, topicBindingOf } from "./subscriptions";
+import { SUBSCRIPTIONS, subscriptionOf, TOPIC, topicBindingOf } from "./subscriptions";
 
 /** RPC inputs are parsed; a refusal names the method and the bad fields (a ZodError loses them over RPC). */
 function parseInputOrThrow<T extends z.ZodType>(schema: T, input: unknown, method: string): z.infer<T> {
@@ -145,8 +147,38 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     if (wanted.length === 0) return { queued: 0 };
     const db = this.env.LEDGER_DB;
     const now = new Date().toISOString();
-    await db.batch([recordEventsStatement(db, wanted, now), openDeliveriesStatement(db, wanted.map((e) => ({ eventId: e.id, subscriber })), now)]);
+    const ids = JSON.stringify(wanted.map((e) => e.id));
+    await db.batch([
+      recordEventsStatement(db, wanted, now),
+      openDeliveriesStatement(db, wanted.map((e) => ({ eventId: e.id, subscriber })), now),
+      // A pending delivery sent again is pending since now: the reconciler's stale age counts from here.
+      db.prepare("UPDATE deliveries SET updated_at = ?3 WHERE subscriber = ?2 AND status = 'pending' AND event_id IN (SELECT value FROM json_each(?1))").bind(ids, subscriber, now),
+    ]);
     await sendToQueue(queueOf(this.env, subscription.binding), wanted);
     return { queued: wanted.length };
+  }
+
+  /**
+   * The reconciler's page check: each event's expected subscribers (from SUBSCRIPTIONS, by type)
+   * that have no delivery row, or a `pending` one not updated since `pendingBefore`. One query
+   * per page; `dead` (the admin's, via redrive), `retrying` and `delivered` are left alone.
+   */
+  async unfinished(input: unknown): Promise<{ unfinished: UnfinishedDelivery[] }> {
+    const { events, pendingBefore } = parseInputOrThrow(unfinishedInputSchema, input, "unfinished");
+    const expected = events.flatMap((e) =>
+      SUBSCRIPTIONS.filter((s) => (s.types as readonly string[]).includes(e.type)).map((s) => ({ eventId: e.id, subscriber: s.subscriber })),
+    );
+    if (expected.length === 0) return { unfinished: [] };
+    const { results } = await this.env.LEDGER_DB.prepare(
+      `SELECT value->>'eventId' AS event_id, value->>'subscriber' AS subscriber,
+              CASE WHEN d.status IS NULL THEN 'missing' ELSE 'stale_pending' END AS reason
+       FROM json_each(?1) AS pairs
+       LEFT JOIN deliveries d ON d.event_id = value->>'eventId' AND d.subscriber = value->>'subscriber'
+       WHERE d.status IS NULL OR (d.status = 'pending' AND d.updated_at < ?2)
+       ORDER BY pairs.key`,
+    )
+      .bind(JSON.stringify(expected), pendingBefore)
+      .all<{ event_id: string; subscriber: string; reason: UnfinishedDelivery["reason"] }>();
+    return { unfinished: results.map((r) => ({ eventId: r.event_id, subscriber: r.subscriber, reason: r.reason })) };
   }
 }

@@ -8,6 +8,8 @@ import { requireJsonBody } from "../http/json-body";
 import { adminSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
 import { ID_PATTERN, newId } from "../ids";
 import { adminActor, auditEvent, insertAuditEvent, publishAudit, SYSTEM_TEAM_ID } from "./audit";
+import { configOf } from "../config";
+import { reconciliationState } from "./reconciler";
 import { FIRST_SLICE_PAGES, planReplay, runReplaySlice } from "./replay-jobs";
 
 export const adminEventsRoutes = newRouter();
@@ -195,5 +197,65 @@ adminEventsRoutes.openapi(
     await insertAuditEvent(db, started);
     await publishAudit(c, [started]);
     return c.json(await c.env.LEDGER.redrive({ subscriber: body.subscriber, ids: body.ids }), 202);
+  },
+);
+
+const reconciliationCounts = z.object({
+  checked: z.number().int().openapi({ description: "Published events of a subscribed type checked against the ledger" }),
+  missing: z.number().int().openapi({ description: "(event, subscriber) pairs the ledger had no delivery for" }),
+  stalePending: z.number().int().openapi({ description: "Pairs still `pending` past the stale age" }),
+  resent: z.number().int().openapi({ description: "Pairs re-sent to their subscriber's queue" }),
+});
+
+const reconciliationSchema = z
+  .object({
+    totals: reconciliationCounts.openapi({ description: "Since the reconciler's first run" }),
+    lastRun: reconciliationCounts.nullable().openapi({ description: "The last cron run's own counts (null before the first)" }),
+    lastRunAt: z.string().nullable(),
+    lastError: z.string().nullable().openapi({ description: "The last run's error, if it failed (cleared by the next good run)" }),
+    cursor: z.string().nullable().openapi({ description: "The last event id checked in the current sweep; null: the next run starts at the window's start" }),
+    sweeps: z.number().int().openapi({ description: "Sweeps of the whole window finished" }),
+    settings: z.object({
+      graceSeconds: z.number().int(),
+      stalePendingSeconds: z.number().int(),
+      pageSize: z.number().int(),
+      pagesPerRun: z.number().int(),
+      windowDays: z.number().int(),
+    }),
+  })
+  .openapi("Reconciliation");
+
+/** What the end-to-end reconciler found and re-sent, by reason (README "Reconciliation"). */
+adminEventsRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/reconciliation",
+    tags: ["Events"],
+    security: adminSecurity,
+    description:
+      "What the end-to-end reconciler found and re-sent. Every minute the cron checks a bounded page of published events (older than the grace period, within the replay window) against the fan-out's ledger, and re-sends each event to the subscribers with no delivery (`missing`) or a `pending` one past the stale age (`stalePending`). Dead letters are left to redrive; ClicksRecorded batches are telemetry and not in the log, so not reconciled.",
+    responses: { 200: jsonContent(reconciliationSchema, "The reconciler's counts, cursor and last run"), ...commonErrors },
+  }),
+  async (c) => {
+    const state = await reconciliationState(c.get("db"));
+    const config = configOf(c.env);
+    return c.json(
+      {
+        totals: { checked: state?.checked ?? 0, missing: state?.missing ?? 0, stalePending: state?.stalePending ?? 0, resent: state?.resent ?? 0 },
+        lastRun: state?.lastRun ?? null,
+        lastRunAt: state?.lastRunAt ?? null,
+        lastError: state?.lastError ?? null,
+        cursor: state?.cursor ?? null,
+        sweeps: state?.sweeps ?? 0,
+        settings: {
+          graceSeconds: config.RECONCILE_GRACE_SECONDS,
+          stalePendingSeconds: config.RECONCILE_STALE_PENDING_SECONDS,
+          pageSize: config.RECONCILE_PAGE_SIZE,
+          pagesPerRun: config.RECONCILE_PAGES_PER_RUN,
+          windowDays: config.EVENT_LOG_RETENTION_DAYS,
+        },
+      },
+      200,
+    );
   },
 );
