@@ -86,6 +86,45 @@ describe("Ledger RPC", () => {
     expect(await delivery(created.id, "billing")).toMatchObject({ status: "pending" });
   });
 
+  it("answers the reconciler which expected subscribers lack an event (missing) or hold it pending too long, never dead or retrying", async () => {
+    const created = freshEvent("LinkCreated.v2");
+    const updated = freshEvent("LinkUpdated.v1");
+    const now = new Date().toISOString();
+    const old = new Date(Date.now() - 3_600_000).toISOString();
+    const rows: [string, string, string, string][] = [
+      [created.id, "analytics", "delivered", old],
+      [created.id, "qr", "dead", old],
+      [created.id, "billing", "retrying", old],
+      [created.id, "webhooks", "pending", old],
+      [created.id, "dashboard", "pending", now],
+      [updated.id, "qr", "pending", old],
+    ];
+    for (const [eventId, subscriber, status, at] of rows) {
+      await env.LEDGER_DB.prepare("INSERT INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 0, ?)").bind(eventId, subscriber, status, at).run();
+    }
+    const pendingBefore = new Date(Date.now() - 600_000).toISOString();
+    const answer = await ledger.unfinished({
+      events: [
+        { id: created.id, type: created.type },
+        { id: updated.id, type: updated.type },
+        // No subscriber expects an audit event.
+        { id: "evt_01JDQ8YX0Q4RZ8K2D5F7G9H1AA", type: "TeamCreated" },
+      ],
+      pendingBefore,
+    });
+    expect(answer.unfinished).toEqual([
+      { eventId: created.id, subscriber: "webhooks", reason: "stale_pending" },
+      { eventId: updated.id, subscriber: "qr", reason: "stale_pending" },
+      { eventId: updated.id, subscriber: "webhooks", reason: "missing" },
+      { eventId: updated.id, subscriber: "dashboard", reason: "missing" },
+    ]);
+    // A replay restarts a pending delivery's age: the reconciler sends it again only after another stale period.
+    await ledger.replay({ subscriber: "webhooks", events: [created] });
+    const again = await ledger.unfinished({ events: [{ id: created.id, type: created.type }], pendingBefore });
+    expect(again.unfinished).toEqual([]);
+    expect(await ledger.unfinished({ events: [], pendingBefore })).toEqual({ unfinished: [] });
+  });
+
   it("refuses input that does not parse", async () => {
     // Awaited inside try/catch: an RPC promise handed to expect().rejects is also reported unhandled.
     const failureOf = async (call: () => Promise<unknown>) => {
@@ -98,5 +137,7 @@ describe("Ledger RPC", () => {
     };
     expect(await failureOf(() => ledger.replay({ subscriber: "nobody", events: [] }))).toMatch(/subscriber/);
     expect(await failureOf(() => ledger.eventTrace({ eventId: "evt_nope" }))).toMatch(/eventId/);
+    expect(await failureOf(() => ledger.unfinished({ events: [{ id: "evt_nope", type: "LinkCreated" }], pendingBefore: new Date().toISOString() }))).toMatch(/events\.0\.id/);
+    expect(await failureOf(() => ledger.unfinished({ events: [], pendingBefore: "yesterday" }))).toMatch(/pendingBefore/);
   });
 });
