@@ -38,7 +38,7 @@ async function reconciliation(): Promise<Reconciliation> {
 /** Makes events look published long enough ago to be past the reconciler's grace period. */
 async function backdate(ids: string[], minutes = 5): Promise<void> {
   const at = new Date(Date.now() - minutes * 60_000).toISOString();
-  await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))").bind(at, JSON.stringify(ids)).run();
+  await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1, published_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))").bind(at, JSON.stringify(ids)).run();
 }
 
 async function deliveriesOf(eventId: string): Promise<{ subscriber: string; status: string; duplicates: number }[]> {
@@ -79,7 +79,7 @@ describe("end-to-end reconciler", () => {
   beforeEach(async () => {
     // Each test starts a fresh sweep, and only its own backdated events are past the grace period.
     await env.LINKS_DB.prepare("DELETE FROM reconciliation").run();
-    await env.LINKS_DB.prepare("UPDATE events SET created_at = ?").bind(new Date().toISOString()).run();
+    await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1, published_at = CASE WHEN published_at IS NULL THEN NULL ELSE ?1 END").bind(new Date().toISOString()).run();
   });
 
   it("re-sends an event the ledger never saw to every expected subscriber, then leaves it alone; a stale pending goes again", async () => {
@@ -144,6 +144,15 @@ describe("end-to-end reconciler", () => {
     const billing = await waitFor(async () => (await deliveriesOf(eventId)).find((r) => r.subscriber === "billing" && r.status === "delivered") ?? false);
     expect(billing.duplicates).toBe(1);
     expect(await usage(team)).toBe(1);
+  });
+
+  it("counts the grace from publication: an old event the relay published just now is not checked yet", async () => {
+    const team = await createTeam("Late");
+    const eventId = await oldLinkEvent(team);
+    await env.LINKS_DB.prepare("UPDATE events SET published_at = ? WHERE id = ?").bind(new Date().toISOString(), eventId).run();
+    await cronRun();
+    expect((await reconciliation()).lastRun).toEqual({ checked: 0, missing: 0, stalePending: 0, resent: 0 });
+    expect(await deliveriesOf(eventId)).toEqual([]);
   });
 
   it("leaves alone events delivered to all, and dead, retrying or fresh pending deliveries; audit events are not checked", async () => {

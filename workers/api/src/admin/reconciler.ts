@@ -82,7 +82,8 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
   const run: ReconcileRun = { pages: 0, checked: 0, missing: 0, stalePending: 0, resent: 0, cursor: state.cursor, sweptToEnd: false };
   try {
     while (run.pages < options.pages && !run.sweptToEnd) {
-      const conditions = [isNotNull(events.publishedAt), inArray(events.type, EXPECTED_TYPES), lte(events.createdAt, olderThan), gte(events.createdAt, windowStart)];
+      // The grace counts from publication: an event the relay published late gets the normal path's time too.
+      const conditions = [isNotNull(events.publishedAt), lte(events.publishedAt, olderThan), inArray(events.type, EXPECTED_TYPES), gte(events.createdAt, windowStart)];
       if (run.cursor) conditions.push(gt(events.id, run.cursor));
       const page = await db
         .select({ id: events.id, type: events.type, envelope: events.envelope })
