@@ -3,7 +3,7 @@ import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
 import { newDeadLetterId } from "./ids";
 import { recordDeadLettersStatement, reportDeliveriesStatement } from "./ledger-store";
-import { CLICK_TOPIC, dlqName, REPORTS_QUEUE, SUBSCRIPTIONS, TOPIC } from "./subscriptions";
+import { CLICK_TOPIC, dlqName, REPORTS_QUEUE, SUBSCRIPTIONS, TOPIC } from "../../../contracts/fanout/subscriptions";
 
 const log = logger("fanout");
 

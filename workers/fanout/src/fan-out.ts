@@ -4,7 +4,7 @@ import { errorMessage, logger } from "../../shared/log";
 import { isSampledTrace, sampleRateSchema } from "../../shared/log-sampling";
 import { newDeadLetterId } from "./ids";
 import { openDeliveriesStatement, recordDeadLettersStatement, recordEventsStatement, type DeadLetterInput } from "./ledger-store";
-import { SUBSCRIPTIONS, TOPIC } from "./subscriptions";
+import { SUBSCRIPTIONS, TOPIC } from "../../../contracts/fanout/subscriptions";
 
 const log = logger("fanout");
 

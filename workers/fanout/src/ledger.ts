@@ -14,8 +14,8 @@ import {
   type DeadLetterView,
   type DeliveryView,
   type UnfinishedDelivery,
-} from "./ledger-rpc-schemas";
-import { SUBSCRIPTIONS, subscriptionOf, TOPIC, topicBindingOf } from "./subscriptions";
+} from "../../../contracts/fanout/ledger-rpc";
+import { SUBSCRIPTIONS, subscriptionOf, TOPIC, topicBindingOf } from "../../../contracts/fanout/subscriptions";
 
 /** RPC inputs are parsed; a refusal names the method and the bad fields (a ZodError loses them over RPC). */
 function parseInputOrThrow<T extends z.ZodType>(schema: T, input: unknown, method: string): z.infer<T> {

@@ -1,7 +1,7 @@
 import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
 import { newDeadLetterId } from "./ids";
-import { deliveryReportSchema } from "./ledger-rpc-schemas";
+import { deliveryReportSchema } from "../../../contracts/fanout/ledger-rpc";
 import { recordDeadLettersStatement, reportDeliveriesStatement, type DeadLetterInput, type DeliveryReport } from "./ledger-store";
 
 const log = logger("fanout");

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SUBSCRIPTIONS } from "../src/subscriptions";
+import { SUBSCRIPTIONS } from "../../../contracts/fanout/subscriptions";
 import { auditSampleEvents } from "../../../events/samples";
 import { deliver, delivery, freshEvent, recorded, recordedNow } from "./helpers";
 

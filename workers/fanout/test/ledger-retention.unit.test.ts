@@ -6,7 +6,7 @@ import { sampleEvents } from "../../../events/samples";
 import worker from "../src/index";
 import { openDeliveriesStatement, recordEventsStatement, reportDeliveriesStatement } from "../src/ledger-store";
 import { ledgerRetentionDaysOf, pruneLedger } from "../src/prune-ledger";
-import { SUBSCRIPTIONS } from "../src/subscriptions";
+import { SUBSCRIPTIONS } from "../../../contracts/fanout/subscriptions";
 import { deliver, ledger } from "./helpers";
 
 const DAY = 24 * 3_600_000;

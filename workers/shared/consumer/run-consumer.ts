@@ -1,7 +1,7 @@
 import { parseEvent, type LinkEvent } from "../../../events";
 import { retryDelaySeconds } from "../backoff";
 import { errorMessage, logger } from "../log";
-import type { DeliveryReportMessage } from "../../fanout/src/ledger-rpc-schemas";
+import type { DeliveryReportMessage } from "../../../contracts/fanout/ledger-rpc";
 import type { ConsumerSpec, Outcome } from "./consumer-spec";
 import { injectedFault } from "./fault-injection";
 import { processedEventIds, receiptStatement } from "./receipts";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { replayJobs, type ReplayJobRow } from "../../../../db/links";
-import { SUBSCRIBER_NAMES, TOPIC } from "../../../fanout/src/subscriptions";
+import { SUBSCRIBER_NAMES, TOPIC } from "../../../../contracts/fanout/subscriptions";
 import { eventIdSchema } from "../../../../events";
 import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { events, reconciliation } from "../../../../db/links";
-import { SUBSCRIPTIONS } from "../../../fanout/src/subscriptions";
+import { SUBSCRIPTIONS } from "../../../../contracts/fanout/subscriptions";
 import type { Database } from "../db";
 import { log } from "../log";
 import { errorMessage } from "../outbox/publish";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { periodSchema } from "../../../consumers/billing/src/plans";
+import { periodSchema } from "../../../../contracts/billing/plans";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
 
 /** Usage, answered by the billing Worker over RPC (its `Usage` entrypoint). */

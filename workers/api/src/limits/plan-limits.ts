@@ -1,8 +1,8 @@
-import type { Plan } from "../../../consumers/billing/src/plans";
+import type { Plan } from "../../../../contracts/billing/plans";
 
 /**
  * Every per-plan abuse limit in one place (the monthly link quota is billing's, in
- * workers/consumers/billing/src/plans.ts). README "Limits" states these numbers; the
+ * contracts/billing/plans.ts). README "Limits" states these numbers; the
  * request-rate limits are enforced by the Rate Limiting bindings in wrangler.toml, whose
  * `simple` limits must equal `requestsPerMinute` here (test/tooling checks it).
  */

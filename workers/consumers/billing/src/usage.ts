@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { z } from "zod";
-import { DEFAULT_PLAN, PLAN_LINK_LIMITS, periodOf, planSchema, type Plan } from "./plans";
+import { DEFAULT_PLAN, PLAN_LINK_LIMITS, periodOf, planSchema, type Plan } from "../../../../contracts/billing/plans";
 import { setPlanInputSchema, usageInputSchema, type UsageView } from "./usage-schemas";
 
 /** RPC inputs are parsed; a refusal names the method and the bad fields (a ZodError loses them over RPC). */

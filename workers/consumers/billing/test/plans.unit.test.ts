@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newTeamId } from "../../../../test/support/event-fixtures";
-import { periodBounds, periodOf } from "../src/plans";
+import { periodBounds, periodOf } from "../../../../contracts/billing/plans";
 import { failureOf, usage } from "./helpers";
 
 describe("plans and usage RPC", () => {

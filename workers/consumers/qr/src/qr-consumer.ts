@@ -27,7 +27,7 @@ async function handleEvent(event: LinkEvent, env: QrEnv): Promise<void> {
       await removeQr(env.QR_BUCKET, event.data.linkId, event.data.deletedAt, event.id);
       return;
     case "LinkClicked":
-      // Not subscribed (fanout/src/subscriptions.ts); a stray one is delivered and ignored.
+      // Not subscribed (contracts/fanout/subscriptions.ts); a stray one is delivered and ignored.
       return;
   }
 }
