@@ -126,3 +126,13 @@ export async function waitForTotals(client: FeedClient, expected: Record<string,
 function sorted(record: Record<string, number>): [string, number][] {
   return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
 }
+
+/** Awaited inside try/catch: an RPC promise handed to expect().rejects is also reported unhandled. */
+export async function failureOf(call: () => Promise<unknown>): Promise<string | null> {
+  try {
+    await call();
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
