@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AUDIT_EVENT_TYPES, auditEventSchemas, apiKeyMintedV1, apiKeyRevokedV1, redriveStartedV1, replayStartedV1, teamCreatedV1 } from "./audit-events";
+import { AUDIT_EVENT_TYPES, auditEventSchemas } from "./audit-events";
 import { clicksRecordedV1 } from "./clicks-recorded";
 import { linkClickedV1, linkCreatedV1, linkCreatedV2, linkDeletedV1, linkUpdatedV1 } from "./link-events";
 
@@ -44,24 +44,14 @@ export function parseEvent(input: unknown) {
 }
 
 /**
- * Everything the log holds and the `link-events` topic carries: link events plus the audit
- * trail (audit-events.ts). The fan-out and the ledger parse with this; consumers keep parsing
+ * Everything the topics carry: link events (and the click batches of `click-events`) plus the
+ * audit trail (audit-events.ts): linkEventSchema's members and the audit schemas, listed once
+ * each. The fan-out and the ledger parse with this; consumers keep parsing
  * with linkEventSchema, since no subscription lists an audit type (the fan-out sends an event
  * only to the subscribers whose `types` name it).
  */
 export const logEventSchemas = [...eventSchemas, ...auditEventSchemas] as const;
-export const logEventSchema = z.discriminatedUnion("type", [
-  z.discriminatedUnion("version", [linkCreatedV1, linkCreatedV2]),
-  linkUpdatedV1,
-  linkDeletedV1,
-  linkClickedV1,
-  clicksRecordedV1,
-  teamCreatedV1,
-  apiKeyMintedV1,
-  apiKeyRevokedV1,
-  replayStartedV1,
-  redriveStartedV1,
-]);
+export const logEventSchema = z.discriminatedUnion("type", [...linkEventSchema.options, ...auditEventSchemas]);
 export type LogEvent = z.infer<typeof logEventSchema>;
 export type LogEventType = LogEvent["type"];
 
