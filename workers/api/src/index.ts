@@ -1,4 +1,4 @@
-import { reconcileEventLog } from "./admin/reconciler";
+import { reconcileEventLog, reconcileTail } from "./admin/reconciler";
 import { advanceReplayJobs } from "./admin/replay-jobs";
 import { createApp } from "./app";
 import { configOf } from "./config";
@@ -38,13 +38,16 @@ export default {
       (async () => {
         const config = configOf(env);
         if (config.RECONCILE_PAGES_PER_RUN === 0) return;
-        await reconcileEventLog(db, env.LEDGER, now, {
+        const options = {
           graceSeconds: config.RECONCILE_GRACE_SECONDS,
           stalePendingSeconds: config.RECONCILE_STALE_PENDING_SECONDS,
           pageSize: config.RECONCILE_PAGE_SIZE,
           pages: config.RECONCILE_PAGES_PER_RUN,
           windowDays: config.EVENT_LOG_RETENTION_DAYS,
-        });
+        };
+        // The tail first (what just came due: a crash's losses), the sweep with the pages left (at least one).
+        const tail = await reconcileTail(db, env.LEDGER, now, { ...options, pages: Math.max(1, options.pages - 1) });
+        await reconcileEventLog(db, env.LEDGER, now, { ...options, pages: Math.max(1, options.pages - tail.pages) });
       })(),
       (async () => prunePublishedEvents(env.LINKS_DB, now, configOf(env).EVENT_LOG_RETENTION_DAYS, EVENT_LOG_PRUNE_PER_MINUTE))(),
     ]);

@@ -18,6 +18,7 @@ interface Reconciliation {
   lastError: string | null;
   cursor: string | null;
   sweeps: number;
+  tail: { totals: Counts; lastRun: Counts | null; lastRunAt: string | null; cursor: string | null };
   settings: { graceSeconds: number; stalePendingSeconds: number; pageSize: number; pagesPerRun: number; windowDays: number };
 }
 
@@ -187,6 +188,34 @@ describe("end-to-end reconciler", () => {
     expect(await reconciliation()).toMatchObject({ cursor: null, sweeps: 1, lastRun: { checked: 1, missing: 0 }, totals: { checked: 5, missing: 0 } });
     await cronRun({ RECONCILE_PAGE_SIZE: "2", RECONCILE_PAGES_PER_RUN: "5" });
     expect(await reconciliation()).toMatchObject({ cursor: null, sweeps: 2, lastRun: { checked: 5, missing: ALL.length, resent: ALL.length }, totals: { checked: 10 } });
+  });
+
+  it("the tail checks each event once as it comes due (past the stale-pending age), and stops at the first not due", async () => {
+    // Every other test's events out of the window: ids follow creation time here as they do in production.
+    await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1, published_at = ?1").bind(new Date(Date.now() - 40 * 86_400_000).toISOString()).run();
+    const team = await createTeam("Tail");
+    const due = await oldLinkEvent(team, 20);
+    const notDue = await oldLinkEvent(team, 21);
+    await backdate([due], 11);
+
+    await cronRun();
+    const first = await reconciliation();
+    expect(first.tail).toMatchObject({ lastRun: { checked: 1, missing: ALL.length, stalePending: 0, resent: ALL.length }, cursor: due });
+    // The sweep, in the same run, covers the log up to the tail's cursor: the event is pending since the replay, not sent twice.
+    expect(first.lastRun).toEqual({ checked: 1, missing: 0, stalePending: 0, resent: 0 });
+    await waitFor(async () => (await webhookCopies(due)) === 1);
+
+    await cronRun();
+    expect((await reconciliation()).tail).toMatchObject({ lastRun: { checked: 0, missing: 0, stalePending: 0, resent: 0 }, cursor: due });
+    expect(await webhookCopies(notDue)).toBe(0);
+
+    await backdate([notDue], 11);
+    await cronRun();
+    const third = await reconciliation();
+    expect(third.tail).toMatchObject({ lastRun: { checked: 1, missing: ALL.length, resent: ALL.length }, totals: { checked: 2, missing: 2 * ALL.length, resent: 2 * ALL.length }, cursor: notDue });
+    await waitFor(async () => (await webhookCopies(notDue)) === 1);
+    expect(await webhookCopies(due)).toBe(1);
+    expect(await usage(team)).toBe(2);
   });
 
   it("answers only the admin token", async () => {

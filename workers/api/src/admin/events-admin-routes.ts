@@ -9,7 +9,7 @@ import { adminSecurity, commonErrors, jsonContent, newRouter } from "../http/ope
 import { ID_PATTERN, newId } from "../ids";
 import { adminActor, auditEvent, insertAuditEvent, publishAudit, SYSTEM_TEAM_ID } from "./audit";
 import { configOf } from "../config";
-import { reconciliationState } from "./reconciler";
+import { reconciliationState, reconciliationTailState } from "./reconciler";
 import { FIRST_SLICE_PAGES, planReplay, runReplaySlice } from "./replay-jobs";
 
 export const adminEventsRoutes = newRouter();
@@ -215,6 +215,14 @@ const reconciliationSchema = z
     lastError: z.string().nullable().openapi({ description: "The last run's error, if it failed (cleared by the next good run)" }),
     cursor: z.string().nullable().openapi({ description: "The last event id checked in the current sweep; null: the next run starts at the window's start" }),
     sweeps: z.number().int().openapi({ description: "Sweeps of the whole window finished" }),
+    tail: z
+      .object({
+        totals: reconciliationCounts,
+        lastRun: reconciliationCounts.nullable(),
+        lastRunAt: z.string().nullable(),
+        cursor: z.string().nullable().openapi({ description: "The last event id the tail checked; the sweep covers the log up to it" }),
+      })
+      .openapi({ description: "The tail: every event checked once as it comes due (past the grace period and the stale-pending age); counts not in `totals`" }),
     settings: z.object({
       graceSeconds: z.number().int(),
       stalePendingSeconds: z.number().int(),
@@ -233,11 +241,12 @@ adminEventsRoutes.openapi(
     tags: ["Events"],
     security: adminSecurity,
     description:
-      "What the end-to-end reconciler found and re-sent. Every minute the cron checks a bounded page of published events (older than the grace period, within the replay window) against the fan-out's ledger, and re-sends each event to the subscribers with no delivery (`missing`) or a `pending` one past the stale age (`stalePending`). Dead letters are left to redrive; ClicksRecorded batches are telemetry and not in the log, so not reconciled.",
+      "What the end-to-end reconciler found and re-sent. Every minute the cron checks each published event once as it comes due (the tail: older than the grace period and the stale-pending age), then a bounded page of the whole replay window (the sweep), against the fan-out's ledger, and re-sends each event to the subscribers with no delivery (`missing`) or a `pending` one past the stale age (`stalePending`). Dead letters are left to redrive; ClicksRecorded batches are telemetry and not in the log, so not reconciled.",
     responses: { 200: jsonContent(reconciliationSchema, "The reconciler's counts, cursor and last run"), ...commonErrors },
   }),
   async (c) => {
     const state = await reconciliationState(c.get("db"));
+    const tail = await reconciliationTailState(c.get("db"));
     const config = configOf(c.env);
     return c.json(
       {
@@ -247,6 +256,12 @@ adminEventsRoutes.openapi(
         lastError: state?.lastError ?? null,
         cursor: state?.cursor ?? null,
         sweeps: state?.sweeps ?? 0,
+        tail: {
+          totals: { checked: tail?.checked ?? 0, missing: tail?.missing ?? 0, stalePending: tail?.stalePending ?? 0, resent: tail?.resent ?? 0 },
+          lastRun: tail?.lastRun ?? null,
+          lastRunAt: tail?.lastRunAt ?? null,
+          cursor: tail?.cursor ?? null,
+        },
         settings: {
           graceSeconds: config.RECONCILE_GRACE_SECONDS,
           stalePendingSeconds: config.RECONCILE_STALE_PENDING_SECONDS,

@@ -21,6 +21,12 @@ export const DEFAULT_RECONCILE_PAGE_SIZE = 100;
 export const DEFAULT_RECONCILE_PAGES_PER_RUN = 10;
 
 const STATE_ID = "reconciler";
+/** The tail's own row in the same table: its cursor, its last run, its counts. */
+const TAIL_ID = "reconciler-tail";
+/** Where a tail without a cursor starts: events created this long before they come due. */
+const TAIL_START_BEFORE_DUE_MS = 3_600_000;
+/** An event still unpublished this long after its creation stops holding the tail back; the sweep checks it once the relay publishes it. */
+const TAIL_WAITS_FOR_UNPUBLISHED_MS = 3_600_000;
 
 /**
  * The event types some subscriber expects, from the fan-out's one subscription list. Audit events
@@ -76,6 +82,8 @@ export async function reconciliationState(db: Database) {
  */
 export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, now: Date, options: ReconcileOptions): Promise<ReconcileRun> {
   const state = await stateOf(db);
+  // Events after the tail's cursor are the tail's (reconcileTail): checked once as they come due.
+  const tailCursor = (await db.select({ cursor: reconciliation.cursor }).from(reconciliation).where(eq(reconciliation.id, TAIL_ID)).get())?.cursor ?? null;
   const olderThan = new Date(now.getTime() - options.graceSeconds * 1000).toISOString();
   const windowStart = new Date(now.getTime() - options.windowDays * 86_400_000).toISOString();
   const pendingBefore = new Date(now.getTime() - options.stalePendingSeconds * 1000).toISOString();
@@ -85,6 +93,7 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
       // The grace counts from publication: an event the relay published late gets the normal path's time too.
       const conditions = [isNotNull(events.publishedAt), lte(events.publishedAt, olderThan), inArray(events.type, EXPECTED_TYPES), gte(events.createdAt, windowStart)];
       if (run.cursor) conditions.push(gt(events.id, run.cursor));
+      if (tailCursor) conditions.push(lte(events.id, tailCursor));
       const page = await db
         .select({ id: events.id, type: events.type, envelope: events.envelope })
         .from(events)
@@ -93,22 +102,7 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
         .limit(options.pageSize)
         .all();
       run.pages++;
-      const counts = { missing: 0, stalePending: 0, resent: 0 };
-      if (page.length > 0) {
-        const { unfinished } = await ledger.unfinished({ events: page.map((e) => ({ id: e.id, type: e.type })), pendingBefore });
-        const envelopeOf = new Map(page.map((e) => [e.id, e.envelope]));
-        const bySubscriber = new Map<string, unknown[]>();
-        for (const pair of unfinished) {
-          if (pair.reason === "missing") counts.missing++;
-          else counts.stalePending++;
-          const envelope = envelopeOf.get(pair.eventId);
-          if (envelope === undefined) continue;
-          const list = bySubscriber.get(pair.subscriber) ?? [];
-          list.push(JSON.parse(envelope) as unknown);
-          bySubscriber.set(pair.subscriber, list);
-        }
-        for (const [subscriber, envelopes] of bySubscriber) counts.resent += (await ledger.replay({ subscriber, events: envelopes })).queued;
-      }
+      const counts = await resendUnfinished(ledger, page, pendingBefore);
       const reachedEnd = page.length < options.pageSize;
       const next = reachedEnd ? null : (page.at(-1)?.id ?? null);
       const saved = await db
@@ -143,6 +137,114 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
     await saveRun(db, run, now, errorMessage(error).slice(0, 500));
     throw error;
   }
+}
+
+export interface TailRun {
+  pages: number;
+  checked: number;
+  missing: number;
+  stalePending: number;
+  resent: number;
+  cursor: string | null;
+  /** Whether the tail reached events not due yet (false: the page budget ran out first, the tail lags). */
+  caughtUp: boolean;
+}
+
+/** The tail's state for the admin read (null before its first run). */
+export async function reconciliationTailState(db: Database) {
+  return (await db.select().from(reconciliation).where(eq(reconciliation.id, TAIL_ID)).get()) ?? null;
+}
+
+/**
+ * The tail: every published event checked once, as soon as it comes due (published longer ago
+ * than both the grace period and the stale-pending age, so a delivery still `pending` then is
+ * stale and is re-sent too). It follows the log in id order from its cursor and stops at the
+ * first event that is not due yet, so a loss at a crash is repaired within about that age plus
+ * one cron period, however long the window's sweep takes (README "Reconciliation"). Events the
+ * relay publishes late (behind the tail) are the sweep's; so is everything at or before the tail's
+ * cursor (reconcileEventLog), so no event is re-sent twice by one run.
+ */
+export async function reconcileTail(db: Database, ledger: ReconcilerLedger, now: Date, options: ReconcileOptions): Promise<TailRun> {
+  await db.insert(reconciliation).values({ id: TAIL_ID }).onConflictDoNothing();
+  const state = await reconciliationTailState(db);
+  const dueMs = Math.max(options.graceSeconds, options.stalePendingSeconds) * 1000;
+  const dueBefore = new Date(now.getTime() - dueMs).toISOString();
+  const pendingBefore = new Date(now.getTime() - options.stalePendingSeconds * 1000).toISOString();
+  const unpublishedGivenUpBefore = new Date(now.getTime() - TAIL_WAITS_FOR_UNPUBLISHED_MS).toISOString();
+  const windowStart = new Date(now.getTime() - options.windowDays * 86_400_000).toISOString();
+  const firstStart = new Date(now.getTime() - dueMs - TAIL_START_BEFORE_DUE_MS).toISOString();
+  const run: TailRun = { pages: 0, checked: 0, missing: 0, stalePending: 0, resent: 0, cursor: state?.cursor ?? null, caughtUp: false };
+  while (run.pages < options.pages && !run.caughtUp) {
+    const conditions = [inArray(events.type, EXPECTED_TYPES), gte(events.createdAt, run.cursor ? windowStart : firstStart)];
+    if (run.cursor) conditions.push(gt(events.id, run.cursor));
+    const rows = await db
+      .select({ id: events.id, type: events.type, envelope: events.envelope, publishedAt: events.publishedAt, createdAt: events.createdAt })
+      .from(events)
+      .where(and(...conditions))
+      .orderBy(asc(events.id))
+      .limit(options.pageSize)
+      .all();
+    run.pages++;
+    // The due prefix: published long enough ago, or unpublished for so long that the sweep takes it over.
+    const stop = rows.findIndex((e) => (e.publishedAt === null ? e.createdAt > unpublishedGivenUpBefore : e.publishedAt > dueBefore));
+    const prefix = stop === -1 ? rows : rows.slice(0, stop);
+    const due = prefix.filter((e) => e.publishedAt !== null);
+    const counts = await resendUnfinished(ledger, due, pendingBefore);
+    const next = prefix.at(-1)?.id ?? run.cursor;
+    const saved = await db
+      .update(reconciliation)
+      .set({
+        cursor: next,
+        checked: sql`${reconciliation.checked} + ${due.length}`,
+        missing: sql`${reconciliation.missing} + ${counts.missing}`,
+        stalePending: sql`${reconciliation.stalePending} + ${counts.stalePending}`,
+        resent: sql`${reconciliation.resent} + ${counts.resent}`,
+      })
+      .where(and(eq(reconciliation.id, TAIL_ID), sql`${reconciliation.cursor} IS ${run.cursor}`))
+      .returning({ id: reconciliation.id })
+      .get();
+    run.checked += due.length;
+    run.missing += counts.missing;
+    run.stalePending += counts.stalePending;
+    run.resent += counts.resent;
+    if (!saved) {
+      log.warn("reconciliation tail moved under this run; another run continues", { cursor: run.cursor });
+      break;
+    }
+    run.cursor = next;
+    run.caughtUp = stop !== -1 || rows.length < options.pageSize;
+  }
+  const { checked, missing, stalePending, resent } = run;
+  await db.update(reconciliation).set({ lastRun: { checked, missing, stalePending, resent }, lastRunAt: now.toISOString(), lastError: null }).where(eq(reconciliation.id, TAIL_ID));
+  if (!run.caughtUp) log.warn("reconciliation tail lags: the page budget ran out before the events not due yet", { ...run });
+  log.info("reconciliation tail run", { ...run });
+  return run;
+}
+
+interface LoggedEvent {
+  id: string;
+  type: string;
+  envelope: string;
+}
+
+/** One ledger question for a page of events, then one replay per subscriber that lacks some of them. */
+async function resendUnfinished(ledger: ReconcilerLedger, page: LoggedEvent[], pendingBefore: string) {
+  const counts = { missing: 0, stalePending: 0, resent: 0 };
+  if (page.length === 0) return counts;
+  const { unfinished } = await ledger.unfinished({ events: page.map((e) => ({ id: e.id, type: e.type })), pendingBefore });
+  const envelopeOf = new Map(page.map((e) => [e.id, e.envelope]));
+  const bySubscriber = new Map<string, unknown[]>();
+  for (const pair of unfinished) {
+    if (pair.reason === "missing") counts.missing++;
+    else counts.stalePending++;
+    const envelope = envelopeOf.get(pair.eventId);
+    if (envelope === undefined) continue;
+    const list = bySubscriber.get(pair.subscriber) ?? [];
+    list.push(JSON.parse(envelope) as unknown);
+    bySubscriber.set(pair.subscriber, list);
+  }
+  for (const [subscriber, envelopes] of bySubscriber) counts.resent += (await ledger.replay({ subscriber, events: envelopes })).queued;
+  return counts;
 }
 
 async function saveRun(db: Database, run: ReconcileRun, now: Date, lastError: string | null): Promise<void> {
