@@ -118,6 +118,10 @@ export async function startStack(options) {
         await stack.stop();
         overlay.remove();
       },
+      kill: async () => {
+        await stack.kill();
+        overlay.remove();
+      },
     };
   } catch (error) {
     overlay.remove();

@@ -45,6 +45,8 @@ function portIsFree(port, host) {
  * @property {() => string} logs the last few hundred lines wrangler printed
  * @property {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} exited settles when wrangler exits
  * @property {() => Promise<void>} stop ends wrangler and every workerd it started
+ * @property {() => Promise<void>} kill SIGKILLs wrangler's whole process group at once (a crash: nothing
+ *   flushes, in-memory queue messages are gone; the chaos harness's first scenario)
  */
 
 /**
@@ -110,6 +112,16 @@ export async function startWranglerDev(configs, { port, persistTo, inspectorPort
       log?.end();
     })());
 
+  const kill = async () => {
+    if (!detached) throw new Error("kill() needs a detached stack: it signals the stack's own process group");
+    signalGroup("SIGKILL");
+    await exited;
+    process.off("exit", killOnExit);
+    log?.end();
+    // The kernel frees the listening sockets of the killed processes a moment after the exit.
+    for (let i = 0; i < 100 && !(await portIsFree(port, host)); i++) await sleep(100);
+  };
+
   const baseUrl = `http://${host}:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -125,7 +137,7 @@ export async function startWranglerDev(configs, { port, persistTo, inspectorPort
       async (res) => (await res.arrayBuffer(), res.ok),
       () => false,
     );
-    if (healthy) return { baseUrl, inspectorPort: inspector, logs, exited, stop };
+    if (healthy) return { baseUrl, inspectorPort: inspector, logs, exited, stop, kill };
     await sleep(250);
   }
 }

@@ -1,0 +1,177 @@
+// `npm run chaos`: drives the real local stack (every Worker in one `wrangler dev`) with a burst of
+// creates and clicks while one fault is injected per scenario, waits for the drain with the
+// reconciler's cron ticking, and checks every effect exactly once (verify.ts). One line per
+// scenario (`held` / `LOST n` / `DOUBLED n`), a summary, and a non-zero exit when anything is lost
+// or doubled. Options: --short (a smaller burst), --only <name>[,<name>], --report <file> (writes
+// the markdown report, e.g. CHAOS.md).
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { applyMigrations, ensureDevVars, freePort, startStack } from "../../scripts/stack.mjs";
+import { sleep } from "./http.ts";
+import { burst, createTeam, FeedClient, subscribe, type Burst, type Stack } from "./load.ts";
+import { startReceiver, type Receiver } from "./receiver.ts";
+import { SCENARIOS, type Scenario } from "./scenarios.ts";
+import { verify, type Verdict } from "./verify.ts";
+
+const { values: args } = parseArgs({ options: { short: { type: "boolean", default: false }, only: { type: "string" }, report: { type: "string" } } });
+const SIZE = args.short ? { links: 40, clicks: 120 } : { links: 120, clicks: 400 };
+/** The reconciler and the webhook sweep, sped up so a run fits in minutes (production: 120 s, 600 s, 120 s; a cron a minute; 60 s is the least stale-pending age the api takes). */
+const FAST_RECOVERY_VARS = { RECONCILE_GRACE_SECONDS: "10", RECONCILE_STALE_PENDING_SECONDS: "60", WEBHOOKS_STRANDED_AFTER_SECONDS: "15" };
+const CRON_EVERY_MS = 5_000;
+const DRAIN_DEADLINE_MS = 8 * 60_000;
+
+interface Outcome {
+  scenario: Scenario;
+  verdict: Verdict | null;
+  error: string | null;
+  burst: Burst | null;
+  recoveryMs: number | null;
+  restartMs: number | null;
+}
+
+const adminToken: string = ensureDevVars()["ADMIN_TOKEN"] ?? "";
+if (!adminToken) throw new Error(".dev.vars has no ADMIN_TOKEN");
+
+const chosen = args.only ? SCENARIOS.filter((s) => args.only?.split(",").includes(s.name)) : SCENARIOS;
+if (chosen.length === 0) throw new Error(`no scenario named ${args.only}; there are ${SCENARIOS.map((s) => s.name).join(", ")}`);
+
+const outcomes: Outcome[] = [];
+const started = Date.now();
+for (const scenario of chosen) {
+  process.stdout.write(`${scenario.name.padEnd(34)} running ...\r`);
+  const outcome = await runScenario(scenario);
+  outcomes.push(outcome);
+  console.log(lineOf(outcome));
+}
+const bad = outcomes.filter((o) => !o.verdict || o.verdict.lost > 0 || o.verdict.doubled > 0);
+console.log(`\n${outcomes.length - bad.length} of ${outcomes.length} scenarios held (${Math.round((Date.now() - started) / 1000)} s)`);
+if (args.report) await writeFile(args.report, reportOf(outcomes));
+process.exit(bad.length === 0 ? 0 : 1);
+
+async function runScenario(scenario: Scenario): Promise<Outcome> {
+  const outcome: Outcome = { scenario, verdict: null, error: null, burst: null, recoveryMs: null, restartMs: null };
+  const persistTo = await mkdtemp(path.join(os.tmpdir(), `linkflow-chaos-${scenario.name}-`));
+  const receivers: { receiver: Receiver; events: string[] }[] = [];
+  let stack: Awaited<ReturnType<typeof startStack>> | null = null;
+  let ticker: NodeJS.Timeout | null = null;
+  try {
+    await applyMigrations({ persistTo, echo: false });
+    for (const r of scenario.receivers) receivers.push({ receiver: await startReceiver(r.mode), events: r.events });
+    const port = await freePort();
+    const launchedAt = Date.now();
+    const vars: Record<string, string> = { ...FAST_RECOVERY_VARS, ...(scenario.chaos ? { CHAOS: JSON.stringify(scenario.chaos(launchedAt)) } : {}) };
+    const launch = () => startStack({ port, persistTo, vars, logFile: path.join(persistTo, "wrangler.log") });
+    stack = await launch();
+    const where: Stack = { baseUrl: stack.baseUrl };
+    const team = await createTeam(where, adminToken, `chaos ${scenario.name}`);
+    for (const { receiver, events } of receivers) await subscribe(team, receiver, events);
+    const feed = new FeedClient(team, where);
+    await feed.connect();
+    ticker = setInterval(() => void fetch(`${where.baseUrl}/__scheduled?cron=*+*+*+*+*`).then((r) => r.arrayBuffer(), () => undefined), CRON_EVERY_MS);
+
+    if (scenario.burstNotBeforeMs) await sleep(Math.max(0, launchedAt + scenario.burstNotBeforeMs - Date.now()));
+    const links = Math.round(SIZE.links * (scenario.linksFactor ?? 1));
+    let clicksStopped = false;
+    let killing: Promise<void> | null = null;
+    let reconnecting: Promise<void> | null = null;
+    const running = stack;
+    const run = await burst(team, where, {
+      links,
+      clients: 8,
+      clicks: Math.round(SIZE.clicks * (scenario.linksFactor ?? 1)),
+      clickClients: 4,
+      tag: scenario.name,
+      stopOnError: scenario.kill === true,
+      clicksStop: () => clicksStopped,
+      onCreated: (n) => {
+        if (n !== Math.floor(links / 2)) return;
+        if (scenario.kill) {
+          // Clicks stop first: an isolate's open batch (1 s) dies with the process, the stated loss limit.
+          clicksStopped = true;
+          killing = sleep(1_500).then(() => running.kill());
+        } else reconnecting = sleep(200).then(() => feed.reconnect());
+      },
+    });
+    outcome.burst = run;
+    await reconnecting;
+    let faultsEnd = Date.now();
+    if (scenario.kill) {
+      if (!killing) throw new Error("the burst ended before the kill was planned");
+      await killing;
+      const restartAt = Date.now();
+      stack = await launch();
+      outcome.restartMs = Date.now() - restartAt;
+      await feed.reconnect();
+      faultsEnd = Date.now();
+    }
+    if (scenario.faultsEndAtMs) faultsEnd = Math.max(faultsEnd, launchedAt + scenario.faultsEndAtMs);
+
+    const deadline = Date.now() + DRAIN_DEADLINE_MS;
+    for (;;) {
+      await sleep(CRON_EVERY_MS);
+      const verdict = await verify(team, where, run, feed, receivers).catch((error: unknown) => {
+        outcome.error = String(error);
+        return null;
+      });
+      if (verdict) {
+        outcome.verdict = verdict;
+        outcome.error = null;
+        if (verdict.lost === 0 && verdict.doubled === 0 && Date.now() >= faultsEnd) {
+          outcome.recoveryMs = Date.now() - faultsEnd;
+          break;
+        }
+      }
+      if (Date.now() > deadline) break;
+    }
+    feed.close();
+  } catch (error) {
+    outcome.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  } finally {
+    if (ticker) clearInterval(ticker);
+    if (outcome.error && stack) console.error(stack.logs().slice(-4_000));
+    await stack?.stop().catch(() => undefined);
+    for (const { receiver } of receivers) await receiver.close();
+    if (!process.env["CHAOS_KEEP_STATE"]) await rm(persistTo, { recursive: true, force: true });
+    else console.log(`state kept in ${persistTo}`);
+  }
+  return outcome;
+}
+
+function statusOf(o: Outcome): string {
+  if (!o.verdict) return "ERROR";
+  const parts = [];
+  if (o.verdict.lost > 0) parts.push(`LOST ${o.verdict.lost}`);
+  if (o.verdict.doubled > 0) parts.push(`DOUBLED ${o.verdict.doubled}`);
+  return parts.length ? parts.join(" ") : "held";
+}
+
+function lineOf(o: Outcome): string {
+  const counts = o.verdict ? Object.entries(o.verdict.tallies).map(([k, t]) => `${k} ${t.found}/${t.expected}`).join(" · ") : (o.error ?? "");
+  const recovery = o.recoveryMs !== null ? ` · recovered in ${Math.round(o.recoveryMs / 1000)} s` : "";
+  return `${o.scenario.name.padEnd(34)} ${statusOf(o).padEnd(10)} ${counts}${recovery}`;
+}
+
+function reportOf(list: Outcome[]): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const rows = list.map((o) => {
+    const b = o.burst;
+    const clicks = b ? [...b.clicks.values()].reduce((a, n) => a + n, 0) : 0;
+    const effects = o.verdict ? Object.entries(o.verdict.tallies).map(([k, t]) => `${k} ${t.found}/${t.expected}${t.lost ? ` (lost ${t.lost})` : ""}${t.doubled ? ` (doubled ${t.doubled})` : ""}`).join("<br>") : (o.error ?? "").split("\n")[0];
+    const info = o.verdict ? Object.entries(o.verdict.info).filter(([, n]) => n > 0).map(([k, n]) => `${k}: ${n}`).join("<br>") : "";
+    const recovery = o.recoveryMs !== null ? `${Math.round(o.recoveryMs / 1000)} s` : "—";
+    const restart = o.restartMs !== null ? ` (restart ${Math.round(o.restartMs / 1000)} s)` : "";
+    return `| ${o.scenario.name} | ${o.scenario.fault} | **${statusOf(o)}** | ${b ? `${b.created.length} created, ${b.unanswered} unanswered, ${clicks} clicks` : "—"} | ${effects} | ${recovery}${restart} | ${info} |`;
+  });
+  return [
+    `## Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC${args.short ? " (--short)" : ""}`,
+    "",
+    `Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${os.platform()} ${os.release()}.`,
+    "",
+    "| scenario | fault | result | load | effects found/expected | recovery after the fault | absorbed on the way |",
+    "|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+  ].join("\n");
+}
