@@ -1,12 +1,15 @@
 // `npm run deploy`: remote D1 migrations first, then every Worker in dependency order (each after
 // the Workers it binds by service or Durable Object script_name). Needs `wrangler login` (or
 // CLOUDFLARE_API_TOKEN) and the resources and secrets of README's Deploy section.
+import { refuseChaos } from "./lib/chaos-guard.mjs";
 import { ensureDocsAssets } from "./lib/docs-assets.mjs";
 import { BIN, runOrThrow } from "./lib/proc.mjs";
 import { deployOrder } from "./lib/resources.mjs";
 import { DATABASES, WORKERS } from "./stack.mjs";
 
 try {
+  // Before anything touches the account: a chaos run's fault injection never reaches production.
+  refuseChaos(WORKERS.map((w) => w.config));
   ensureDocsAssets();
   for (const db of DATABASES) {
     console.log(`\n▶ D1 migrations: ${db.binding} (${db.config})`);

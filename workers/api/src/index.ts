@@ -1,6 +1,7 @@
 import { reconcileEventLog, reconcileTail } from "./admin/reconciler";
 import { advanceReplayJobs } from "./admin/replay-jobs";
 import { createApp } from "./app";
+import { withChaos } from "./chaos-env";
 import { configOf } from "./config";
 import { linksDb } from "./db";
 import { log } from "./log";
@@ -22,14 +23,19 @@ const EVENT_LOG_PRUNE_PER_MINUTE = { chunk: 500, maxChunks: 10 };
 
 export default {
   // A cached live short link is answered before the router; everything else goes through the app.
-  fetch: (request: Request, env: ApiEnv, ctx: ExecutionContext) => fastRedirect(request, env, ctx) ?? app.fetch(request, env, ctx),
+  // withChaos: the env itself, except in a chaos run (the CHAOS var) that fails queue sends.
+  fetch: (request: Request, realEnv: ApiEnv, ctx: ExecutionContext) => {
+    const env = withChaos(realEnv);
+    return fastRedirect(request, env, ctx) ?? app.fetch(request, env, ctx);
+  },
   /**
    * Every minute: the outbox relay re-sends what the request path could not, running
    * replay jobs go on by a bounded slice, the reconciler checks a bounded slice of the log against
    * the ledger (README "Reconciliation"), and published events past the replay window are
    * deleted by a bounded chunk. None waits for, nor is stopped by, another.
    */
-  async scheduled(controller, env) {
+  async scheduled(controller, realEnv) {
+    const env = withChaos(realEnv);
     const db = linksDb(env.LINKS_DB);
     const now = new Date(controller.scheduledTime);
     const [relay, replays, reconciled, retention] = await Promise.allSettled([

@@ -1,4 +1,5 @@
 import { takeInDeadLetters, subscriberOfDeadLetterQueue } from "./dead-letter-intake";
+import { chaosOf } from "../../shared/chaos";
 import { logger } from "../../shared/log";
 import { fanOut } from "./fan-out";
 import { ledgerRetentionDaysOf, pruneLedger } from "./prune-ledger";
@@ -17,6 +18,8 @@ export default {
     logger("fanout").info("ledger pruned", removed);
   },
   async queue(batch, env) {
+    // The fan-out injects no fault itself; in a chaos run it still checks CHAOS and says it is on.
+    chaosOf(env, "fanout");
     if (batch.queue === TOPIC.queue || batch.queue === CLICK_TOPIC.queue) return fanOut(batch, env);
     if (batch.queue === REPORTS_QUEUE) return takeInReports(batch, env);
     const subscriber = subscriberOfDeadLetterQueue(batch.queue);

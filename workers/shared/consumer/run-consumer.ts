@@ -1,5 +1,6 @@
 import { parseEvent, type LinkEvent } from "../../../events";
 import { retryDelaySeconds } from "../backoff";
+import { consumerFaults, type ConsumerFaults } from "../chaos";
 import { errorMessage, logger } from "../log";
 import type { DeliveryReportMessage } from "../../../contracts/fanout/ledger-rpc";
 import type { ConsumerSpec, Outcome } from "./consumer-spec";
@@ -19,23 +20,29 @@ interface Item {
  * per-event `perform`, then `performBatch` on all that are left → write the aggregated `effects` and the receipts in ONE D1
  * batch (falling back to one batch per event to isolate a failing one) → report
  * every outcome to the ledger (via `delivery-reports`) → ack or retry each message with backoff and jitter.
+ * In a chaos run (the CHAOS var, ../chaos) attempts may fail first and D1 writes be refused.
  */
 export function createQueueHandler<E>(spec: ConsumerSpec<E>) {
   const log = logger(spec.subscriber);
 
   return async function queue(batch: MessageBatch<unknown>, env: E): Promise<void> {
+    const chaos = consumerFaults(env, spec.subscriber);
     const items: Item[] = batch.messages.map((message) => {
       const parsed = parseEvent(message.body);
-      if (parsed.success) return { message, event: parsed.data };
-      const reason = `invalid envelope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`;
-      return { message, outcome: { kind: "invalid", reason } };
+      const item: Item = parsed.success
+        ? { message, event: parsed.data }
+        : { message, outcome: { kind: "invalid", reason: `invalid envelope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}` } };
+      // A chaos run's failure comes before anything is done (parsing only names the event in the report); 1 s as for injectedFault.
+      const failure = chaos.deliveryFailure();
+      if (failure) item.outcome = { kind: "retry", error: failure, delaySeconds: 1 };
+      return item;
     });
 
-    await process(items.filter((i) => !i.outcome), env);
+    await process(items.filter((i) => !i.outcome), env, chaos);
     await settle(items, env);
   };
 
-  async function process(items: Item[], env: E): Promise<void> {
+  async function process(items: Item[], env: E, chaos: ConsumerFaults): Promise<void> {
     // The same event twice in one batch is one event.
     const firstById = new Map<string, Item>();
     for (const item of items) {
@@ -49,7 +56,8 @@ export function createQueueHandler<E>(spec: ConsumerSpec<E>) {
       if (fault) item.outcome = { kind: "retry", error: fault, delaySeconds: 1 };
     }
     let fresh = [...firstById.values()].filter((i) => !i.outcome);
-    const db = spec.database?.(env);
+    const real = spec.database?.(env);
+    const db = real && chaos.database(real);
     if (db) {
       try {
         const done = await processedEventIds(db, spec.subscriber, fresh.map((i) => i.event?.id ?? ""));
