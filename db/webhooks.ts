@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 export { consumerReceipts } from "./receipts";
 
@@ -68,7 +69,20 @@ export const webhookDeliveries = sqliteTable(
     leaseUntil: text("lease_until"),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [uniqueIndex("webhook_deliveries_endpoint_event_idx").on(t.endpointId, t.eventId), index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id)],
+  (t) => [
+    uniqueIndex("webhook_deliveries_endpoint_event_idx").on(t.endpointId, t.eventId),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id),
+    /**
+     * The minute cron's search for stranded deliveries (src/stranded-deliveries.ts), by when
+     * their next message was due: unfinished rows only, so it stays as small as the work in
+     * flight while the log holds 30 days of finished ones. Its expression and condition must
+     * be written exactly so in the query, or SQLite does not use it. CASE, not coalesce():
+     * drizzle-kit 0.31 splits a SQLite index expression at its commas (a broken migration).
+     */
+    index("webhook_deliveries_due_idx")
+      .on(sql`CASE WHEN ${t.nextAttemptAt} IS NULL THEN ${t.createdAt} ELSE ${t.nextAttemptAt} END`)
+      .where(sql`${t.status} in ('pending', 'retrying')`),
+  ],
 );
 
 /** Every attempt of every delivery, for the delivery's log (attempt numbers restart after a redelivery). */

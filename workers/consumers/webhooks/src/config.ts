@@ -14,6 +14,14 @@ const configSchema = z.object({
   WEBHOOKS_DISABLE_AFTER_DAYS: z.coerce.number().min(1).max(90).default(5),
   /** Days the delivery log keeps finished deliveries and attempts. */
   WEBHOOKS_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /**
+   * Seconds past due after which a pending or retrying delivery's message counts as lost and
+   * the minute cron sends it again (optional). Above the queue's normal lag, so a late message
+   * rarely gets a copy; a copy is harmless anyway (attempts claim their delivery).
+   */
+  WEBHOOKS_STRANDED_AFTER_SECONDS: z.coerce.number().int().min(30).max(86_400).default(120),
+  /** Stranded deliveries re-queued per minute at most, oldest first (optional): a lost backlog drains over several runs. */
+  WEBHOOKS_SWEEP_LIMIT: z.coerce.number().int().min(1).max(5_000).default(500),
 });
 
 export type WebhooksConfig = z.infer<typeof configSchema>;

@@ -8,6 +8,7 @@ import { deliveryMessageSchema } from "./delivery-message";
 import { resolverFor } from "./dns-resolver";
 import { deliveryStatements } from "./event-deliveries";
 import { pruneDeliveryLog } from "./prune-log";
+import { requeueStrandedDeliveries } from "./stranded-deliveries";
 
 export { Webhooks } from "./webhooks-rpc";
 
@@ -73,20 +74,42 @@ async function takeDeadDeliveries(batch: MessageBatch<unknown>, env: WebhooksEnv
   }
 }
 
+/** The crons of wrangler.toml [triggers], one job each. */
+const SWEEP_CRON = "* * * * *";
+const PRUNE_CRON = "17 * * * *";
+
+/** Every minute: deliveries whose queue message was lost are sent again (stranded-deliveries.ts). */
+async function sweepStranded(env: WebhooksEnv, now: Date): Promise<void> {
+  const config = configOf(env);
+  const counts = await requeueStrandedDeliveries(env.WEBHOOKS_DB, env.WEBHOOK_DELIVERIES, now, {
+    graceSeconds: config.WEBHOOKS_STRANDED_AFTER_SECONDS,
+    limit: config.WEBHOOKS_SWEEP_LIMIT,
+  });
+  // Every run, zeros too: a steady count above zero means messages are being lost.
+  log.info("stranded deliveries re-queued", { requeued: counts.pending + counts.retrying, ...counts });
+}
+
+/** Hourly: the delivery log and the receipts, each past its own retention; neither stops the other. */
+async function prune(env: WebhooksEnv, now: Date): Promise<void> {
+  const [deliveryLog, receipts] = await Promise.allSettled([
+    pruneDeliveryLog(env.WEBHOOKS_DB, now, configOf(env).WEBHOOKS_LOG_RETENTION_DAYS),
+    pruneReceipts(env.WEBHOOKS_DB, now, receiptsRetentionDaysOf(env)),
+  ]);
+  if (deliveryLog.status === "fulfilled") log.info("delivery log pruned", deliveryLog.value);
+  if (receipts.status === "fulfilled") log.info("receipts pruned", receipts.value);
+  for (const outcome of [deliveryLog, receipts]) if (outcome.status === "rejected") throw outcome.reason;
+}
+
 export default {
   async fetch() {
     return Response.json({ worker: "linkflow-webhooks", ok: true });
   },
-  /** Hourly: the delivery log and the receipts, each past its own retention; neither stops the other. */
   async scheduled(controller, env) {
     const now = new Date(controller.scheduledTime);
-    const [deliveryLog, receipts] = await Promise.allSettled([
-      pruneDeliveryLog(env.WEBHOOKS_DB, now, configOf(env).WEBHOOKS_LOG_RETENTION_DAYS),
-      pruneReceipts(env.WEBHOOKS_DB, now, receiptsRetentionDaysOf(env)),
-    ]);
-    if (deliveryLog.status === "fulfilled") log.info("delivery log pruned", deliveryLog.value);
-    if (receipts.status === "fulfilled") log.info("receipts pruned", receipts.value);
-    for (const outcome of [deliveryLog, receipts]) if (outcome.status === "rejected") throw outcome.reason;
+    if (controller.cron === SWEEP_CRON) return sweepStranded(env, now);
+    if (controller.cron === PRUNE_CRON) return prune(env, now);
+    // A cron with no job would otherwise do nothing, unnoticed.
+    throw new Error(`no job for the cron "${controller.cron}": wrangler.toml [triggers] and src/index.ts disagree`);
   },
   async queue(batch, env) {
     if (batch.queue === "webhook-deliveries") return deliver(batch, env);

@@ -278,9 +278,10 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     const delivery = await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))).get();
     if (!delivery) return fail("not_found", "Delivery not found.");
     // Started over: an attempt in flight loses its claim and records nothing; old messages find their attempt superseded.
+    // Due now, not at its creation: the stranded-delivery sweep counts its grace from here.
     await this.db
       .update(webhookDeliveries)
-      .set({ status: "pending", attempts: 0, responseStatus: null, responseExcerpt: null, lastError: null, nextAttemptAt: null, deliveredAt: null, leaseToken: null, leaseUntil: null })
+      .set({ status: "pending", attempts: 0, responseStatus: null, responseExcerpt: null, lastError: null, nextAttemptAt: new Date().toISOString(), deliveredAt: null, leaseToken: null, leaseUntil: null })
       .where(eq(webhookDeliveries.id, delivery.id));
     try {
       await this.enqueue({ endpointId, eventId: delivery.eventId, attempt: 1 });

@@ -1,0 +1,1 @@
+CREATE INDEX `webhook_deliveries_due_idx` ON `webhook_deliveries` (CASE WHEN "next_attempt_at" IS NULL THEN "created_at" ELSE "next_attempt_at" END) WHERE "webhook_deliveries"."status" in ('pending', 'retrying');
