@@ -8,7 +8,7 @@ import { deliveryMessageSchema } from "./delivery-message";
 import { resolverFor } from "./dns-resolver";
 import { deliveryStatements } from "./event-deliveries";
 import { pruneDeliveryLog } from "./prune-log";
-import { requeueStrandedDeliveries } from "./stranded-deliveries";
+import { sweepStranded } from "./stranded-deliveries";
 
 export { Webhooks } from "./webhooks-rpc";
 
@@ -78,17 +78,6 @@ async function takeDeadDeliveries(batch: MessageBatch<unknown>, env: WebhooksEnv
 const SWEEP_CRON = "* * * * *";
 const PRUNE_CRON = "17 * * * *";
 
-/** Every minute: deliveries whose queue message was lost are sent again (stranded-deliveries.ts). */
-async function sweepStranded(env: WebhooksEnv, now: Date): Promise<void> {
-  const config = configOf(env);
-  const counts = await requeueStrandedDeliveries(env.WEBHOOKS_DB, env.WEBHOOK_DELIVERIES, now, {
-    graceSeconds: config.WEBHOOKS_STRANDED_AFTER_SECONDS,
-    limit: config.WEBHOOKS_SWEEP_LIMIT,
-  });
-  // Every run, zeros too: a steady count above zero means messages are being lost.
-  log.info("stranded deliveries re-queued", { requeued: counts.pending + counts.retrying, ...counts });
-}
-
 /** Hourly: the delivery log and the receipts, each past its own retention; neither stops the other. */
 async function prune(env: WebhooksEnv, now: Date): Promise<void> {
   const [deliveryLog, receipts] = await Promise.allSettled([
@@ -106,7 +95,7 @@ export default {
   },
   async scheduled(controller, env) {
     const now = new Date(controller.scheduledTime);
-    if (controller.cron === SWEEP_CRON) return sweepStranded(env, now);
+    if (controller.cron === SWEEP_CRON) return void (await sweepStranded(env, now));
     if (controller.cron === PRUNE_CRON) return prune(env, now);
     // A cron with no job would otherwise do nothing, unnoticed.
     throw new Error(`no job for the cron "${controller.cron}": wrangler.toml [triggers] and src/index.ts disagree`);

@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { logger } from "../../../shared/log";
+import { configOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
+
+const log = logger("webhooks");
 
 /** sendBatch takes 100 messages (and 256 KB: a delivery message is at most ~200 bytes). */
 const MESSAGES_PER_SEND = 100;
@@ -89,4 +93,21 @@ export async function requeueStrandedDeliveries(db: D1Database, queue: Queue<Del
 
 function messageOf(delivery: Stranded): DeliveryMessage {
   return { endpointId: delivery.endpointId, eventId: delivery.eventId, attempt: delivery.attempts + 1 };
+}
+
+/**
+ * Every minute: deliveries whose queue message was lost are sent again (stranded-deliveries.ts).
+ * The api's reconciler run asks for the same sweep over RPC (Webhooks.sweepStranded), so the one
+ * clock `wrangler dev` can fire locally drives it too; a second sweep in the same minute finds
+ * the rows the first pushed forward and sends nothing.
+ */
+export async function sweepStranded(env: WebhooksEnv, now: Date): Promise<SweepCounts> {
+  const config = configOf(env);
+  const counts = await requeueStrandedDeliveries(env.WEBHOOKS_DB, env.WEBHOOK_DELIVERIES, now, {
+    graceSeconds: config.WEBHOOKS_STRANDED_AFTER_SECONDS,
+    limit: config.WEBHOOKS_SWEEP_LIMIT,
+  });
+  // Every run, zeros too: a steady count above zero means messages are being lost.
+  log.info("stranded deliveries re-queued", { requeued: counts.pending + counts.retrying, ...counts });
+  return counts;
 }

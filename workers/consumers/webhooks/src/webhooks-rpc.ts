@@ -8,6 +8,7 @@ import { configOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
 import { resolverFor } from "./dns-resolver";
 import { TEST_EVENT } from "./event-names";
+import { sweepStranded, type SweepCounts } from "./stranded-deliveries";
 import { newId } from "./ids";
 import {
   createInputSchema,
@@ -67,6 +68,11 @@ function deliveryView(row: DeliveryRow): DeliveryView {
 export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
   private get db() {
     return drizzle(this.env.WEBHOOKS_DB);
+  }
+
+  /** The stranded-delivery sweep, for the api's reconciler run (README "Reconciliation"): the same as this Worker's minute cron. */
+  async sweepStranded(): Promise<SweepCounts> {
+    return sweepStranded(this.env, new Date());
   }
 
   private async urlProblem(url: string): Promise<RpcError | null> {

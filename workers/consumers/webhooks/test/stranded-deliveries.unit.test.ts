@@ -101,6 +101,18 @@ describe("the minute cron re-queues deliveries whose message was lost", () => {
     expect((await received("/ok/lost-first")).map((r) => r.headers["webhook-id"])).toEqual([lost.eventId]);
   });
 
+  it("runs the same sweep over RPC for the api's reconciler run (the clock `wrangler dev` can fire)", async () => {
+    const team = teamId();
+    const endpoint = await createEndpoint(team, "https://hooks.example.com/ok/lost-rpc");
+    const lost = await deliveryWithoutMessage(team, endpoint.id, { createdAt: iso(Date.now() - GRACE - SECOND) });
+
+    expect(await webhooks.sweepStranded()).toEqual({ pending: 1, retrying: 0, limited: false });
+    expect(await webhooks.sweepStranded()).toEqual({ pending: 0, retrying: 0, limited: false });
+    const delivery = await waitForDelivery(team, endpoint.id, (d) => d.status === "delivered");
+    expect(delivery).toMatchObject({ id: lost.id, attempts: 1, responseStatus: 200 });
+    expect((await received("/ok/lost-rpc")).map((r) => r.headers["webhook-id"])).toEqual([lost.eventId]);
+  });
+
   it("delivers a retry whose message was lost, as the attempt the delivery was waiting for", async () => {
     const team = teamId();
     // Fails its first request (503, Retry-After: 1), then answers 200.
