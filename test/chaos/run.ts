@@ -17,8 +17,8 @@ import { verify, type Verdict } from "./verify.ts";
 
 const { values: args } = parseArgs({ options: { short: { type: "boolean", default: false }, only: { type: "string" }, report: { type: "string" } } });
 const SIZE = args.short ? { links: 40, clicks: 120 } : { links: 120, clicks: 400 };
-/** The reconciler and the webhook sweep, sped up so a run fits in minutes (production: 120 s, 600 s, 120 s; a cron a minute; 60 s is the least stale-pending age the api takes). */
-const FAST_RECOVERY_VARS = { RECONCILE_GRACE_SECONDS: "10", RECONCILE_STALE_PENDING_SECONDS: "60", WEBHOOKS_STRANDED_AFTER_SECONDS: "15" };
+/** The reconciler and the webhook sweep, sped up so a run fits in minutes (production: 120 s, 600 s, 120 s; a cron a minute; 60 s and 30 s are the least stale-pending and stranded ages the Workers take). */
+const FAST_RECOVERY_VARS = { RECONCILE_GRACE_SECONDS: "10", RECONCILE_STALE_PENDING_SECONDS: "60", WEBHOOKS_STRANDED_AFTER_SECONDS: "30" };
 const CRON_EVERY_MS = 5_000;
 const DRAIN_DEADLINE_MS = 8 * 60_000;
 
