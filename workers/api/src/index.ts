@@ -1,3 +1,4 @@
+import { reconcileClickSpool } from "./admin/click-reconciler";
 import { reconcileEventLog } from "./admin/reconciler";
 import { advanceReplayJobs } from "./admin/replay-jobs";
 import { createApp } from "./app";
@@ -26,13 +27,14 @@ export default {
   /**
    * Every minute: the outbox relay re-sends what the request path could not, running
    * replay jobs go on by a bounded slice, the reconciler checks a bounded slice of the log against
-   * the ledger (README "Reconciliation"), and published events past the replay window are
-   * deleted by a bounded chunk. None waits for, nor is stopped by, another.
+   * the ledger (README "Reconciliation"), the click reconciler a bounded slice of the click spool
+   * (README "Clicks are telemetry"), and published events past the replay window are deleted by a
+   * bounded chunk. None waits for, nor is stopped by, another.
    */
   async scheduled(controller, env) {
     const db = linksDb(env.LINKS_DB);
     const now = new Date(controller.scheduledTime);
-    const [relay, replays, reconciled, retention] = await Promise.allSettled([
+    const [relay, replays, reconciled, clicks, retention] = await Promise.allSettled([
       relayUnpublishedEvents(env.LINK_EVENTS, db, now),
       (async () => advanceReplayJobs(db, env.LEDGER, configOf(env).REPLAY_PAGES_PER_RUN))(),
       (async () => {
@@ -46,9 +48,20 @@ export default {
           windowDays: config.EVENT_LOG_RETENTION_DAYS,
         });
       })(),
+      (async () => {
+        const config = configOf(env);
+        if (config.RECONCILE_PAGES_PER_RUN === 0) return;
+        await reconcileClickSpool(env.CLICK_SPOOL, db, env.LEDGER, now, {
+          graceSeconds: config.RECONCILE_GRACE_SECONDS,
+          stalePendingSeconds: config.RECONCILE_STALE_PENDING_SECONDS,
+          pageSize: config.RECONCILE_PAGE_SIZE,
+          pages: config.RECONCILE_PAGES_PER_RUN,
+          maxAgeHours: config.CLICK_SPOOL_MAX_AGE_HOURS,
+        });
+      })(),
       (async () => prunePublishedEvents(env.LINKS_DB, now, configOf(env).EVENT_LOG_RETENTION_DAYS, EVENT_LOG_PRUNE_PER_MINUTE))(),
     ]);
     if (retention.status === "fulfilled" && retention.value.events > 0) log.info("event log pruned", retention.value);
-    for (const outcome of [relay, replays, reconciled, retention]) if (outcome.status === "rejected") throw outcome.reason;
+    for (const outcome of [relay, replays, reconciled, clicks, retention]) if (outcome.status === "rejected") throw outcome.reason;
   },
 } satisfies ExportedHandler<ApiEnv>;

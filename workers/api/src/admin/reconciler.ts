@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { events, reconciliation } from "../../../../db/links";
+import type { UnfinishedDelivery } from "../../../../contracts/fanout/ledger-rpc";
 import { SUBSCRIPTIONS } from "../../../../contracts/fanout/subscriptions";
 import type { Database } from "../db";
 import { log } from "../log";
@@ -29,8 +30,9 @@ const STATE_ID = "reconciler";
  */
 const EXPECTED_TYPES = [...new Set(SUBSCRIPTIONS.flatMap((s) => s.types as readonly string[]))];
 
+/** What the reconcilers ask of the fan-out's Ledger RPC (env.LEDGER). */
 export interface ReconcilerLedger {
-  unfinished(input: { events: { id: string; type: string }[]; pendingBefore: string }): Promise<{ unfinished: { eventId: string; subscriber: string; reason: "missing" | "stale_pending" }[] }>;
+  unfinished(input: { events: { id: string; type: string }[]; pendingBefore: string; includeInFlight?: boolean }): Promise<{ unfinished: UnfinishedDelivery[] }>;
   replay(input: { subscriber: string; events: unknown[] }): Promise<{ queued: number }>;
 }
 
@@ -99,6 +101,8 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
         const envelopeOf = new Map(page.map((e) => [e.id, e.envelope]));
         const bySubscriber = new Map<string, unknown[]>();
         for (const pair of unfinished) {
+          // Never asked for here; a pair in flight needs no re-send.
+          if (pair.reason === "in_flight") continue;
           if (pair.reason === "missing") counts.missing++;
           else counts.stalePending++;
           const envelope = envelopeOf.get(pair.eventId);
