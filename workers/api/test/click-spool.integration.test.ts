@@ -12,6 +12,8 @@ import { fetchWithEnv, forward, waitForJson } from "./consumers-helpers";
 import { ADMIN, api, createLink, createTeam, receivedClickBatches, receivedLogEvents, waitForClicks, waitForEvents, type LinkBody, type TestTeam } from "./helpers";
 
 const BROWSER = { "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15" };
+/** The request that opens a batch waits out its window: short here (the inline retries keep their production delays). */
+const SHORT_WINDOW = { CLICK_BATCH_WINDOW_MS: "20" };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** The subscribers of clicks, as the ledger pairs them (analytics, dashboard, webhooks). */
@@ -141,7 +143,7 @@ describe("the click spool", () => {
     // Analytics learns of the link as it would from the topic, so its stats can show the click.
     await forward(env.TEST_ANALYTICS_EVENTS, await waitForEvents((e) => e.subject === link.id));
     const down = refusingQueue();
-    const res = await fetchWithEnv({ CLICK_EVENTS: down.queue }, `/${link.slug}`, { headers: BROWSER });
+    const res = await fetchWithEnv({ CLICK_EVENTS: down.queue, ...SHORT_WINDOW }, `/${link.slug}`, { headers: BROWSER });
     expect(res.status).toBe(302);
     // The send and two retries, all inside the request's waitUntil.
     expect(down.sends()).toBe(3);
@@ -220,7 +222,7 @@ describe("the click spool", () => {
     const link = await createLink(await teamOnce(), { url: "https://example.com/both-down" });
     const down = refusingQueue();
     const spool = refusingSpool();
-    const overrides = { CLICK_EVENTS: down.queue, CLICK_SPOOL: spool.bucket };
+    const overrides = { CLICK_EVENTS: down.queue, CLICK_SPOOL: spool.bucket, ...SHORT_WINDOW };
     expect((await fetchWithEnv(overrides, `/${link.slug}`, { headers: BROWSER })).status).toBe(302);
     expect((await fetchWithEnv(overrides, `/${link.slug}`, { method: "HEAD" })).status).toBe(302);
     // Two batches, each tried three times on both.
