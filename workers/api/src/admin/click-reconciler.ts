@@ -107,7 +107,7 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
   for (const pair of unfinished) pairsOf.set(pair.eventId, [...(pairsOf.get(pair.eventId) ?? []), pair]);
 
   const done: string[] = [];
-  const drops: ClickDrop[] = [];
+  const drops: { eventId: string; drop: ClickDrop }[] = [];
   const resendTo = new Map<SpooledEntry, string[]>();
   for (const entry of page) {
     const pairs = pairsOf.get(entry.id) ?? [];
@@ -116,7 +116,7 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
       counts.cleared++;
     } else if (entry.at < expiredBefore) {
       done.push(entry.key);
-      drops.push(dropOf(entry, "expired"));
+      drops.push({ eventId: entry.id, drop: dropOf(entry, "expired") });
       counts.expired++;
     } else {
       const again = pairs.filter((p) => p.reason !== "in_flight");
@@ -137,7 +137,7 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
     if (!parsed.success || parsed.data.id !== entry.id) {
       log.error("unreadable click batch in the spool; dropped", { key: entry.key, error: parsed.success ? "id does not match its key" : parsed.error.message.slice(0, 500) });
       done.push(entry.key);
-      drops.push(dropOf(entry, "unreadable"));
+      drops.push({ eventId: entry.id, drop: dropOf(entry, "unreadable") });
       continue;
     }
     counts.kept++;
@@ -147,7 +147,9 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
     for (const events of replayChunks(batches)) counts.resent += (await ledger.replay({ subscriber, events })).queued;
   }
 
-  if (drops.length > 0) await countClickDrops(db, drops, now);
+  if (drops.length > 0) await countClickDrops(db, drops.map((d) => d.drop), now);
+  // The same line as the packer's drops: summed over every Worker log, it is the loss metric.
+  for (const { eventId, drop } of drops) log.error("clicks dropped", { eventId, ...drop });
   if (done.length > 0) await spool.delete(done);
   return counts;
 }
@@ -178,7 +180,10 @@ export async function reconcileClickSpool(spool: ClickSpool, db: Database, ledge
   const run: ClickReconcileRun = { ...emptyCounts(), pages: 0, cursor: state.cursor, sweptToEnd: false };
   try {
     let moved = false;
-    while (run.checked < budget && !run.sweptToEnd && !moved) {
+    // Lists are bounded too (a spool of keys it never writes would otherwise be walked whole).
+    let lists = 0;
+    while (run.checked < budget && run.pages < options.pages && lists <= options.pages && !run.sweptToEnd && !moved) {
+      lists++;
       const listing = await spool.list({
         prefix: SPOOL_PREFIX,
         limit: Math.min(MAX_LIST, budget - run.checked),
@@ -202,8 +207,10 @@ export async function reconcileClickSpool(spool: ClickSpool, db: Database, ledge
         }
         due.push({ key: object.key, id: batch.id, at: batch.at, counts: countsOrZero(object.customMetadata, batch.at) });
       }
-      for (let i = 0; i < due.length && !moved; i += options.pageSize) {
-        const page = due.slice(i, i + options.pageSize);
+      let checked = 0;
+      while (checked < due.length && run.pages < options.pages && !moved) {
+        const page = due.slice(checked, checked + options.pageSize);
+        checked += page.length;
         const counts = await checkPage(spool, db, ledger, page, now, options);
         run.pages++;
         const next = page.at(-1)?.key ?? run.cursor;
@@ -211,7 +218,8 @@ export async function reconcileClickSpool(spool: ClickSpool, db: Database, ledge
         add(run, { ...counts, seen: 0 });
         run.cursor = next;
       }
-      if (moved) break;
+      // Out of pages (or overtaken) before the listing's end: the next run goes on from the cursor.
+      if (moved || checked < due.length) break;
       if (due.length === 0 && skipped && !young && run.cursor !== skipped) {
         // A page of keys the spool never writes only: step over them.
         moved = !(await savePage(db, run.cursor, skipped, emptyCounts(), false));
