@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The links database (binding LINKS_DB), owned by the api Worker.
@@ -150,6 +150,68 @@ export const reconciliation = sqliteTable("reconciliation", {
   lastRunAt: text("last_run_at"),
   lastError: text("last_error"),
 });
+
+/** What the click reconciler's last run did with the spool (README "Clicks are telemetry"). */
+export interface ClickSpoolRunCounts {
+  /** Spooled batches listed. */
+  seen: number;
+  /** Of those, past the grace period and asked about in the ledger. */
+  checked: number;
+  /** (batch, subscriber) pairs with no delivery, and pairs `pending` past the stale age. */
+  missing: number;
+  stalePending: number;
+  /** Pairs re-sent to their subscriber's queue. */
+  resent: number;
+  /** Batches deleted from the spool: every subscriber had finished them. */
+  cleared: number;
+  /** Batches kept: some subscriber still has them in flight, or was just sent them again. */
+  kept: number;
+  /** Batches deleted at CLICK_SPOOL_MAX_AGE_HOURS with some subscriber unfinished (counted in click_drops). */
+  expired: number;
+}
+
+/**
+ * The click reconciler's state (one row, id `click-spool`): where its sweep of the R2 click
+ * spool stands (the last key checked) and its totals.
+ */
+export const clickReconciliation = sqliteTable("click_reconciliation", {
+  id: text("id").primaryKey(),
+  /** The last spool key checked in this sweep; the next run lists after it (null: from the oldest). */
+  cursor: text("cursor"),
+  sweeps: integer("sweeps").notNull().default(0),
+  checked: integer("checked").notNull().default(0),
+  resent: integer("resent").notNull().default(0),
+  cleared: integer("cleared").notNull().default(0),
+  lastRun: text("last_run", { mode: "json" }).$type<ClickSpoolRunCounts>(),
+  lastRunAt: text("last_run_at"),
+  lastError: text("last_error"),
+});
+
+/**
+ * Why clicks were lost: `send_failed` (the batch could neither be spooled nor sent), `expired`
+ * (spooled longer than CLICK_SPOOL_MAX_AGE_HOURS and still unfinished by some subscriber),
+ * `unreadable` (a spooled object that is not a ClicksRecorded batch).
+ */
+export const CLICK_DROP_REASONS = ["send_failed", "expired", "unreadable"] as const;
+export type ClickDropReason = (typeof CLICK_DROP_REASONS)[number];
+
+/**
+ * Clicks dropped, per UTC day of the clicks and reason: the durable count of what the spool
+ * could not keep (a few rows a day at most, kept for good).
+ */
+export const clickDrops = sqliteTable(
+  "click_drops",
+  {
+    day: text("day").notNull(),
+    reason: text("reason", { enum: CLICK_DROP_REASONS }).notNull(),
+    batches: integer("batches").notNull().default(0),
+    clicks: integer("clicks").notNull().default(0),
+    bots: integer("bots").notNull().default(0),
+    heads: integer("heads").notNull().default(0),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.reason] })],
+);
 
 export type TeamRow = typeof teams.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

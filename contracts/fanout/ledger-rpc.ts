@@ -53,17 +53,30 @@ export const replayInputSchema = z.strictObject({
  * The reconciler's question (README "Reconciliation"): of these published events (id and type,
  * a page of the api's log), which (event, subscriber) pairs has the ledger no delivery for, or
  * only a `pending` one last touched before `pendingBefore`? `dead` and `retrying` are not asked.
+ * With `includeInFlight`, pairs still `pending` (not stale yet) or `retrying` are answered too,
+ * reason `in_flight`: the click spool keeps a batch until none of its pairs is left (a `dead`
+ * one's body is in the dead letters, a `delivered` one is done).
  */
 export const unfinishedInputSchema = z.strictObject({
   events: z.array(z.strictObject({ id: eventIdSchema, type: z.string().min(1).max(64) })).max(100),
   pendingBefore: isoDateTimeSchema,
+  includeInFlight: z.boolean().default(false),
 });
 
 export interface UnfinishedDelivery {
   eventId: string;
   subscriber: string;
-  reason: "missing" | "stale_pending";
+  /** `in_flight` only when asked for: it needs no re-send, only time. */
+  reason: "missing" | "stale_pending" | "in_flight";
 }
+
+/**
+ * LEDGER_RETENTION_DAYS' floor. The api's click spool asks the ledger about a batch for up to
+ * CLICK_SPOOL_MAX_AGE_HOURS, which may be at most this many days: a batch summary pruned earlier
+ * would look `missing` and be sent again. (Consumers' receipts are kept at least 5 days, longer
+ * than this, so such a re-send would still be a duplicate, never applied twice.)
+ */
+export const LEDGER_MIN_RETENTION_DAYS = 4;
 
 export interface DeliveryView {
   subscriber: string;

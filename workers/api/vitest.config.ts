@@ -11,6 +11,8 @@ export default defineProject(async () => ({
       miniflare: {
         // The ledger's database is the fan-out's; the runner binds it too (same id) only to migrate it.
         d1Databases: { LINKS_DB: "links-test", LEDGER_DB: "ledger-test", ANALYTICS_DB: "analytics-test", BILLING_DB: "billing-test", WEBHOOKS_DB: "webhooks-test" },
+        // The click spool (wrangler.toml CLICK_SPOOL): a real local R2 bucket, isolated per test file like D1.
+        r2Buckets: { CLICK_SPOOL: "click-spool-test" },
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/links")),
           TEST_LEDGER_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/ledger")),

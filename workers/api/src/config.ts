@@ -9,6 +9,8 @@ import {
   DEFAULT_RECONCILE_STALE_PENDING_SECONDS,
 } from "./admin/reconciler";
 import { DEFAULT_REPLAY_PAGES_PER_RUN } from "./admin/replay-jobs";
+import { DEFAULT_CLICK_SPOOL_MAX_AGE_HOURS } from "./admin/click-reconciler";
+import { LEDGER_MIN_RETENTION_DAYS } from "../../../contracts/fanout/ledger-rpc";
 import { DEFAULT_EVENT_LOG_RETENTION_DAYS } from "./outbox/prune-events";
 import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./redirect/click-batch";
 
@@ -36,6 +38,11 @@ const configSchema = z.object({
   RECONCILE_STALE_PENDING_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(DEFAULT_RECONCILE_STALE_PENDING_SECONDS),
   RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(DEFAULT_RECONCILE_PAGE_SIZE),
   RECONCILE_PAGES_PER_RUN: z.coerce.number().int().min(0).max(100).default(DEFAULT_RECONCILE_PAGES_PER_RUN),
+  /**
+   * Hours a click batch stays in the spool (optional var; README "Clicks are telemetry"): older
+   * ones are deleted and counted as dropped. At most the ledger's shortest retention allows.
+   */
+  CLICK_SPOOL_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(LEDGER_MIN_RETENTION_DAYS * 24).default(DEFAULT_CLICK_SPOOL_MAX_AGE_HOURS),
   /** The replay window: days a published event stays in the log for replay and GET /v1/events (optional var; README "Retention"). */
   EVENT_LOG_RETENTION_DAYS: retentionDaysSchema(DEFAULT_EVENT_LOG_RETENTION_DAYS),
   // Scales the rate limits (README "Limits"): the links-per-minute cap counted on D1, and the
@@ -47,6 +54,10 @@ const configSchema = z.object({
     .regex(/^[1-9][0-9]{0,5}$/, "LIMITS_MULTIPLIER must be a whole number from 1 to 999999")
     .transform(Number)
     .default(1),
+}).refine((c) => c.CLICK_SPOOL_MAX_AGE_HOURS * 3600 > c.RECONCILE_GRACE_SECONDS + c.RECONCILE_STALE_PENDING_SECONDS, {
+  // Else a spooled batch would expire before the reconciler could send it even once.
+  message: "CLICK_SPOOL_MAX_AGE_HOURS must be longer than RECONCILE_GRACE_SECONDS plus RECONCILE_STALE_PENDING_SECONDS",
+  path: ["CLICK_SPOOL_MAX_AGE_HOURS"],
 });
 
 export type Config = z.infer<typeof configSchema>;

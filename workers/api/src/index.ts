@@ -1,3 +1,4 @@
+import { reconcileClickSpool } from "./admin/click-reconciler";
 import { reconcileEventLog, reconcileTail } from "./admin/reconciler";
 import { advanceReplayJobs } from "./admin/replay-jobs";
 import { createApp } from "./app";
@@ -31,15 +32,16 @@ export default {
   /**
    * Every minute: the outbox relay re-sends what the request path could not, running
    * replay jobs go on by a bounded slice, the reconciler checks a bounded slice of the log against
-   * the ledger (README "Reconciliation"), the webhooks service re-queues deliveries whose message
-   * was lost, and published events past the replay window are deleted by a bounded chunk. None
-   * waits for, nor is stopped by, another.
+   * the ledger (README "Reconciliation"), the click reconciler a bounded slice of the click spool
+   * (README "Clicks are telemetry"), the webhooks service re-queues deliveries whose message was
+   * lost, and published events past the replay window are deleted by a bounded chunk. None waits
+   * for, nor is stopped by, another.
    */
   async scheduled(controller, realEnv) {
     const env = withChaos(realEnv);
     const db = linksDb(env.LINKS_DB);
     const now = new Date(controller.scheduledTime);
-    const [relay, replays, reconciled, stranded, retention] = await Promise.allSettled([
+    const [relay, replays, reconciled, clicks, stranded, retention] = await Promise.allSettled([
       relayUnpublishedEvents(env.LINK_EVENTS, db, now),
       (async () => advanceReplayJobs(db, env.LEDGER, configOf(env).REPLAY_PAGES_PER_RUN))(),
       (async () => {
@@ -56,11 +58,22 @@ export default {
         const tail = await reconcileTail(db, env.LEDGER, now, { ...options, pages: Math.max(1, options.pages - 1) });
         await reconcileEventLog(db, env.LEDGER, now, { ...options, pages: Math.max(1, options.pages - tail.pages) });
       })(),
+      (async () => {
+        const config = configOf(env);
+        if (config.RECONCILE_PAGES_PER_RUN === 0) return;
+        await reconcileClickSpool(env.CLICK_SPOOL, db, env.LEDGER, now, {
+          graceSeconds: config.RECONCILE_GRACE_SECONDS,
+          stalePendingSeconds: config.RECONCILE_STALE_PENDING_SECONDS,
+          pageSize: config.RECONCILE_PAGE_SIZE,
+          pages: config.RECONCILE_PAGES_PER_RUN,
+          maxAgeHours: config.CLICK_SPOOL_MAX_AGE_HOURS,
+        });
+      })(),
       // Also the webhooks Worker's own minute cron: this call makes the api's clock (the one `wrangler dev` fires) drive it too.
       (async () => env.WEBHOOKS.sweepStranded())(),
       (async () => prunePublishedEvents(env.LINKS_DB, now, configOf(env).EVENT_LOG_RETENTION_DAYS, EVENT_LOG_PRUNE_PER_MINUTE))(),
     ]);
     if (retention.status === "fulfilled" && retention.value.events > 0) log.info("event log pruned", retention.value);
-    for (const outcome of [relay, replays, reconciled, stranded, retention]) if (outcome.status === "rejected") throw outcome.reason;
+    for (const outcome of [relay, replays, reconciled, clicks, stranded, retention]) if (outcome.status === "rejected") throw outcome.reason;
   },
 } satisfies ExportedHandler<ApiEnv>;

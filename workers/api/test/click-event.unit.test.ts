@@ -1,8 +1,9 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clickRecordsOf, clicksRecordedV1, MAX_CLICKS_PER_BATCH, SYSTEM_TEAM_ID, type ClicksRecorded } from "../../../events";
 import { newId } from "../src/ids";
 import { CLICK_BATCH_MAX_BYTES, ClickPacker, type PackedClick } from "../src/redirect/click-batch";
-import { clickFacts, packedClickOf, visitorHashHex, type ClickSettings } from "../src/redirect/click-event";
+import { clickFacts, clickSinkOf, packedClickOf, visitorHashHex, type ClickSettings } from "../src/redirect/click-event";
 
 // The packer skips newEvent's schema check (it runs on every redirect): these requests, as odd
 // as a client can make them, and these loads must still give batches events/ accepts.
@@ -35,7 +36,7 @@ function recordingPacker() {
   });
   /** Adds every click as its own request would, then waits for what those requests keep alive. */
   const pack = async (clicks: PackedClick[]) => {
-    const pending = clicks.map((c) => packer.add("q", c));
+    const pending = clicks.map((c) => packer.add("q", c, clickSinkOf(env)));
     await Promise.all(pending.filter((p) => p !== null));
     return pending;
   };
@@ -190,12 +191,19 @@ describe("ClicksRecorded as the redirect packs it", () => {
     expect(sent.reduce((n, b) => n + b.data.clicks.length, 0)).toBe(MAX_CLICKS_PER_BATCH);
   });
 
-  it("seals a batch when its send fails too (logged, not thrown): the next click opens a new one", async () => {
-    const packer = new ClickPacker<string>(visitorHashHex, async () => {
-      throw new Error("queue down (injected)");
-    });
-    const first = packer.add("q", click(browser(1)));
-    await expect(first).resolves.toBeUndefined();
-    expect(packer.add("q", click(browser(2)))).toBeInstanceOf(Promise);
+  it("seals a batch when its send fails too (logged, not thrown, kept in the spool): the next click opens a new one", async () => {
+    const packer = new ClickPacker<string>(
+      visitorHashHex,
+      async () => {
+        throw new Error("queue down (injected)");
+      },
+      [1, 1],
+    );
+    const first = click(browser(1));
+    await expect(packer.add("q", first, clickSinkOf(env))).resolves.toBeUndefined();
+    const spooled = await env.CLICK_SPOOL.list({ prefix: "batches/" });
+    const batches = await Promise.all(spooled.objects.map(async (o) => clicksRecordedV1.parse(await (await env.CLICK_SPOOL.get(o.key))?.json())));
+    expect(batches.filter((b) => b.data.clicks.some((c) => c[2] === first.traceId))).toHaveLength(1);
+    expect(packer.add("q", click(browser(2)), clickSinkOf(env))).toBeInstanceOf(Promise);
   });
 });

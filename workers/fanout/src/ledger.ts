@@ -162,22 +162,24 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
    * The reconciler's page check: each event's expected subscribers (from SUBSCRIPTIONS, by type)
    * that have no delivery row, or a `pending` one not updated since `pendingBefore`. One query
    * per page; `dead` (the admin's, via redrive), `retrying` and `delivered` are left alone.
+   * With `includeInFlight` (the click spool's question) fresh `pending` and `retrying` pairs are
+   * answered too, as `in_flight`.
    */
   async unfinished(input: unknown): Promise<{ unfinished: UnfinishedDelivery[] }> {
-    const { events, pendingBefore } = parseInputOrThrow(unfinishedInputSchema, input, "unfinished");
+    const { events, pendingBefore, includeInFlight } = parseInputOrThrow(unfinishedInputSchema, input, "unfinished");
     const expected = events.flatMap((e) =>
       SUBSCRIPTIONS.filter((s) => (s.types as readonly string[]).includes(e.type)).map((s) => ({ eventId: e.id, subscriber: s.subscriber })),
     );
     if (expected.length === 0) return { unfinished: [] };
     const { results } = await this.env.LEDGER_DB.prepare(
       `SELECT value->>'eventId' AS event_id, value->>'subscriber' AS subscriber,
-              CASE WHEN d.status IS NULL THEN 'missing' ELSE 'stale_pending' END AS reason
+              CASE WHEN d.status IS NULL THEN 'missing' WHEN d.status = 'pending' AND d.updated_at < ?2 THEN 'stale_pending' ELSE 'in_flight' END AS reason
        FROM json_each(?1) AS pairs
        LEFT JOIN deliveries d ON d.event_id = value->>'eventId' AND d.subscriber = value->>'subscriber'
-       WHERE d.status IS NULL OR (d.status = 'pending' AND d.updated_at < ?2)
+       WHERE d.status IS NULL OR (d.status = 'pending' AND d.updated_at < ?2) OR (?3 AND d.status IN ('pending', 'retrying'))
        ORDER BY pairs.key`,
     )
-      .bind(JSON.stringify(expected), pendingBefore)
+      .bind(JSON.stringify(expected), pendingBefore, includeInFlight ? 1 : 0)
       .all<{ event_id: string; subscriber: string; reason: UnfinishedDelivery["reason"] }>();
     return { unfinished: results.map((r) => ({ eventId: r.event_id, subscriber: r.subscriber, reason: r.reason })) };
   }

@@ -1,11 +1,13 @@
 import { z } from "zod";
+import { LEDGER_MIN_RETENTION_DAYS } from "../../../contracts/fanout/ledger-rpc";
 import { DEFAULT_PRUNE_LIMITS, idsBefore, pruneInChunks, retentionCutoff, retentionDaysSchema, type PruneLimits } from "../../shared/retention/prune-in-chunks";
 
 export const DEFAULT_LEDGER_RETENTION_DAYS = 30;
 
-const configSchema = z.object({ LEDGER_RETENTION_DAYS: retentionDaysSchema(DEFAULT_LEDGER_RETENTION_DAYS) });
+// Never below the api's click spool's longest age (contracts/fanout/ledger-rpc.ts).
+const configSchema = z.object({ LEDGER_RETENTION_DAYS: retentionDaysSchema(DEFAULT_LEDGER_RETENTION_DAYS, LEDGER_MIN_RETENTION_DAYS) });
 
-/** LEDGER_RETENTION_DAYS (an optional var; 30 when unset). */
+/** LEDGER_RETENTION_DAYS (an optional var; 30 when unset, at least LEDGER_MIN_RETENTION_DAYS). */
 export function ledgerRetentionDaysOf(env: object): number {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) throw new Error(`invalid LEDGER_RETENTION_DAYS: ${z.prettifyError(parsed.error)}`);

@@ -6,6 +6,7 @@ import { sampleEvents } from "../../../events/samples";
 import worker from "../src/index";
 import { openDeliveriesStatement, recordEventsStatement, reportDeliveriesStatement } from "../src/ledger-store";
 import { ledgerRetentionDaysOf, pruneLedger } from "../src/prune-ledger";
+import { LEDGER_MIN_RETENTION_DAYS } from "../../../contracts/fanout/ledger-rpc";
 import { SUBSCRIPTIONS } from "../../../contracts/fanout/subscriptions";
 import { deliver, ledger } from "./helpers";
 
@@ -116,9 +117,11 @@ describe("ledger retention (the hourly cron)", () => {
     expect((await rowsOf(stuck.id)).deliveries).toContain("billing:pending");
   });
 
-  it("reads LEDGER_RETENTION_DAYS: 30 days by default, whole days only", () => {
+  it("reads LEDGER_RETENTION_DAYS: 30 days by default, whole days only, never below the click spool's longest age", () => {
     expect(ledgerRetentionDaysOf({})).toBe(30);
     expect(ledgerRetentionDaysOf({ LEDGER_RETENTION_DAYS: "90" })).toBe(90);
     expect(() => ledgerRetentionDaysOf({ LEDGER_RETENTION_DAYS: "0" })).toThrow(/LEDGER_RETENTION_DAYS/);
+    expect(ledgerRetentionDaysOf({ LEDGER_RETENTION_DAYS: String(LEDGER_MIN_RETENTION_DAYS) })).toBe(LEDGER_MIN_RETENTION_DAYS);
+    expect(() => ledgerRetentionDaysOf({ LEDGER_RETENTION_DAYS: String(LEDGER_MIN_RETENTION_DAYS - 1) })).toThrow(/LEDGER_RETENTION_DAYS/);
   });
 });

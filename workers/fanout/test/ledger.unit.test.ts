@@ -125,6 +125,41 @@ describe("Ledger RPC", () => {
     expect(await ledger.unfinished({ events: [], pendingBefore })).toEqual({ unfinished: [] });
   });
 
+  it("replays a ClicksRecorded batch whole to the subscribers of clicks, keeping only its summary", async () => {
+    const batch = freshEvent("ClicksRecorded.v1");
+    const toAnalytics = await ledger.replay({ subscriber: "analytics", events: [batch] });
+    expect(toAnalytics).toEqual({ queued: 1 });
+    const [copy] = await recorded("analytics-events", batch.id);
+    expect(copy?.body).toEqual(batch);
+    // qr and billing take no clicks: nothing is queued or opened for them.
+    expect(await ledger.replay({ subscriber: "qr", events: [batch] })).toEqual({ queued: 0 });
+    expect(await delivery(batch.id, "analytics")).toMatchObject({ status: "pending" });
+    expect(await delivery(batch.id, "qr")).toBeNull();
+    const trace = await ledger.eventTrace({ eventId: batch.id });
+    expect(trace.event).toMatchObject({ id: batch.id, type: "ClicksRecorded", data: { summary: true } });
+    expect(trace.deliveries.map((d) => [d.subscriber, d.status])).toEqual([["analytics", "pending"]]);
+  });
+
+  it("answers in-flight pairs (fresh pending, retrying) only when asked, as `in_flight`", async () => {
+    const batch = freshEvent("ClicksRecorded.v1");
+    const now = new Date().toISOString();
+    const old = new Date(Date.now() - 3_600_000).toISOString();
+    for (const [subscriber, status, at] of [["analytics", "pending", now], ["webhooks", "retrying", old], ["dashboard", "pending", old]] as const) {
+      await env.LEDGER_DB.prepare("INSERT INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 0, ?)").bind(batch.id, subscriber, status, at).run();
+    }
+    const pendingBefore = new Date(Date.now() - 600_000).toISOString();
+    const events = [{ id: batch.id, type: batch.type }];
+    expect((await ledger.unfinished({ events, pendingBefore })).unfinished).toEqual([{ eventId: batch.id, subscriber: "dashboard", reason: "stale_pending" }]);
+    expect((await ledger.unfinished({ events, pendingBefore, includeInFlight: true })).unfinished).toEqual([
+      { eventId: batch.id, subscriber: "analytics", reason: "in_flight" },
+      { eventId: batch.id, subscriber: "webhooks", reason: "in_flight" },
+      { eventId: batch.id, subscriber: "dashboard", reason: "stale_pending" },
+    ]);
+    // Delivered and dead are settled: nothing is left of a batch that has only those.
+    await env.LEDGER_DB.prepare("UPDATE deliveries SET status = CASE subscriber WHEN 'webhooks' THEN 'dead' ELSE 'delivered' END WHERE event_id = ?").bind(batch.id).run();
+    expect((await ledger.unfinished({ events, pendingBefore, includeInFlight: true })).unfinished).toEqual([]);
+  });
+
   it("refuses input that does not parse", async () => {
     // Awaited inside try/catch: an RPC promise handed to expect().rejects is also reported unhandled.
     const failureOf = async (call: () => Promise<unknown>) => {

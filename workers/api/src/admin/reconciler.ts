@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { events, reconciliation } from "../../../../db/links";
+import type { UnfinishedDelivery } from "../../../../contracts/fanout/ledger-rpc";
 import { SUBSCRIPTIONS } from "../../../../contracts/fanout/subscriptions";
 import type { Database } from "../db";
 import { log } from "../log";
@@ -35,8 +36,9 @@ const TAIL_WAITS_FOR_UNPUBLISHED_MS = 3_600_000;
  */
 const EXPECTED_TYPES = [...new Set(SUBSCRIPTIONS.flatMap((s) => s.types as readonly string[]))];
 
+/** What the reconcilers ask of the fan-out's Ledger RPC (env.LEDGER). */
 export interface ReconcilerLedger {
-  unfinished(input: { events: { id: string; type: string }[]; pendingBefore: string }): Promise<{ unfinished: { eventId: string; subscriber: string; reason: "missing" | "stale_pending" }[] }>;
+  unfinished(input: { events: { id: string; type: string }[]; pendingBefore: string; includeInFlight?: boolean }): Promise<{ unfinished: UnfinishedDelivery[] }>;
   replay(input: { subscriber: string; events: unknown[] }): Promise<{ queued: number }>;
 }
 
@@ -235,6 +237,8 @@ async function resendUnfinished(ledger: ReconcilerLedger, page: LoggedEvent[], p
   const envelopeOf = new Map(page.map((e) => [e.id, e.envelope]));
   const bySubscriber = new Map<string, unknown[]>();
   for (const pair of unfinished) {
+    // Never asked for here; a pair in flight needs no re-send.
+    if (pair.reason === "in_flight") continue;
     if (pair.reason === "missing") counts.missing++;
     else counts.stalePending++;
     const envelope = envelopeOf.get(pair.eventId);

@@ -4,6 +4,11 @@ import { log } from "../log";
 import { uncheckedEvent } from "../outbox/new-event";
 import { errorMessage } from "../outbox/publish";
 import { isSampledTrace } from "../../../shared/log-sampling";
+import { deliverBatch, dropBatch, type ClickSink, type SendBatch } from "./click-delivery";
+import type { SpooledCounts } from "./click-spool";
+import { INLINE_RETRY_DELAYS_MS } from "./inline-retry";
+
+export type { ClickSink, SendBatch } from "./click-delivery";
 
 /** The longest a batch stays open: the request that opens it sends it after this (in its waitUntil); var CLICK_BATCH_WINDOW_MS. */
 export const DEFAULT_CLICK_BATCH_WINDOW_MS = 1_000;
@@ -88,7 +93,11 @@ class OpenBatch {
   max: number;
   readonly day: string;
 
-  constructor(first: PackedClick) {
+  /** The sink of the request that opened the batch: whichever request seals it, the batch goes there. */
+  constructor(
+    first: PackedClick,
+    readonly sink: ClickSink,
+  ) {
     this.min = first.at;
     this.max = first.at;
     this.day = new Date(first.at).toISOString().slice(0, 10);
@@ -165,9 +174,6 @@ class OpenBatch {
   }
 }
 
-/** What a packer does with a sealed batch: the api sends it to the click topic's queue. */
-export type SendBatch<K> = (key: K, batch: ClicksRecorded) => Promise<void>;
-
 /** Sends a batch to a queue binding (one message, well under the 128 KB limit). */
 export const sendToClickQueue: SendBatch<Queue> = async (queue, batch) => {
   await queue.send(batch, { contentType: "json" });
@@ -179,7 +185,8 @@ export const sendToClickQueue: SendBatch<Queue> = async (queue, batch) => {
  * (isolate-batch.ts): the request that opens a batch sends it when the window closes; one that
  * fills it (clicks, bytes) sends it at once; one whose click cannot join (another UTC day, too far
  * apart, dictionaries full) seals it and opens the next; every other request only adds its click
- * and has nothing to keep alive.
+ * and has nothing to keep alive. A sealed batch is put to the sink's spool, then sent
+ * (click-delivery.ts): a send that fails leaves it to the click reconciler.
  */
 export class ClickPacker<K> {
   readonly #open = new Map<K, OpenBatch>();
@@ -187,10 +194,15 @@ export class ClickPacker<K> {
   constructor(
     private readonly visitorHash: VisitorHash,
     private readonly sendBatch: SendBatch<K>,
+    /** Waits between the inline tries of the spool put and of the send (tests shorten them). */
+    private readonly retryDelaysMs: readonly number[] = INLINE_RETRY_DELAYS_MS,
   ) {}
 
-  /** The send this request must keep alive (hand it to waitUntil), or null when another request sends its click. */
-  add(key: K, click: PackedClick): Promise<void> | null {
+  /**
+   * The send this request must keep alive (hand it to waitUntil), or null when another request
+   * sends its click. `sink` is used when this click opens a batch.
+   */
+  add(key: K, click: PackedClick, sink: ClickSink): Promise<void> | null {
     const open = this.#open.get(key);
     if (open?.takes(click)) {
       open.add(click);
@@ -199,7 +211,7 @@ export class ClickPacker<K> {
       return this.#send(key, open);
     }
     const sealed = open ? this.#send(key, open) : null;
-    const batch = new OpenBatch(click);
+    const batch = new OpenBatch(click, sink);
     batch.add(click);
     this.#open.set(key, batch);
     const due = this.#sendWhenDue(key, batch, click.windowMs);
@@ -215,21 +227,23 @@ export class ClickPacker<K> {
   }
 
   async #send(key: K, open: OpenBatch): Promise<void> {
-    const counts = { clicks: open.humans.length, bots: 0, heads: 0, links: open.links.length };
+    const counts: SpooledCounts = { day: open.day, clicks: open.humans.length, bots: 0, heads: 0, links: open.links.length };
     for (const [b, h] of open.bots.values()) {
       counts.bots += b;
       counts.heads += h;
     }
-    let batch: ClicksRecorded | null = null;
+    let batch: ClicksRecorded;
     try {
       batch = await open.envelope(this.visitorHash);
-      await this.sendBatch(key, batch);
-      log.info("clicks sent", { eventId: batch.id, traceId: batch.traceId, ...counts, bytes: open.bytes });
-      logSampledClicks(batch, open);
     } catch (error) {
-      // Issue 13 makes this durable; until then a lost batch is at least counted, with a few of its traces.
-      log.error("click batch not sent", { eventId: batch?.id ?? null, ...counts, traceIds: open.humans.slice(0, 10).map((h) => h.click.traceId), error: errorMessage(error) });
+      // No envelope, nothing to spool or send: the clicks are lost, and counted.
+      await dropBatch(null, counts, open.sink, { traceIds: open.humans.slice(0, 10).map((h) => h.click.traceId), error: errorMessage(error) });
+      return;
     }
+    const delivery = await deliverBatch(key, batch, counts, open.sink, this.sendBatch, this.retryDelaysMs);
+    if (delivery.outcome === "dropped") return;
+    if (delivery.outcome !== "spooled") log.info("clicks sent", { eventId: batch.id, traceId: batch.traceId, ...counts, bytes: open.bytes, ...delivery });
+    logSampledClicks(batch, open);
   }
 }
 

@@ -1,7 +1,9 @@
 import { isbot } from "isbot";
 import { configOf } from "../config";
 import { hexOf } from "../hex";
-import { ClickPacker, sendToClickQueue, type PackedClick } from "./click-batch";
+import { linksDb } from "../db";
+import { ClickPacker, sendToClickQueue, type ClickSink, type PackedClick } from "./click-batch";
+import { countClickDrops } from "./click-drops";
 
 export interface ClickedLink {
   id: string;
@@ -99,15 +101,30 @@ export interface ClickSettings {
 
 const packer = new ClickPacker<Queue>(visitorHashHex, sendToClickQueue);
 
+// One sink per env object (per isolate in production): the redirect path builds nothing per click.
+const sinks = new WeakMap<ApiEnv, ClickSink>();
+
+/** The env's click spool (CLICK_SPOOL) and its links DB's drop counts. */
+export function clickSinkOf(env: ApiEnv): ClickSink {
+  let sink = sinks.get(env);
+  if (!sink) {
+    const db = linksDb(env.LINKS_DB);
+    sink = { spool: env.CLICK_SPOOL, countDrop: (drop) => countClickDrops(db, [drop], new Date()) };
+    sinks.set(env, sink);
+  }
+  return sink;
+}
+
 /**
  * Packs the click after the response (the redirect never waits for analytics) into the isolate's
  * open ClicksRecorded batch on `click-events`: the request's facts are read now, visitor hashes
- * are made by whichever request sends the batch, within about a second. A failed send is logged
- * with its counts, not retried.
+ * are made by whichever request sends the batch, within about a second. The batch is spooled to
+ * R2 before it is sent, and each is retried a few times; a batch the queue never took is sent by
+ * the click reconciler (README "Clicks are telemetry").
  */
 export function sendClickAfterResponse(request: Request, link: ClickedLink, traceId: string, env: ApiEnv, now: Date, waitUntil: (promise: Promise<unknown>) => void): void {
   const config = configOf(env);
   const click = packedClickOf(clickFacts(request), link, traceId, { hashSecret: config.VISITOR_HASH_SECRET, logSampleRate: config.CLICK_LOG_SAMPLE_RATE, windowMs: config.CLICK_BATCH_WINDOW_MS }, now);
-  const sending = packer.add(env.CLICK_EVENTS, click);
+  const sending = packer.add(env.CLICK_EVENTS, click, clickSinkOf(env));
   if (sending) waitUntil(sending);
 }
