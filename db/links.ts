@@ -143,10 +143,12 @@ export const reconciliation = sqliteTable("reconciliation", {
   missing: integer("missing").notNull().default(0),
   /** Pairs still `pending` past the stale age, all runs. */
   stalePending: integer("stale_pending").notNull().default(0),
+  /** Pairs still `retrying` past the stale-retrying age (their retry message was lost), all runs. */
+  staleRetrying: integer("stale_retrying").notNull().default(0),
   /** Pairs re-sent to their subscriber's queue (what the ledger's replay queued), all runs. */
   resent: integer("resent").notNull().default(0),
   /** The last run's own counts, JSON: {checked, missing, stalePending, resent}. */
-  lastRun: text("last_run", { mode: "json" }).$type<{ checked: number; missing: number; stalePending: number; resent: number }>(),
+  lastRun: text("last_run", { mode: "json" }).$type<{ checked: number; missing: number; stalePending: number; staleRetrying?: number; resent: number }>(),
   lastRunAt: text("last_run_at"),
   lastError: text("last_error"),
 });

@@ -61,13 +61,15 @@ export const unfinishedInputSchema = z.strictObject({
   events: z.array(z.strictObject({ id: eventIdSchema, type: z.string().min(1).max(64) })).max(100),
   pendingBefore: isoDateTimeSchema,
   includeInFlight: z.boolean().default(false),
+  /** A `retrying` delivery not updated since then is stale too: its retry message was lost (a broker crash, a purge). */
+  retryingBefore: isoDateTimeSchema.optional(),
 });
 
 export interface UnfinishedDelivery {
   eventId: string;
   subscriber: string;
   /** `in_flight` only when asked for: it needs no re-send, only time. */
-  reason: "missing" | "stale_pending" | "in_flight";
+  reason: "missing" | "stale_pending" | "stale_retrying" | "in_flight";
 }
 
 /**

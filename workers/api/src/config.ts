@@ -7,6 +7,7 @@ import {
   DEFAULT_RECONCILE_PAGE_SIZE,
   DEFAULT_RECONCILE_PAGES_PER_RUN,
   DEFAULT_RECONCILE_STALE_PENDING_SECONDS,
+  DEFAULT_RECONCILE_STALE_RETRYING_SECONDS,
 } from "./admin/reconciler";
 import { DEFAULT_REPLAY_PAGES_PER_RUN } from "./admin/replay-jobs";
 import { DEFAULT_CLICK_SPOOL_MAX_AGE_HOURS } from "./admin/click-reconciler";
@@ -36,6 +37,8 @@ const configSchema = z.object({
   /** The reconciler (optional vars; README "Reconciliation"): grace before an event is checked, age of a stale `pending`, page size, pages per minute. */
   RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(DEFAULT_RECONCILE_GRACE_SECONDS),
   RECONCILE_STALE_PENDING_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(DEFAULT_RECONCILE_STALE_PENDING_SECONDS),
+  // Above the consumers' longest backoff (600 s): a delivery retrying normally is updated at least that often.
+  RECONCILE_STALE_RETRYING_SECONDS: z.coerce.number().int().min(900).max(7 * 86_400).default(DEFAULT_RECONCILE_STALE_RETRYING_SECONDS),
   RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(DEFAULT_RECONCILE_PAGE_SIZE),
   RECONCILE_PAGES_PER_RUN: z.coerce.number().int().min(0).max(100).default(DEFAULT_RECONCILE_PAGES_PER_RUN),
   /**

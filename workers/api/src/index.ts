@@ -50,6 +50,7 @@ export default {
         const options = {
           graceSeconds: config.RECONCILE_GRACE_SECONDS,
           stalePendingSeconds: config.RECONCILE_STALE_PENDING_SECONDS,
+          staleRetryingSeconds: config.RECONCILE_STALE_RETRYING_SECONDS,
           pageSize: config.RECONCILE_PAGE_SIZE,
           pages: config.RECONCILE_PAGES_PER_RUN,
           windowDays: config.EVENT_LOG_RETENTION_DAYS,
@@ -64,6 +65,7 @@ export default {
         await reconcileClickSpool(env.CLICK_SPOOL, db, env.LEDGER, now, {
           graceSeconds: config.RECONCILE_GRACE_SECONDS,
           stalePendingSeconds: config.RECONCILE_STALE_PENDING_SECONDS,
+          staleRetryingSeconds: config.RECONCILE_STALE_RETRYING_SECONDS,
           pageSize: config.RECONCILE_PAGE_SIZE,
           pages: config.RECONCILE_PAGES_PER_RUN,
           maxAgeHours: config.CLICK_SPOOL_MAX_AGE_HOURS,

@@ -8,6 +8,7 @@ interface Counts {
   checked: number;
   missing: number;
   stalePending: number;
+  staleRetrying: number;
   resent: number;
 }
 
@@ -114,13 +115,13 @@ describe("end-to-end reconciler", () => {
 
     // Known to the ledger now, pending not yet stale: nothing goes again.
     await cronRun();
-    expect((await reconciliation()).lastRun).toEqual({ checked: 1, missing: 0, stalePending: 0, resent: 0 });
+    expect((await reconciliation()).lastRun).toEqual({ checked: 1, missing: 0, stalePending: 0, staleRetrying: 0, resent: 0 });
 
     // Pending past the stale age: sent again to those two only, once (the replay restarts their age).
     const old = new Date(Date.now() - 20 * 60_000).toISOString();
     await env.LEDGER_DB.prepare("UPDATE deliveries SET updated_at = ? WHERE event_id = ? AND status = 'pending'").bind(old, eventId).run();
     await cronRun();
-    expect((await reconciliation()).lastRun).toEqual({ checked: 1, missing: 0, stalePending: 2, resent: 2 });
+    expect((await reconciliation()).lastRun).toEqual({ checked: 1, missing: 0, stalePending: 2, staleRetrying: 0, resent: 2 });
     await waitFor(async () => (await webhookCopies(eventId)) === 2);
     await cronRun();
     expect(await reconciliation()).toMatchObject({
@@ -141,7 +142,7 @@ describe("end-to-end reconciler", () => {
     // Billing processed it (its receipt exists), but the ledger lost the report.
     await env.LEDGER_DB.prepare("DELETE FROM deliveries WHERE event_id = ? AND subscriber = 'billing'").bind(eventId).run();
     await cronRun();
-    expect((await reconciliation()).lastRun).toEqual({ checked: 1, missing: 1, stalePending: 0, resent: 1 });
+    expect((await reconciliation()).lastRun).toEqual({ checked: 1, missing: 1, stalePending: 0, staleRetrying: 0, resent: 1 });
     const billing = await waitFor(async () => (await deliveriesOf(eventId)).find((r) => r.subscriber === "billing" && r.status === "delivered") ?? false);
     expect(billing.duplicates).toBe(1);
     expect(await usage(team)).toBe(1);
@@ -152,7 +153,7 @@ describe("end-to-end reconciler", () => {
     const eventId = await oldLinkEvent(team);
     await env.LINKS_DB.prepare("UPDATE events SET published_at = ? WHERE id = ?").bind(new Date().toISOString(), eventId).run();
     await cronRun();
-    expect((await reconciliation()).lastRun).toEqual({ checked: 0, missing: 0, stalePending: 0, resent: 0 });
+    expect((await reconciliation()).lastRun).toEqual({ checked: 0, missing: 0, stalePending: 0, staleRetrying: 0, resent: 0 });
     expect(await deliveriesOf(eventId)).toEqual([]);
   });
 
@@ -166,9 +167,26 @@ describe("end-to-end reconciler", () => {
     await backdate((await eventRowsOfTeam(team.id, { withAudit: true })).map((r) => r.id));
 
     await cronRun();
-    expect((await reconciliation()).lastRun).toEqual({ checked: 2, missing: 0, stalePending: 0, resent: 0 });
+    expect((await reconciliation()).lastRun).toEqual({ checked: 2, missing: 0, stalePending: 0, staleRetrying: 0, resent: 0 });
     expect(await webhookCopies(delivered)).toBe(0);
     expect((await deliveriesOf(mixed)).find((r) => r.subscriber === "qr")?.status).toBe("dead");
+  });
+
+  it("re-sends a delivery stuck `retrying` past the stale-retrying age (its retry message was lost), to that subscriber only", async () => {
+    const team = await createTeam("Stuck retrying");
+    const eventId = await oldLinkEvent(team, 30);
+    await setDeliveries(eventId, { analytics: "delivered", qr: "delivered", billing: "delivered", dashboard: "delivered", webhooks: "retrying" });
+    await cronRun();
+    expect((await reconciliation()).lastRun).toEqual({ checked: 1, missing: 0, stalePending: 0, staleRetrying: 0, resent: 0 });
+
+    const old = new Date(Date.now() - 40 * 60_000).toISOString();
+    await env.LEDGER_DB.prepare("UPDATE deliveries SET updated_at = ? WHERE event_id = ? AND status = 'retrying'").bind(old, eventId).run();
+    await cronRun();
+    expect(await reconciliation()).toMatchObject({ lastRun: { checked: 1, missing: 0, stalePending: 0, staleRetrying: 1, resent: 1 }, totals: { staleRetrying: 1 } });
+    await waitFor(async () => (await webhookCopies(eventId)) === 1);
+    // The replay restarted its age: not sent again by the next run.
+    await cronRun();
+    expect((await reconciliation()).lastRun).toEqual({ checked: 1, missing: 0, stalePending: 0, staleRetrying: 0, resent: 0 });
   });
 
   it("works in bounded pages, keeps its cursor between runs and starts a new sweep at the window's end", async () => {
@@ -202,7 +220,7 @@ describe("end-to-end reconciler", () => {
     const first = await reconciliation();
     expect(first.tail).toMatchObject({ lastRun: { checked: 1, missing: ALL.length, stalePending: 0, resent: ALL.length }, cursor: due });
     // The sweep, in the same run, covers the log up to the tail's cursor: the event is pending since the replay, not sent twice.
-    expect(first.lastRun).toEqual({ checked: 1, missing: 0, stalePending: 0, resent: 0 });
+    expect(first.lastRun).toEqual({ checked: 1, missing: 0, stalePending: 0, staleRetrying: 0, resent: 0 });
     await waitFor(async () => (await webhookCopies(due)) === 1);
 
     await cronRun();

@@ -151,8 +151,8 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     await db.batch([
       recordEventsStatement(db, wanted, now),
       openDeliveriesStatement(db, wanted.map((e) => ({ eventId: e.id, subscriber })), now),
-      // A pending delivery sent again is pending since now: the reconciler's stale age counts from here.
-      db.prepare("UPDATE deliveries SET updated_at = ?3 WHERE subscriber = ?2 AND status = 'pending' AND event_id IN (SELECT value FROM json_each(?1))").bind(ids, subscriber, now),
+      // A pending or retrying delivery sent again is so since now: the reconciler's stale ages count from here.
+      db.prepare("UPDATE deliveries SET updated_at = ?3 WHERE subscriber = ?2 AND status IN ('pending', 'retrying') AND event_id IN (SELECT value FROM json_each(?1))").bind(ids, subscriber, now),
     ]);
     await sendToQueue(queueOf(this.env, subscription.binding), wanted);
     return { queued: wanted.length };
@@ -166,20 +166,23 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
    * answered too, as `in_flight`.
    */
   async unfinished(input: unknown): Promise<{ unfinished: UnfinishedDelivery[] }> {
-    const { events, pendingBefore, includeInFlight } = parseInputOrThrow(unfinishedInputSchema, input, "unfinished");
+    const { events, pendingBefore, includeInFlight, retryingBefore } = parseInputOrThrow(unfinishedInputSchema, input, "unfinished");
     const expected = events.flatMap((e) =>
       SUBSCRIPTIONS.filter((s) => (s.types as readonly string[]).includes(e.type)).map((s) => ({ eventId: e.id, subscriber: s.subscriber })),
     );
     if (expected.length === 0) return { unfinished: [] };
     const { results } = await this.env.LEDGER_DB.prepare(
       `SELECT value->>'eventId' AS event_id, value->>'subscriber' AS subscriber,
-              CASE WHEN d.status IS NULL THEN 'missing' WHEN d.status = 'pending' AND d.updated_at < ?2 THEN 'stale_pending' ELSE 'in_flight' END AS reason
+              CASE WHEN d.status IS NULL THEN 'missing' WHEN d.status = 'pending' AND d.updated_at < ?2 THEN 'stale_pending'
+                   WHEN d.status = 'retrying' AND d.updated_at < ?4 THEN 'stale_retrying' ELSE 'in_flight' END AS reason
        FROM json_each(?1) AS pairs
        LEFT JOIN deliveries d ON d.event_id = value->>'eventId' AND d.subscriber = value->>'subscriber'
-       WHERE d.status IS NULL OR (d.status = 'pending' AND d.updated_at < ?2) OR (?3 AND d.status IN ('pending', 'retrying'))
+       WHERE d.status IS NULL OR (d.status = 'pending' AND d.updated_at < ?2) OR (d.status = 'retrying' AND d.updated_at < ?4)
+          OR (?3 AND d.status IN ('pending', 'retrying'))
        ORDER BY pairs.key`,
     )
-      .bind(JSON.stringify(expected), pendingBefore, includeInFlight ? 1 : 0)
+      // No retryingBefore: no retrying delivery is stale ('' sorts before every timestamp).
+      .bind(JSON.stringify(expected), pendingBefore, includeInFlight ? 1 : 0, retryingBefore ?? "")
       .all<{ event_id: string; subscriber: string; reason: UnfinishedDelivery["reason"] }>();
     return { unfinished: results.map((r) => ({ eventId: r.event_id, subscriber: r.subscriber, reason: r.reason })) };
   }

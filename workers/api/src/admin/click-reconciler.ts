@@ -31,6 +31,7 @@ const REPLAY_MAX_EVENTS = 100;
 export interface ClickReconcileOptions {
   graceSeconds: number;
   stalePendingSeconds: number;
+  staleRetryingSeconds: number;
   /** Batches per ledger question (at most 100). */
   pageSize: number;
   /** Ledger questions a run asks: the run checks at most pageSize × pages batches. */
@@ -101,8 +102,9 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
   const counts = emptyCounts();
   counts.checked = page.length;
   const pendingBefore = new Date(now.getTime() - options.stalePendingSeconds * 1000).toISOString();
+  const retryingBefore = new Date(now.getTime() - options.staleRetryingSeconds * 1000).toISOString();
   const expiredBefore = now.getTime() - options.maxAgeHours * 3_600_000;
-  const { unfinished } = await ledger.unfinished({ events: page.map((b) => ({ id: b.id, type: "ClicksRecorded" })), pendingBefore, includeInFlight: true });
+  const { unfinished } = await ledger.unfinished({ events: page.map((b) => ({ id: b.id, type: "ClicksRecorded" })), pendingBefore, retryingBefore, includeInFlight: true });
   const pairsOf = new Map<string, typeof unfinished>();
   for (const pair of unfinished) pairsOf.set(pair.eventId, [...(pairsOf.get(pair.eventId) ?? []), pair]);
 
@@ -121,7 +123,8 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
     } else {
       const again = pairs.filter((p) => p.reason !== "in_flight");
       counts.missing += again.filter((p) => p.reason === "missing").length;
-      counts.stalePending += again.filter((p) => p.reason === "stale_pending").length;
+      // Pending or retrying past its stale age: one count, the click spool's `stalePending`.
+      counts.stalePending += again.filter((p) => p.reason === "stale_pending" || p.reason === "stale_retrying").length;
       if (again.length > 0) resendTo.set(entry, again.map((p) => p.subscriber));
       else counts.kept++;
     }

@@ -206,6 +206,7 @@ const reconciliationCounts = z.object({
   checked: z.number().int().openapi({ description: "Published events of a subscribed type checked against the ledger" }),
   missing: z.number().int().openapi({ description: "(event, subscriber) pairs the ledger had no delivery for" }),
   stalePending: z.number().int().openapi({ description: "Pairs still `pending` past the stale age" }),
+  staleRetrying: z.number().int().openapi({ description: "Pairs still `retrying` past the stale-retrying age (their retry message was lost)" }),
   resent: z.number().int().openapi({ description: "Pairs re-sent to their subscriber's queue" }),
 });
 
@@ -267,6 +268,7 @@ const reconciliationSchema = z
     settings: z.object({
       graceSeconds: z.number().int(),
       stalePendingSeconds: z.number().int(),
+      staleRetryingSeconds: z.number().int(),
       pageSize: z.number().int(),
       pagesPerRun: z.number().int(),
       windowDays: z.number().int(),
@@ -292,21 +294,22 @@ adminEventsRoutes.openapi(
     const config = configOf(c.env);
     return c.json(
       {
-        totals: { checked: state?.checked ?? 0, missing: state?.missing ?? 0, stalePending: state?.stalePending ?? 0, resent: state?.resent ?? 0 },
-        lastRun: state?.lastRun ?? null,
+        totals: { checked: state?.checked ?? 0, missing: state?.missing ?? 0, stalePending: state?.stalePending ?? 0, staleRetrying: state?.staleRetrying ?? 0, resent: state?.resent ?? 0 },
+        lastRun: state?.lastRun ? { staleRetrying: 0, ...state.lastRun } : null,
         lastRunAt: state?.lastRunAt ?? null,
         lastError: state?.lastError ?? null,
         cursor: state?.cursor ?? null,
         sweeps: state?.sweeps ?? 0,
         tail: {
-          totals: { checked: tail?.checked ?? 0, missing: tail?.missing ?? 0, stalePending: tail?.stalePending ?? 0, resent: tail?.resent ?? 0 },
-          lastRun: tail?.lastRun ?? null,
+          totals: { checked: tail?.checked ?? 0, missing: tail?.missing ?? 0, stalePending: tail?.stalePending ?? 0, staleRetrying: tail?.staleRetrying ?? 0, resent: tail?.resent ?? 0 },
+          lastRun: tail?.lastRun ? { staleRetrying: 0, ...tail.lastRun } : null,
           lastRunAt: tail?.lastRunAt ?? null,
           cursor: tail?.cursor ?? null,
         },
         settings: {
           graceSeconds: config.RECONCILE_GRACE_SECONDS,
           stalePendingSeconds: config.RECONCILE_STALE_PENDING_SECONDS,
+          staleRetryingSeconds: config.RECONCILE_STALE_RETRYING_SECONDS,
           pageSize: config.RECONCILE_PAGE_SIZE,
           pagesPerRun: config.RECONCILE_PAGES_PER_RUN,
           windowDays: config.EVENT_LOG_RETENTION_DAYS,

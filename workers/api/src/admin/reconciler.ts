@@ -16,6 +16,11 @@ import { errorMessage } from "../outbox/publish";
 export const DEFAULT_RECONCILE_GRACE_SECONDS = 120;
 /** A `pending` delivery untouched this long is sent again (optional var RECONCILE_STALE_PENDING_SECONDS). */
 export const DEFAULT_RECONCILE_STALE_PENDING_SECONDS = 600;
+/**
+ * A `retrying` delivery untouched this long is sent again (optional var RECONCILE_STALE_RETRYING_SECONDS):
+ * three times the consumers' longest backoff, so only one whose retry message was lost.
+ */
+export const DEFAULT_RECONCILE_STALE_RETRYING_SECONDS = 1_800;
 /** Events per page: one ledger question per page, and the ledger takes at most 100 (optional var RECONCILE_PAGE_SIZE). */
 export const DEFAULT_RECONCILE_PAGE_SIZE = 100;
 /** Pages a cron run checks (optional var RECONCILE_PAGES_PER_RUN): 1,000 events a minute. */
@@ -38,13 +43,14 @@ const EXPECTED_TYPES = [...new Set(SUBSCRIPTIONS.flatMap((s) => s.types as reado
 
 /** What the reconcilers ask of the fan-out's Ledger RPC (env.LEDGER). */
 export interface ReconcilerLedger {
-  unfinished(input: { events: { id: string; type: string }[]; pendingBefore: string; includeInFlight?: boolean }): Promise<{ unfinished: UnfinishedDelivery[] }>;
+  unfinished(input: { events: { id: string; type: string }[]; pendingBefore: string; includeInFlight?: boolean; retryingBefore?: string }): Promise<{ unfinished: UnfinishedDelivery[] }>;
   replay(input: { subscriber: string; events: unknown[] }): Promise<{ queued: number }>;
 }
 
 export interface ReconcileOptions {
   graceSeconds: number;
   stalePendingSeconds: number;
+  staleRetryingSeconds: number;
   pageSize: number;
   pages: number;
   /** The replay window: events older than this many days are pruned and not checked. */
@@ -56,6 +62,7 @@ export interface ReconcileRun {
   checked: number;
   missing: number;
   stalePending: number;
+  staleRetrying: number;
   resent: number;
   /** Where the next run starts (null: the window's start). */
   cursor: string | null;
@@ -89,7 +96,8 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
   const olderThan = new Date(now.getTime() - options.graceSeconds * 1000).toISOString();
   const windowStart = new Date(now.getTime() - options.windowDays * 86_400_000).toISOString();
   const pendingBefore = new Date(now.getTime() - options.stalePendingSeconds * 1000).toISOString();
-  const run: ReconcileRun = { pages: 0, checked: 0, missing: 0, stalePending: 0, resent: 0, cursor: state.cursor, sweptToEnd: false };
+  const retryingBefore = new Date(now.getTime() - options.staleRetryingSeconds * 1000).toISOString();
+  const run: ReconcileRun = { pages: 0, checked: 0, missing: 0, stalePending: 0, staleRetrying: 0, resent: 0, cursor: state.cursor, sweptToEnd: false };
   try {
     while (run.pages < options.pages && !run.sweptToEnd) {
       // The grace counts from publication: an event the relay published late gets the normal path's time too.
@@ -104,7 +112,7 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
         .limit(options.pageSize)
         .all();
       run.pages++;
-      const counts = await resendUnfinished(ledger, page, pendingBefore);
+      const counts = await resendUnfinished(ledger, page, pendingBefore, retryingBefore);
       const reachedEnd = page.length < options.pageSize;
       const next = reachedEnd ? null : (page.at(-1)?.id ?? null);
       const saved = await db
@@ -115,6 +123,7 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
           checked: sql`${reconciliation.checked} + ${page.length}`,
           missing: sql`${reconciliation.missing} + ${counts.missing}`,
           stalePending: sql`${reconciliation.stalePending} + ${counts.stalePending}`,
+          staleRetrying: sql`${reconciliation.staleRetrying} + ${counts.staleRetrying}`,
           resent: sql`${reconciliation.resent} + ${counts.resent}`,
         })
         .where(and(eq(reconciliation.id, STATE_ID), sql`${reconciliation.cursor} IS ${run.cursor}`))
@@ -123,6 +132,7 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
       run.checked += page.length;
       run.missing += counts.missing;
       run.stalePending += counts.stalePending;
+      run.staleRetrying += counts.staleRetrying;
       run.resent += counts.resent;
       if (!saved) {
         log.warn("reconciliation cursor moved under this run; another run continues", { cursor: run.cursor });
@@ -146,6 +156,7 @@ export interface TailRun {
   checked: number;
   missing: number;
   stalePending: number;
+  staleRetrying: number;
   resent: number;
   cursor: string | null;
   /** Whether the tail reached events not due yet (false: the page budget ran out first, the tail lags). */
@@ -172,10 +183,11 @@ export async function reconcileTail(db: Database, ledger: ReconcilerLedger, now:
   const dueMs = Math.max(options.graceSeconds, options.stalePendingSeconds) * 1000;
   const dueBefore = new Date(now.getTime() - dueMs).toISOString();
   const pendingBefore = new Date(now.getTime() - options.stalePendingSeconds * 1000).toISOString();
+  const retryingBefore = new Date(now.getTime() - options.staleRetryingSeconds * 1000).toISOString();
   const unpublishedGivenUpBefore = new Date(now.getTime() - TAIL_WAITS_FOR_UNPUBLISHED_MS).toISOString();
   const windowStart = new Date(now.getTime() - options.windowDays * 86_400_000).toISOString();
   const firstStart = new Date(now.getTime() - dueMs - TAIL_START_BEFORE_DUE_MS).toISOString();
-  const run: TailRun = { pages: 0, checked: 0, missing: 0, stalePending: 0, resent: 0, cursor: state?.cursor ?? null, caughtUp: false };
+  const run: TailRun = { pages: 0, checked: 0, missing: 0, stalePending: 0, staleRetrying: 0, resent: 0, cursor: state?.cursor ?? null, caughtUp: false };
   while (run.pages < options.pages && !run.caughtUp) {
     const conditions = [inArray(events.type, EXPECTED_TYPES), gte(events.createdAt, run.cursor ? windowStart : firstStart)];
     if (run.cursor) conditions.push(gt(events.id, run.cursor));
@@ -191,7 +203,7 @@ export async function reconcileTail(db: Database, ledger: ReconcilerLedger, now:
     const stop = rows.findIndex((e) => (e.publishedAt === null ? e.createdAt > unpublishedGivenUpBefore : e.publishedAt > dueBefore));
     const prefix = stop === -1 ? rows : rows.slice(0, stop);
     const due = prefix.filter((e) => e.publishedAt !== null);
-    const counts = await resendUnfinished(ledger, due, pendingBefore);
+    const counts = await resendUnfinished(ledger, due, pendingBefore, retryingBefore);
     const next = prefix.at(-1)?.id ?? run.cursor;
     const saved = await db
       .update(reconciliation)
@@ -200,6 +212,7 @@ export async function reconcileTail(db: Database, ledger: ReconcilerLedger, now:
         checked: sql`${reconciliation.checked} + ${due.length}`,
         missing: sql`${reconciliation.missing} + ${counts.missing}`,
         stalePending: sql`${reconciliation.stalePending} + ${counts.stalePending}`,
+        staleRetrying: sql`${reconciliation.staleRetrying} + ${counts.staleRetrying}`,
         resent: sql`${reconciliation.resent} + ${counts.resent}`,
       })
       .where(and(eq(reconciliation.id, TAIL_ID), sql`${reconciliation.cursor} IS ${run.cursor}`))
@@ -208,6 +221,7 @@ export async function reconcileTail(db: Database, ledger: ReconcilerLedger, now:
     run.checked += due.length;
     run.missing += counts.missing;
     run.stalePending += counts.stalePending;
+    run.staleRetrying += counts.staleRetrying;
     run.resent += counts.resent;
     if (!saved) {
       log.warn("reconciliation tail moved under this run; another run continues", { cursor: run.cursor });
@@ -216,8 +230,8 @@ export async function reconcileTail(db: Database, ledger: ReconcilerLedger, now:
     run.cursor = next;
     run.caughtUp = stop !== -1 || rows.length < options.pageSize;
   }
-  const { checked, missing, stalePending, resent } = run;
-  await db.update(reconciliation).set({ lastRun: { checked, missing, stalePending, resent }, lastRunAt: now.toISOString(), lastError: null }).where(eq(reconciliation.id, TAIL_ID));
+  const { checked, missing, stalePending, staleRetrying, resent } = run;
+  await db.update(reconciliation).set({ lastRun: { checked, missing, stalePending, staleRetrying, resent }, lastRunAt: now.toISOString(), lastError: null }).where(eq(reconciliation.id, TAIL_ID));
   if (!run.caughtUp) log.warn("reconciliation tail lags: the page budget ran out before the events not due yet", { ...run });
   log.info("reconciliation tail run", { ...run });
   return run;
@@ -230,16 +244,17 @@ interface LoggedEvent {
 }
 
 /** One ledger question for a page of events, then one replay per subscriber that lacks some of them. */
-async function resendUnfinished(ledger: ReconcilerLedger, page: LoggedEvent[], pendingBefore: string) {
-  const counts = { missing: 0, stalePending: 0, resent: 0 };
+async function resendUnfinished(ledger: ReconcilerLedger, page: LoggedEvent[], pendingBefore: string, retryingBefore: string) {
+  const counts = { missing: 0, stalePending: 0, staleRetrying: 0, resent: 0 };
   if (page.length === 0) return counts;
-  const { unfinished } = await ledger.unfinished({ events: page.map((e) => ({ id: e.id, type: e.type })), pendingBefore });
+  const { unfinished } = await ledger.unfinished({ events: page.map((e) => ({ id: e.id, type: e.type })), pendingBefore, retryingBefore });
   const envelopeOf = new Map(page.map((e) => [e.id, e.envelope]));
   const bySubscriber = new Map<string, unknown[]>();
   for (const pair of unfinished) {
     // Never asked for here; a pair in flight needs no re-send.
     if (pair.reason === "in_flight") continue;
     if (pair.reason === "missing") counts.missing++;
+    else if (pair.reason === "stale_retrying") counts.staleRetrying++;
     else counts.stalePending++;
     const envelope = envelopeOf.get(pair.eventId);
     if (envelope === undefined) continue;
@@ -252,9 +267,9 @@ async function resendUnfinished(ledger: ReconcilerLedger, page: LoggedEvent[], p
 }
 
 async function saveRun(db: Database, run: ReconcileRun, now: Date, lastError: string | null): Promise<void> {
-  const { checked, missing, stalePending, resent } = run;
+  const { checked, missing, stalePending, staleRetrying, resent } = run;
   await db
     .update(reconciliation)
-    .set({ lastRun: { checked, missing, stalePending, resent }, lastRunAt: now.toISOString(), lastError })
+    .set({ lastRun: { checked, missing, stalePending, staleRetrying, resent }, lastRunAt: now.toISOString(), lastError })
     .where(eq(reconciliation.id, STATE_ID));
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `reconciliation` ADD `stale_retrying` integer DEFAULT 0 NOT NULL;
