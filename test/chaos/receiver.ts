@@ -47,7 +47,7 @@ function linkIdOf(data: unknown): string | null {
   return null;
 }
 
-export async function startReceiver(mode: ReceiverMode): Promise<Receiver> {
+export async function startReceiver(mode: ReceiverMode, { hangMs = HANG_MS }: { hangMs?: number } = {}): Promise<Receiver> {
   const attempts = new Map<string, number>();
   const hanging = new Set<IncomingMessage>();
   const receiver: Receiver = { mode, url: "", secret: null, accepted: new Map(), stats: { requests: 0, refusedOnPurpose: 0, hung: 0, badSignature: 0 }, close: async () => {} };
@@ -79,7 +79,7 @@ export async function startReceiver(mode: ReceiverMode): Promise<Receiver> {
         setTimeout(() => {
           hanging.delete(req);
           req.socket.destroy();
-        }, HANG_MS);
+        }, hangMs);
         return;
       }
       const seen = receiver.accepted.get(id);
