@@ -48,8 +48,6 @@ export interface BurstOptions {
   onCreated?: (createdSoFar: number) => void;
   /** A create without an answer ends the burst (the stack is down: its creators stop). */
   stopOnError?: boolean;
-  /** Clicks stop once this is true (e.g. some time before a planned kill). */
-  clicksStop?: () => boolean;
   tag: string;
 }
 
@@ -80,7 +78,6 @@ export async function burst(team: Team, stack: Stack, options: BurstOptions): Pr
   };
   const clicker = async (k: number) => {
     for (let i = 0; clicked < options.clicks; i++) {
-      if (options.clicksStop?.()) return;
       const link = result.created[(i * 7 + k * 13) % Math.max(1, result.created.length)];
       if (!link) {
         await sleep(20);
@@ -95,7 +92,7 @@ export async function burst(team: Team, stack: Stack, options: BurstOptions): Pr
           result.clicks.set(link.id, (result.clicks.get(link.id) ?? 0) + 1);
         }
       } catch {
-        if (options.clicksStop?.() || stopped) return;
+        if (stopped) return;
       }
     }
   };

@@ -73,39 +73,54 @@ async function runScenario(scenario: Scenario): Promise<Outcome> {
 
     if (scenario.burstNotBeforeMs) await sleep(Math.max(0, launchedAt + scenario.burstNotBeforeMs - Date.now()));
     const links = Math.round(SIZE.links * (scenario.linksFactor ?? 1));
-    let clicksStopped = false;
-    let killing: Promise<void> | null = null;
-    let reconnecting: Promise<void> | null = null;
-    const running = stack;
-    const run = await burst(team, where, {
-      links,
-      clients: 8,
-      clicks: Math.round(SIZE.clicks * (scenario.linksFactor ?? 1)),
-      clickClients: 4,
-      tag: scenario.name,
-      stopOnError: scenario.kill === true,
-      clicksStop: () => clicksStopped,
-      onCreated: (n) => {
-        if (n !== Math.floor(links / 2)) return;
-        if (scenario.kill) {
-          // Clicks stop first: an isolate's open batch (1 s) dies with the process, the stated loss limit.
-          clicksStopped = true;
-          killing = sleep(1_500).then(() => running.kill());
-        } else reconnecting = sleep(200).then(() => feed.reconnect());
-      },
-    });
-    outcome.burst = run;
-    await reconnecting;
-    let faultsEnd = Date.now();
+    const clicks = Math.round(SIZE.clicks * (scenario.linksFactor ?? 1));
+    const options = { clients: 8, clickClients: 4, tag: scenario.name };
+    let run: Burst;
+    let faultsEnd: number;
     if (scenario.kill) {
-      if (!killing) throw new Error("the burst ended before the kill was planned");
+      // First a quarter of the links and every click; 1.5 s later each isolate has sealed, spooled and
+      // sent its batches (an open batch, 1 s of clicks, would die with the process: the stated limit).
+      const first = await burst(team, where, { ...options, links: Math.floor(links / 4), clicks });
+      await sleep(1_500);
+      // Then the other creates, the whole stack SIGKILLed the moment half of them are answered, with
+      // the other creators' requests in flight (their outcome is unknown: verify reads what exists).
+      const running = stack;
+      let killing: Promise<void> | null = null;
+      const rest = links - first.created.length;
+      const second = await burst(team, where, {
+        ...options,
+        links: rest,
+        clicks: 0,
+        clickClients: 0,
+        tag: `${scenario.name}-b`,
+        stopOnError: true,
+        onCreated: (n) => {
+          if (n === Math.floor(rest / 2)) killing = running.kill();
+        },
+      });
+      if (!killing) throw new Error("the burst ended before the kill");
       await killing;
+      run = { created: [...first.created, ...second.created], unanswered: first.unanswered + second.unanswered, clicks: first.clicks };
       const restartAt = Date.now();
       stack = await launch();
       outcome.restartMs = Date.now() - restartAt;
       await feed.reconnect();
       faultsEnd = Date.now();
+    } else {
+      let reconnecting: Promise<void> | null = null;
+      run = await burst(team, where, {
+        ...options,
+        links,
+        clicks,
+        // Halfway, the feed client drops and reconnects with `since`, as a flaky network makes it.
+        onCreated: (n) => {
+          if (n === Math.floor(links / 2)) reconnecting = sleep(200).then(() => feed.reconnect());
+        },
+      });
+      await reconnecting;
+      faultsEnd = Date.now();
     }
+    outcome.burst = run;
     if (scenario.faultsEndAtMs) faultsEnd = Math.max(faultsEnd, launchedAt + scenario.faultsEndAtMs);
 
     const deadline = Date.now() + DRAIN_DEADLINE_MS;
