@@ -115,25 +115,8 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
       const counts = await resendUnfinished(ledger, page, pendingBefore, retryingBefore);
       const reachedEnd = page.length < options.pageSize;
       const next = reachedEnd ? null : (page.at(-1)?.id ?? null);
-      const saved = await db
-        .update(reconciliation)
-        .set({
-          cursor: next,
-          sweeps: sql`${reconciliation.sweeps} + ${reachedEnd ? 1 : 0}`,
-          checked: sql`${reconciliation.checked} + ${page.length}`,
-          missing: sql`${reconciliation.missing} + ${counts.missing}`,
-          stalePending: sql`${reconciliation.stalePending} + ${counts.stalePending}`,
-          staleRetrying: sql`${reconciliation.staleRetrying} + ${counts.staleRetrying}`,
-          resent: sql`${reconciliation.resent} + ${counts.resent}`,
-        })
-        .where(and(eq(reconciliation.id, STATE_ID), sql`${reconciliation.cursor} IS ${run.cursor}`))
-        .returning({ id: reconciliation.id })
-        .get();
-      run.checked += page.length;
-      run.missing += counts.missing;
-      run.stalePending += counts.stalePending;
-      run.staleRetrying += counts.staleRetrying;
-      run.resent += counts.resent;
+      const saved = await savePage(db, STATE_ID, run.cursor, next, page.length, counts, reachedEnd);
+      addCounts(run, page.length, counts);
       if (!saved) {
         log.warn("reconciliation cursor moved under this run; another run continues", { cursor: run.cursor });
         break;
@@ -205,24 +188,8 @@ export async function reconcileTail(db: Database, ledger: ReconcilerLedger, now:
     const due = prefix.filter((e) => e.publishedAt !== null);
     const counts = await resendUnfinished(ledger, due, pendingBefore, retryingBefore);
     const next = prefix.at(-1)?.id ?? run.cursor;
-    const saved = await db
-      .update(reconciliation)
-      .set({
-        cursor: next,
-        checked: sql`${reconciliation.checked} + ${due.length}`,
-        missing: sql`${reconciliation.missing} + ${counts.missing}`,
-        stalePending: sql`${reconciliation.stalePending} + ${counts.stalePending}`,
-        staleRetrying: sql`${reconciliation.staleRetrying} + ${counts.staleRetrying}`,
-        resent: sql`${reconciliation.resent} + ${counts.resent}`,
-      })
-      .where(and(eq(reconciliation.id, TAIL_ID), sql`${reconciliation.cursor} IS ${run.cursor}`))
-      .returning({ id: reconciliation.id })
-      .get();
-    run.checked += due.length;
-    run.missing += counts.missing;
-    run.stalePending += counts.stalePending;
-    run.staleRetrying += counts.staleRetrying;
-    run.resent += counts.resent;
+    const saved = await savePage(db, TAIL_ID, run.cursor, next, due.length, counts, false);
+    addCounts(run, due.length, counts);
     if (!saved) {
       log.warn("reconciliation tail moved under this run; another run continues", { cursor: run.cursor });
       break;
@@ -264,6 +231,38 @@ async function resendUnfinished(ledger: ReconcilerLedger, page: LoggedEvent[], p
   }
   for (const [subscriber, envelopes] of bySubscriber) counts.resent += (await ledger.replay({ subscriber, events: envelopes })).queued;
   return counts;
+}
+
+type PageCounts = Awaited<ReturnType<typeof resendUnfinished>>;
+
+/**
+ * A page's progress, saved only if the row's cursor is still where this run read it (`from`):
+ * an overlapping run that moved it wins, and this one stops. Counts add to the row's totals.
+ */
+async function savePage(db: Database, id: string, from: string | null, next: string | null, checked: number, counts: PageCounts, sweepDone: boolean): Promise<boolean> {
+  const saved = await db
+    .update(reconciliation)
+    .set({
+      cursor: next,
+      sweeps: sql`${reconciliation.sweeps} + ${sweepDone ? 1 : 0}`,
+      checked: sql`${reconciliation.checked} + ${checked}`,
+      missing: sql`${reconciliation.missing} + ${counts.missing}`,
+      stalePending: sql`${reconciliation.stalePending} + ${counts.stalePending}`,
+      staleRetrying: sql`${reconciliation.staleRetrying} + ${counts.staleRetrying}`,
+      resent: sql`${reconciliation.resent} + ${counts.resent}`,
+    })
+    .where(and(eq(reconciliation.id, id), sql`${reconciliation.cursor} IS ${from}`))
+    .returning({ id: reconciliation.id })
+    .get();
+  return saved !== undefined;
+}
+
+function addCounts(run: PageCounts & { checked: number }, checked: number, counts: PageCounts): void {
+  run.checked += checked;
+  run.missing += counts.missing;
+  run.stalePending += counts.stalePending;
+  run.staleRetrying += counts.staleRetrying;
+  run.resent += counts.resent;
 }
 
 async function saveRun(db: Database, run: ReconcileRun, now: Date, lastError: string | null): Promise<void> {
