@@ -1,9 +1,10 @@
+import type { SubscriberName } from "../../../contracts/fanout/subscriptions";
 import type { LinkEvent } from "../../../events";
 
 /** What a consumer Worker declares; the toolkit does parsing, dedupe, retries and reporting. */
 export interface ConsumerSpec<E> {
-  /** The subscriber name of the fan-out list (also the receipts' consumer key). */
-  subscriber: string;
+  /** The subscriber name of the fan-out list (also the receipts' consumer key): a typo does not compile. */
+  subscriber: SubscriberName;
   /** The `delivery-reports` queue, where outcomes go to the fan-out's ledger. */
   reports(env: E): Queue;
   /**
@@ -26,11 +27,26 @@ export interface ConsumerSpec<E> {
   performBatch?(events: LinkEvent[], env: E): Promise<PerformBatchResult>;
   /**
    * The D1 effect of a set of fresh events, aggregated (one upsert per key, not per
-   * event). Runs in ONE batch with the receipts of those events.
+   * event). Runs in ONE batch with the receipts of those events. Statements alone, or a
+   * CommitPlan when something outside D1 must happen before they commit.
    */
-  effects?(events: LinkEvent[], db: D1Database, env: E): D1PreparedStatement[] | Promise<D1PreparedStatement[]>;
+  effects?(events: LinkEvent[], db: D1Database, env: E): Effects | Promise<Effects>;
   /** Backoff base and cap for this subscriber's retries. */
   retry?: { baseSeconds: number; capSeconds: number };
+}
+
+export type Effects = D1PreparedStatement[] | CommitPlan;
+
+/**
+ * The D1 statements of a set of events, and what must be done before they commit: sends that
+ * point at the rows they write (webhooks: one delivery message per delivery row). The toolkit
+ * runs `beforeCommit`, then the batch; a throw from it fails that commit as a D1 error would,
+ * and the per-event fallback plans and runs it again, so it must be safe to repeat. The other
+ * order could commit rows whose message was never sent.
+ */
+export interface CommitPlan {
+  statements: D1PreparedStatement[];
+  beforeCommit?(): Promise<void>;
 }
 
 export interface PerformBatchResult {
