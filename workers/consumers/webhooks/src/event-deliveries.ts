@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { LinkEvent } from "../../../../events";
+import type { CommitPlan } from "../../../shared/consumer/consumer-spec";
 import type { DeliveryMessage } from "./delivery-message";
 import { clickEventsFor, clickingTeamsOf } from "./click-webhooks";
 import { WEBHOOK_EVENT_NAMES, webhookBody, type WebhookSourceEvent } from "./event-names";
@@ -28,17 +29,18 @@ const MESSAGES_PER_SEND = 100;
  * link.clicked endpoint are expanded, so a batch of other teams' clicks costs one indexed
  * lookup of their endpoints and writes nothing.
  *
- * Messages go out before the rows are committed: if the commit then fails, the delivery
- * handler finds no row and lets the message go, and the retried event sends again. The
- * other order could commit rows whose message was never sent. A message sent twice (the
- * toolkit's per-event fallback runs this again) makes one attempt: attempts claim the row.
- * A batch handed over again before its receipt was written makes the same click ids, so
- * `INSERT OR IGNORE` on (endpoint, event) keeps one delivery per click.
+ * The messages are the plan's `beforeCommit`: the toolkit sends them before the rows are
+ * committed. If the commit then fails, the delivery handler finds no row and lets the message
+ * go, and the retried event sends again. The other order could commit rows whose message was
+ * never sent. A message sent twice (the toolkit's per-event fallback plans and sends again)
+ * makes one attempt: attempts claim the row. A batch handed over again before its receipt was
+ * written makes the same click ids, so `INSERT OR IGNORE` on (endpoint, event) keeps one
+ * delivery per click.
  */
-export async function deliveryStatements(events: LinkEvent[], db: D1Database, queue: Queue<DeliveryMessage>): Promise<D1PreparedStatement[]> {
+export async function planDeliveries(events: LinkEvent[], db: D1Database, queue: Queue<DeliveryMessage>): Promise<CommitPlan> {
   const teams = [...new Set(events.flatMap((e) => (e.type === "ClicksRecorded" ? clickingTeamsOf(e) : [e.teamId])))];
   const byTeam = await endpointsByTeam(db, teams);
-  if (byTeam.size === 0) return [];
+  if (byTeam.size === 0) return NOTHING;
   const clickTeams = new Set([...byTeam].filter(([, eps]) => eps.some((ep) => ep.events.includes(WEBHOOK_EVENT_NAMES.LinkClicked))).map(([team]) => team));
   const sources = events.flatMap((event): WebhookSourceEvent[] => (event.type === "ClicksRecorded" ? clickEventsFor(event, clickTeams) : [event]));
   const now = new Date().toISOString();
@@ -49,12 +51,8 @@ export async function deliveryStatements(events: LinkEvent[], db: D1Database, qu
     const payload = webhookBody(event);
     return subscribed.map((ep) => ({ id: newId("dlv"), endpointId: ep.id, teamId: event.teamId, eventId: event.id, eventType, payload, createdAt: now }));
   });
-  if (rows.length === 0) return [];
-  for (let i = 0; i < rows.length; i += MESSAGES_PER_SEND) {
-    const messages = rows.slice(i, i + MESSAGES_PER_SEND).map((r) => ({ body: { endpointId: r.endpointId, eventId: r.eventId, attempt: 1 }, contentType: "json" as const }));
-    await queue.sendBatch(messages);
-  }
-  return chunkBySize(rows, MAX_PARAMETER_BYTES).map((chunk) =>
+  if (rows.length === 0) return NOTHING;
+  const statements = chunkBySize(rows, MAX_PARAMETER_BYTES).map((chunk) =>
     db
       .prepare(
         `INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, team_id, event_id, event_type, payload, status, attempts, created_at)
@@ -63,6 +61,17 @@ export async function deliveryStatements(events: LinkEvent[], db: D1Database, qu
       )
       .bind(JSON.stringify(chunk)),
   );
+  return { statements, beforeCommit: () => sendDeliveryMessages(queue, rows) };
+}
+
+const NOTHING: CommitPlan = { statements: [] };
+
+/** The first attempt's message of each delivery, in sendBatch-sized slices. */
+async function sendDeliveryMessages(queue: Queue<DeliveryMessage>, rows: { endpointId: string; eventId: string }[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += MESSAGES_PER_SEND) {
+    const messages = rows.slice(i, i + MESSAGES_PER_SEND).map((r) => ({ body: { endpointId: r.endpointId, eventId: r.eventId, attempt: 1 }, contentType: "json" as const }));
+    await queue.sendBatch(messages);
+  }
 }
 
 /** The enabled endpoints of `teams`, by team (teams without one are absent). */

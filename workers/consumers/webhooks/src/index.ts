@@ -6,7 +6,7 @@ import { configOf } from "./config";
 import { attemptDelivery, type DeliveryContext } from "./deliver";
 import { deliveryMessageSchema } from "./delivery-message";
 import { resolverFor } from "./dns-resolver";
-import { deliveryStatements } from "./event-deliveries";
+import { planDeliveries } from "./event-deliveries";
 import { pruneDeliveryLog } from "./prune-log";
 import { sweepStranded } from "./stranded-deliveries";
 
@@ -16,12 +16,12 @@ const log = logger("webhooks");
 /** A message whose delivery row never shows up belongs to a fan-out commit that failed (its event is retried with new messages). */
 const MISSING_ROW_TRIES = 5;
 
-/** The `webhooks` subscriber: link events → delivery rows and messages (through the toolkit). */
+/** The `webhooks` subscriber: link events → delivery rows, whose messages the toolkit sends before it commits them. */
 const takeEvents = createQueueHandler<WebhooksEnv>({
   subscriber: "webhooks",
   reports: (env) => env.DELIVERY_REPORTS,
   database: (env) => env.WEBHOOKS_DB,
-  effects: (events, db, env) => deliveryStatements(events, db, env.WEBHOOK_DELIVERIES),
+  effects: (events, db, env) => planDeliveries(events, db, env.WEBHOOK_DELIVERIES),
 });
 
 /** `webhook-deliveries`: one HTTP attempt per message, all of a batch at once, each on its own. */

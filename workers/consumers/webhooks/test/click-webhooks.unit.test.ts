@@ -5,7 +5,7 @@ import { clickRecordsOf, clicksRecordedV1, linkClickedV1, nthEventIdAfter, type 
 import { sampleEvents } from "../../../../events/samples";
 import { linkClickedOf } from "../src/click-webhooks";
 import type { DeliveryMessage } from "../src/delivery-message";
-import { deliveryStatements } from "../src/event-deliveries";
+import { planDeliveries } from "../src/event-deliveries";
 import { webhookBody } from "../src/event-names";
 import { createEndpoint, deliveriesOf, publish, received, teamId } from "./helpers";
 import type { ReceivedRequest } from "./outbound";
@@ -201,7 +201,7 @@ describe("link.clicked from ClicksRecorded batches", () => {
     const batch = clickBatch([[l1, 0, "DE", null, AGENT], [l2, 5, null, null, null], [l1, 9, "NL", "example.org", null]], [[l2, 7, 2]]);
     const { queue, batches } = countingQueue();
     const { db, sql } = recordingDb();
-    expect(await deliveryStatements([batch], db, queue)).toEqual([]);
+    expect(await planDeliveries([batch], db, queue)).toEqual({ statements: [] });
     expect(batches).toEqual([]);
     // One lookup of the batch's teams' endpoints, by the team index.
     expect(sql).toHaveLength(1);
@@ -209,7 +209,7 @@ describe("link.clicked from ClicksRecorded batches", () => {
     expect(plan.results.map((r) => r.detail).join("\n")).toContain("webhook_endpoints_team_idx");
     // A batch of bot counts only looks nothing up.
     const botsOnly = recordingDb();
-    expect(await deliveryStatements([clickBatch([], [[l1, 4, 1]])], botsOnly.db, queue)).toEqual([]);
+    expect(await planDeliveries([clickBatch([], [[l1, 4, 1]])], botsOnly.db, queue)).toEqual({ statements: [] });
     expect(botsOnly.sql).toEqual([]);
 
     await publish([batch]);
@@ -249,7 +249,10 @@ describe("link.clicked from ClicksRecorded batches", () => {
     expect(JSON.stringify(batch).length).toBeLessThan(128_000);
 
     const { queue, batches } = countingQueue();
-    const statements = await deliveryStatements([batch], env.WEBHOOKS_DB, queue);
+    const { statements, beforeCommit } = await planDeliveries([batch], env.WEBHOOKS_DB, queue);
+    // Planning sends nothing: the messages go when the toolkit runs beforeCommit.
+    expect(batches).toEqual([]);
+    await beforeCommit?.();
     expect(batches).toEqual([100, 100, 100, 100, 100]);
     expect(statements.length).toBeGreaterThan(1);
     await env.WEBHOOKS_DB.batch(statements);
