@@ -121,6 +121,17 @@ describe("createQueueHandler", () => {
   });
 });
 
+describe("the subscriber name", () => {
+  it("is one of the subscription list's: a typo does not compile (npm run typecheck checks this file)", () => {
+    const spec = {
+      // @ts-expect-error "analytcs" is no subscriber of contracts/fanout/subscriptions.ts
+      subscriber: "analytcs",
+      reports: (e: TestEnv) => e.DELIVERY_REPORTS,
+    } satisfies Parameters<typeof createQueueHandler<TestEnv>>[0];
+    expect(spec.subscriber).toBe("analytcs");
+  });
+});
+
 describe("fault injection (for e2e tests of dead letters)", () => {
   it("fails only the subscriber named in the tag, only when the Worker's FAULT_INJECTION_TAG is set", async () => {
     const created = { ...structuredClone(sampleEvents["LinkCreated.v2"]), id: "evt_01JF9999999999999999999991" } as LinkEvent;
