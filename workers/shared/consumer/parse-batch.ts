@@ -11,12 +11,16 @@ export function parseBatch(messages: readonly Message<unknown>[], chaosFailure: 
     const parsed = parseEvent(message.body);
     const item: Item = parsed.success
       ? { message, event: parsed.data }
-      : { message, outcome: { kind: "invalid", reason: `invalid envelope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}` } };
+      : { message, outcome: { kind: "invalid", reason: `invalid envelope: ${issuesOf(parsed.error)}` } };
     const failure = chaosFailure();
     // 1 s as for injectedFault: a 0 would fall back to the queue's retry_delay.
     if (failure) item.outcome = { kind: "retry", error: failure, delaySeconds: 1 };
     return item;
   });
+}
+
+function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
 }
 
 /** The parsed, undecided items, each event once: a repeat within the batch is a duplicate of its first. */

@@ -1,29 +1,39 @@
-import { createMessageBatch, env } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
 import { D1_WRITE_FAILURE, d1WithWriteFaults } from "../chaos";
 import { commitEffects } from "../consumer/commit-effects";
-import { firstOfEachEvent, parseBatch } from "../consumer/parse-batch";
+import type { CommitPlan } from "../consumer/consumer-spec";
+import { eventNumbered, itemsOf } from "./step-items";
 
 let seq = 0;
 function event(subject: string): LinkEvent {
   seq += 1;
-  return { ...structuredClone(sampleEvents["LinkClicked.v1"]), id: `evt_01JE${String(seq).padStart(22, "0")}`, subject } as LinkEvent;
+  return { ...eventNumbered("01JE", seq, "LinkClicked.v1"), subject };
 }
-const itemsOf = (events: LinkEvent[]) =>
-  firstOfEachEvent(parseBatch(createMessageBatch("analytics-events", events.map((body, i) => ({ id: `c-${i}`, timestamp: new Date(), attempts: 1, body }))).messages, () => null));
 
 /** One upsert per link for the whole set: an aggregated effect, as the consumers write theirs. */
 function counts(events: LinkEvent[], db: D1Database): D1PreparedStatement[] {
   const perLink = new Map<string, number>();
   for (const e of events) perLink.set(e.subject, (perLink.get(e.subject) ?? 0) + 1);
-  return [...perLink].map(([link, n]) =>
-    db.prepare("INSERT INTO link_counts (link_id, events) VALUES (?1, ?2) ON CONFLICT (link_id) DO UPDATE SET events = events + ?2").bind(link, n),
-  );
+  const upsert = "INSERT INTO link_counts (link_id, events) VALUES (?1, ?2) ON CONFLICT (link_id) DO UPDATE SET events = events + ?2";
+  return [...perLink].map(([link, n]) => db.prepare(upsert).bind(link, n));
 }
-const countOf = async (link: string) => (await env.TOOLKIT_DB.prepare("SELECT events FROM link_counts WHERE link_id = ?").bind(link).first<{ events: number }>())?.events ?? null;
-const hasReceipt = async (e: LinkEvent) => (await env.TOOLKIT_DB.prepare("SELECT 1 AS x FROM consumer_receipts WHERE consumer = 'analytics' AND event_id = ?").bind(e.id).first()) !== null;
+
+/** A plan of the counts whose beforeCommit is `before` of the planned events. */
+function countsThen(before: (events: LinkEvent[]) => () => Promise<void>) {
+  return (events: LinkEvent[], db: D1Database): CommitPlan => ({ statements: counts(events, db), beforeCommit: before(events) });
+}
+
+async function countOf(link: string): Promise<number | null> {
+  const row = await env.TOOLKIT_DB.prepare("SELECT events FROM link_counts WHERE link_id = ?").bind(link).first<{ events: number }>();
+  return row?.events ?? null;
+}
+
+async function hasReceipt(e: LinkEvent): Promise<boolean> {
+  const row = await env.TOOLKIT_DB.prepare("SELECT 1 AS x FROM consumer_receipts WHERE consumer = 'analytics' AND event_id = ?").bind(e.id).first();
+  return row !== null;
+}
 
 describe("commitEffects", () => {
   it("writes the aggregated effects and every receipt in one batch, and makes the items delivered", async () => {
@@ -59,13 +69,8 @@ describe("commitEffects", () => {
     const e = event("lnk_01JE0000000000000000000004");
     const seenBefore: { count: number | null; receipt: boolean }[] = [];
     const items = itemsOf([e]);
-    await commitEffects(
-      items,
-      env.TOOLKIT_DB,
-      "analytics",
-      (evts, db) => ({ statements: counts(evts, db), beforeCommit: async () => void seenBefore.push({ count: await countOf(e.subject), receipt: await hasReceipt(e) }) }),
-      env,
-    );
+    const look = async () => void seenBefore.push({ count: await countOf(e.subject), receipt: await hasReceipt(e) });
+    await commitEffects(items, env.TOOLKIT_DB, "analytics", countsThen(() => look), env);
     expect(seenBefore).toEqual([{ count: null, receipt: false }]);
     expect(await countOf(e.subject)).toBe(1);
     expect(items[0]?.outcome).toEqual({ kind: "delivered", duplicate: false });
@@ -74,7 +79,7 @@ describe("commitEffects", () => {
   it("fails the commit when beforeCommit throws: nothing written, the event retries with its error", async () => {
     const e = event("lnk_01JE0000000000000000000005");
     const items = itemsOf([e]);
-    await commitEffects(items, env.TOOLKIT_DB, "analytics", (evts, db) => ({ statements: counts(evts, db), beforeCommit: () => Promise.reject(new Error("queue refused")) }), env);
+    await commitEffects(items, env.TOOLKIT_DB, "analytics", countsThen(() => () => Promise.reject(new Error("queue refused"))), env);
     expect(items[0]?.outcome).toEqual({ kind: "retry", error: "queue refused" });
     expect(await countOf(e.subject)).toBeNull();
     expect(await hasReceipt(e)).toBe(false);
@@ -86,7 +91,7 @@ describe("commitEffects", () => {
     const hour = 3_600_000;
     const refusing = d1WithWriteFaults(env.TOOLKIT_DB, { from: new Date(Date.now() - hour), to: new Date(Date.now() + hour) });
     const items = itemsOf(events);
-    await commitEffects(items, refusing, "analytics", (evts, db) => ({ statements: counts(evts, db), beforeCommit: async () => void sent.push(evts.map((x) => x.id)) }), env);
+    await commitEffects(items, refusing, "analytics", countsThen((evts) => async () => void sent.push(evts.map((x) => x.id))), env);
     expect(sent).toEqual([events.map((x) => x.id), [events[0]?.id], [events[1]?.id]]);
     expect(items.map((i) => i.outcome)).toEqual([
       { kind: "retry", error: D1_WRITE_FAILURE },

@@ -1,11 +1,9 @@
-import { createMessageBatch } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
 import { firstOfEachEvent, parseBatch } from "../consumer/parse-batch";
+import { eventNumbered, messagesOf as messagesOn } from "./step-items";
 
-const event = (n: number): LinkEvent => ({ ...structuredClone(sampleEvents["LinkDeleted.v1"]), id: `evt_01JP${String(n).padStart(22, "0")}` }) as LinkEvent;
-const messagesOf = (bodies: unknown[]) => createMessageBatch("analytics-events", bodies.map((body, i) => ({ id: `p-${i}`, timestamp: new Date(), attempts: 1, body }))).messages;
+const event = (n: number) => eventNumbered("01JP", n);
+const messagesOf = (bodies: unknown[]) => messagesOn("p", bodies);
 const noChaos = () => null;
 
 describe("parseBatch", () => {

@@ -1,13 +1,9 @@
-import { createMessageBatch, env } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
-import { firstOfEachEvent, parseBatch } from "../consumer/parse-batch";
 import { perform, performBatch } from "../consumer/perform";
+import { eventNumbered, itemsOf } from "./step-items";
 
-const event = (n: number): LinkEvent => ({ ...structuredClone(sampleEvents["LinkDeleted.v1"]), id: `evt_01JQ${String(n).padStart(22, "0")}` }) as LinkEvent;
-const itemsOf = (events: LinkEvent[]) =>
-  firstOfEachEvent(parseBatch(createMessageBatch("qr-events", events.map((body, i) => ({ id: `q-${i}`, timestamp: new Date(), attempts: 1, body }))).messages, () => null));
+const event = (n: number) => eventNumbered("01JQ", n);
 
 describe("perform", () => {
   it("runs the effect for each item with the env, and retries only the one that threw, with its error", async () => {

@@ -1,14 +1,10 @@
-import { createMessageBatch, env } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
-import { firstOfEachEvent, parseBatch } from "../consumer/parse-batch";
 import { receiptStatement } from "../consumer/receipts";
 import { skipProcessed } from "../consumer/skip-processed";
+import { eventNumbered, itemsOf } from "./step-items";
 
-const event = (n: number): LinkEvent => ({ ...structuredClone(sampleEvents["LinkDeleted.v1"]), id: `evt_01JS${String(n).padStart(22, "0")}` }) as LinkEvent;
-const itemsOf = (events: LinkEvent[]) =>
-  firstOfEachEvent(parseBatch(createMessageBatch("analytics-events", events.map((body, i) => ({ id: `s-${i}`, timestamp: new Date(), attempts: 1, body }))).messages, () => null));
+const event = (n: number) => eventNumbered("01JS", n);
 
 describe("skipProcessed", () => {
   it("makes an event with this consumer's receipt a delivered duplicate; another consumer's receipt is not this one's", async () => {
