@@ -1,16 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { adminEventsRoutes } from "./admin/events-admin-routes";
-import { adminTeamsRoutes } from "./admin/teams-routes";
-import { statsRoutes } from "./analytics/stats-routes";
+import { adminRoutes } from "./admin/admin-routes";
+import { teamStatsRoutes } from "./analytics/stats-routes";
 import type { AppEnv } from "./app-env";
-import { requireAdmin } from "./auth/require-admin";
-import { requireTeam } from "./auth/require-team";
-import { webhooksRoutes } from "./webhooks/webhooks-routes";
 import { usageRoutes } from "./billing/usage-routes";
 import { dashboardRoutes } from "./dashboard/dashboard-routes";
 import { linksDb } from "./db";
 import { eventsRoutes } from "./events/events-routes";
-import { feedRoutes } from "./feed/feed-routes";
+import { feedRoutes, feedTokenRoutes } from "./feed/feed-routes";
 import { docsRoutes } from "./http/docs-page";
 import { handleError, handleNotFound } from "./http/errors";
 import { limitBody } from "./http/json-body";
@@ -18,8 +14,8 @@ import { noStore } from "./http/no-store";
 import { documentRateLimitHeaders } from "./http/openapi";
 import { traceContext } from "./http/trace-context";
 import { linksRoutes } from "./links/links-routes";
-import { qrRoutes } from "./qr/qr-routes";
 import { redirectRoutes } from "./redirect/redirect-routes";
+import { webhooksRoutes } from "./webhooks/webhooks-routes";
 
 /** Wires the Worker together; every route and rule lives in its own module. */
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -36,22 +32,17 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
 
-  app.use("/v1/admin/*", requireAdmin);
-  app.route("/v1/admin", adminTeamsRoutes);
-  app.route("/v1/admin", adminEventsRoutes);
-
-  for (const path of ["/v1/links", "/v1/links/*", "/v1/events", "/v1/events/*"]) app.use(path, requireTeam);
-  app.route("/v1", linksRoutes);
-  app.route("/v1", qrRoutes);
-  app.route("/v1", eventsRoutes);
-  // /v1/links/:id/stats is under /v1/links/* above.
-  for (const path of ["/v1/stats", "/v1/usage"]) app.use(path, requireTeam);
-  app.route("/v1", statsRoutes);
-  app.route("/v1", usageRoutes);
-  for (const path of ["/v1/webhooks", "/v1/webhooks/*"]) app.use(path, requireTeam);
-  app.route("/v1", webhooksRoutes);
-  app.use("/v1/feed/token", requireTeam);
-  app.route("/v1", feedRoutes);
+  // Each router guards itself (teamRouter, adminRouter): mounted at a prefix of its own, its guard
+  // covers everything under it. Mounted after noStore and limitBody, which therefore run first:
+  // a refused key's answer is no-store too, and an oversized body is refused before any key lookup.
+  app.route("/v1/admin", adminRoutes);
+  app.route("/v1/links", linksRoutes);
+  app.route("/v1/events", eventsRoutes);
+  app.route("/v1/stats", teamStatsRoutes);
+  app.route("/v1/usage", usageRoutes);
+  app.route("/v1/webhooks", webhooksRoutes);
+  app.route("/v1/feed/token", feedTokenRoutes);
+  app.route("/v1/feed", feedRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A team API key, lf_..." });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });

@@ -14,6 +14,7 @@ import { clickReconciliationState } from "./click-reconciler";
 import { clickDropTotals } from "../redirect/click-drops";
 import { FIRST_SLICE_PAGES, planReplay, runReplaySlice } from "./replay-jobs";
 
+/** Replays, dead letters and reconciliation: mounted inside adminRoutes, whose guard it shares. */
 export const adminEventsRoutes = newRouter();
 
 const subscriber = z.enum(SUBSCRIBER_NAMES).openapi({ example: "analytics" });
@@ -42,8 +43,6 @@ function parseBody(text: string): unknown {
     return text;
   }
 }
-
-adminEventsRoutes.on("POST", ["/replay", "/dead-letters/redrive"], requireJsonBody);
 
 const replayJobSchema = z
   .object({
@@ -75,6 +74,7 @@ adminEventsRoutes.openapi(
   createRoute({
     method: "post",
     path: "/replay",
+    middleware: [requireJsonBody],
     tags: ["Events"],
     security: adminSecurity,
     description:
@@ -186,6 +186,7 @@ adminEventsRoutes.openapi(
   createRoute({
     method: "post",
     path: "/dead-letters/redrive",
+    middleware: [requireJsonBody],
     tags: ["Events"],
     security: adminSecurity,
     request: { body: { required: true, content: { "application/json": { schema: redriveSchema } } } },

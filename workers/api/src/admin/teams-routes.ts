@@ -11,6 +11,7 @@ import { ID_PATTERN, newId } from "../ids";
 import { isSafeText } from "../links/text-policy";
 import { adminActor, auditEvent, insertAuditEvent, insertAuditEventIfChanged, publishAudit } from "./audit";
 
+/** Teams and their keys: mounted inside adminRoutes, whose guard it shares. */
 export const adminTeamsRoutes = newRouter();
 
 const name = z.string().trim().min(1).max(100).refine(isSafeText, "must not contain control or invisible characters");
@@ -20,12 +21,11 @@ const teamSchema = z.object({ id: z.string(), name: z.string(), plan: z.enum(["f
 const teamParam = z.object({ teamId: z.string().openapi({ param: { name: "teamId", in: "path" } }) });
 const keyParam = teamParam.extend({ keyId: z.string().openapi({ param: { name: "keyId", in: "path" } }) });
 
-adminTeamsRoutes.on("POST", ["/teams", "/teams/:teamId/keys"], requireJsonBody);
-
 adminTeamsRoutes.openapi(
   createRoute({
     method: "post",
     path: "/teams",
+    middleware: [requireJsonBody],
     tags: ["Admin"],
     security: adminSecurity,
     request: { body: { required: true, content: { "application/json": { schema: createTeamSchema } } } },
@@ -56,6 +56,7 @@ adminTeamsRoutes.openapi(
   createRoute({
     method: "post",
     path: "/teams/{teamId}/keys",
+    middleware: [requireJsonBody],
     tags: ["Admin"],
     security: adminSecurity,
     request: { params: teamParam, body: { required: true, content: { "application/json": { schema: createKeySchema } } } },

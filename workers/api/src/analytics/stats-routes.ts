@@ -1,13 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { isoDateSchema, MAX_RANGE_DAYS, resolveRange, type DateRange } from "../../../consumers/analytics/src/stats-schemas";
+import { teamRouter } from "../auth/routers";
 import { ApiError } from "../http/errors";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
 import { ID_PATTERN } from "../ids";
 import { linkIdParam } from "../links/link-schemas";
 import { findLiveLink } from "../links/link-store";
 
-/** Click stats, answered by the analytics Worker over RPC (its `Stats` entrypoint); the api reads none of its tables. */
-export const statsRoutes = newRouter();
+// Click stats, answered by the analytics Worker over RPC (its `Stats` entrypoint); the api reads none of its tables.
+
+/** GET /v1/links/:id/stats: mounted inside linksRoutes, whose guard it shares. */
+export const linkStatsRoutes = newRouter();
+
+/** GET /v1/stats: the team's stats over all its links. */
+export const teamStatsRoutes = teamRouter();
 
 const keyClicks = z.array(z.object({ key: z.string(), clicks: z.number().int() }));
 const statsSchema = z
@@ -35,10 +41,10 @@ function rangeOrThrow(query: z.infer<typeof rangeQuery>): DateRange {
   return resolved.range;
 }
 
-statsRoutes.openapi(
+linkStatsRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/links/{id}/stats",
+    path: "/{id}/stats",
     tags: ["Stats"],
     security: bearerSecurity,
     request: { params: linkIdParam, query: rangeQuery },
@@ -56,10 +62,10 @@ statsRoutes.openapi(
   },
 );
 
-statsRoutes.openapi(
+teamStatsRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/stats",
+    path: "/",
     tags: ["Stats"],
     security: bearerSecurity,
     request: { query: rangeQuery },

@@ -51,12 +51,10 @@ function keyLookupOf(db: Database): ReturnType<typeof buildKeyLookup> {
  * Resolves the API key to its team; revoked keys stop working on the very next request. Every
  * request with a valid key counts against its plan's per-key limit, and every answer after that
  * carries the RateLimit headers. A presented key that is not valid counts as a failed
- * authentication of the client's address (README "Limits").
+ * authentication of the client's address (README "Limits"). Routers get it from teamRouter(),
+ * once per request: each is mounted at a prefix no other guarded router shares.
  */
 export const requireTeam = createMiddleware<AppEnv>(async (c, next) => {
-  // A path can match two guarded patterns ("/v1/links" and "/v1/links/*" both match /v1/links):
-  // the key is looked up (and counted) once per request.
-  if (c.get("team")) return next();
   const key = bearerTokenOrThrow(c);
   const address = clientAddress(c.req.raw);
   refuseSpentAddressOrThrow(c.env, address);

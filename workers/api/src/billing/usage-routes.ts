@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { periodSchema } from "../../../../contracts/billing/plans";
-import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
+import { teamRouter } from "../auth/routers";
+import { bearerSecurity, commonErrors, jsonContent } from "../http/openapi";
 
-/** Usage, answered by the billing Worker over RPC (its `Usage` entrypoint). */
-export const usageRoutes = newRouter();
+/** /v1/usage, answered by the billing Worker over RPC (its `Usage` entrypoint). */
+export const usageRoutes = teamRouter();
 
 const usageSchema = z
   .object({
@@ -17,7 +18,7 @@ const usageSchema = z
 usageRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/usage",
+    path: "/",
     tags: ["Usage"],
     security: bearerSecurity,
     request: { query: z.strictObject({ period: periodSchema.optional().openapi({ description: "A UTC month YYYY-MM; default: the current one" }) }) },

@@ -2,12 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { events } from "../../../../db/links";
 import { logEventTypeSchema } from "../../../../events";
+import { teamRouter } from "../auth/routers";
 import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
-import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
+import { bearerSecurity, commonErrors, jsonContent } from "../http/openapi";
 import { ID_PATTERN } from "../ids";
 
-export const eventsRoutes = newRouter();
+/** /v1/events: the team's event log. */
+export const eventsRoutes = teamRouter();
 
 const eventSchema = z
   .object({
@@ -48,7 +50,7 @@ function envelopeOf(row: { envelope: string }): z.infer<typeof eventSchema> {
 eventsRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/events",
+    path: "/",
     tags: ["Events"],
     security: bearerSecurity,
     request: { query: listQuery },
@@ -77,7 +79,7 @@ eventsRoutes.openapi(
 eventsRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/events/{id}",
+    path: "/{id}",
     tags: ["Events"],
     security: bearerSecurity,
     request: { params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }) },

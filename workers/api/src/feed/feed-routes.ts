@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { TICK_INTERVAL_MS } from "../../../../durable-objects/team-feed/click-ticks";
 import { connectUrl } from "../../../../durable-objects/team-feed/feed-rpc";
 import { REPLAY_RULE } from "../../../../durable-objects/team-feed/socket-state";
+import { teamRouter } from "../auth/routers";
 import { configOf } from "../config";
 import { ApiError } from "../http/errors";
 import { bearerSecurity, commonErrors, errorSchema, jsonContent, newRouter } from "../http/openapi";
@@ -11,6 +12,10 @@ import { clientAddress, consumeOrThrow, RATE_LIMIT_RULES } from "../limits/rate-
 import { activeKeyPlan } from "./feed-key";
 import { FEED_TOKEN_TTL_SECONDS, mintFeedToken, verifyFeedToken } from "./feed-token";
 
+/** POST /v1/feed/token: minted with a team's API key. */
+export const feedTokenRoutes = teamRouter();
+
+/** GET /v1/feed: no API key (a browser's WebSocket cannot send one); the feed token in the query is checked instead. */
 export const feedRoutes = newRouter();
 
 const tokenSchema = z
@@ -32,10 +37,10 @@ const feedQuery = z.object({
     .openapi({ description: "The last event id the client saw: what came after it is replayed first." }),
 });
 
-feedRoutes.openapi(
+feedTokenRoutes.openapi(
   createRoute({
     method: "post",
-    path: "/feed/token",
+    path: "/",
     tags: ["Live feed"],
     security: bearerSecurity,
     responses: { 201: jsonContent(tokenSchema, "A short-lived token for GET /v1/feed"), ...commonErrors },
@@ -52,7 +57,7 @@ feedRoutes.openapi(
 feedRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/feed",
+    path: "/",
     tags: ["Live feed"],
     description:
       'WebSocket upgrade to the team\'s live feed. Frames are JSON: `{type: "event", event}` per lifecycle event in order of arrival, ' +

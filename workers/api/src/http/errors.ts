@@ -1,7 +1,8 @@
-import type { Context } from "hono";
+import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import type { AppEnv } from "../app-env";
 
 /** The one code → status map of API.md "Errors". */
 export const ERROR_STATUS = {
@@ -71,15 +72,19 @@ export function errorBody(code: ErrorCode, message: string, issues?: ErrorIssue[
   return { error: issues && issues.length > 0 ? { code, message, issues } : { code, message } };
 }
 
+function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_STATUS, code);
+}
+
 const statusToCode = new Map<number, ErrorCode>(
-  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+  Object.entries(ERROR_STATUS).flatMap(([code, status]) => (isErrorCode(code) ? [[status, code] as const] : [])),
 );
 
 /**
  * The one error handler. Client mistakes keep their 4xx; anything unknown is
  * logged with the trace id and answered as a plain `internal` 500, never a stack.
  */
-export function handleError(err: Error, c: Context): Response {
+export const handleError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof ApiError) {
     for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
     return c.json(errorBody(err.code, err.message, err.issues), err.status);
@@ -92,15 +97,14 @@ export function handleError(err: Error, c: Context): Response {
     JSON.stringify({
       level: "error",
       msg: "unhandled error",
-      traceId: c.get("traceId" as never) ?? null,
+      // Unset when the error came before traceContext ran, whatever the type says.
+      traceId: c.get("traceId") ?? null,
       method: c.req.method,
       path: new URL(c.req.url).pathname,
-      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+      error: { name: err.name, message: err.message, stack: err.stack },
     }),
   );
   return c.json(errorBody("internal", "Something went wrong on our side."), 500);
-}
+};
 
-export function handleNotFound(c: Context): Response {
-  return c.json(errorBody("not_found", "No such route."), 404);
-}
+export const handleNotFound: NotFoundHandler<AppEnv> = (c) => c.json(errorBody("not_found", "No such route."), 404);

@@ -1,10 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { linkStatsRoutes } from "../analytics/stats-routes";
+import { teamRouter } from "../auth/routers";
 import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { requireJsonBody } from "../http/json-body";
-import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
+import { bearerSecurity, commonErrors, jsonContent } from "../http/openapi";
 import { ID_PATTERN } from "../ids";
 import { publishCommitted } from "../outbox/publish";
+import { qrRoutes } from "../qr/qr-routes";
 import { shortBaseUrl } from "../config";
 import { bulkCreateLinks, bulkRefusal } from "./bulk-create";
 import { linkWriteContext } from "./link-context";
@@ -22,7 +25,8 @@ import { createLink, deleteLink, updateLink } from "./link-service";
 import { findLiveLink, listLiveLinks } from "./link-store";
 import { linkView } from "./link-view";
 
-export const linksRoutes = newRouter();
+/** /v1/links, its QR codes and stats included: every route needs a team's API key. */
+export const linksRoutes = teamRouter();
 
 const conflict = jsonContent(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), "conflict: the slug is taken");
 const quotaError = jsonContent(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), "quota_exceeded: the plan's new links for this UTC month are used up");
@@ -33,14 +37,11 @@ function linkIdOrThrow(id: string): string {
   return id;
 }
 
-linksRoutes.use("/links", async (c, next) => (c.req.method === "POST" ? requireJsonBody(c, next) : next()));
-linksRoutes.use("/links/bulk", requireJsonBody);
-linksRoutes.on("PATCH", "/links/:id", requireJsonBody);
-
 linksRoutes.openapi(
   createRoute({
     method: "post",
-    path: "/links",
+    path: "/",
+    middleware: [requireJsonBody],
     tags: ["Links"],
     security: bearerSecurity,
     request: { body: { required: true, content: { "application/json": { schema: createLinkSchema } } } },
@@ -56,7 +57,8 @@ linksRoutes.openapi(
 linksRoutes.openapi(
   createRoute({
     method: "post",
-    path: "/links/bulk",
+    path: "/bulk",
+    middleware: [requireJsonBody],
     tags: ["Links"],
     security: bearerSecurity,
     request: { body: { required: true, content: { "application/json": { schema: bulkCreateSchema } } } },
@@ -82,7 +84,7 @@ linksRoutes.openapi(
 linksRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/links",
+    path: "/",
     tags: ["Links"],
     security: bearerSecurity,
     request: { query: listLinksQuery },
@@ -102,7 +104,7 @@ linksRoutes.openapi(
 linksRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/links/{id}",
+    path: "/{id}",
     tags: ["Links"],
     security: bearerSecurity,
     request: { params: linkIdParam },
@@ -118,7 +120,8 @@ linksRoutes.openapi(
 linksRoutes.openapi(
   createRoute({
     method: "patch",
-    path: "/links/{id}",
+    path: "/{id}",
+    middleware: [requireJsonBody],
     tags: ["Links"],
     security: bearerSecurity,
     request: { params: linkIdParam, body: { required: true, content: { "application/json": { schema: updateLinkSchema } } } },
@@ -138,7 +141,7 @@ linksRoutes.openapi(
 linksRoutes.openapi(
   createRoute({
     method: "delete",
-    path: "/links/{id}",
+    path: "/{id}",
     tags: ["Links"],
     security: bearerSecurity,
     request: { params: linkIdParam },
@@ -151,3 +154,8 @@ linksRoutes.openapi(
     return c.body(null, 204);
   },
 );
+
+// A link's QR code and stats live in their own modules; mounted here, under this router's guard
+// (mounted beside it at /v1/links, a guarded router of their own would run requireTeam twice).
+linksRoutes.route("/", qrRoutes);
+linksRoutes.route("/", linkStatsRoutes);

@@ -39,12 +39,13 @@ function variantOptionsOrThrow(query: z.infer<typeof qrQuery>): QrOptions | unde
   return parsed.data;
 }
 
+/** GET /v1/links/:id/qr: mounted inside linksRoutes, whose guard it shares. */
 export const qrRoutes = newRouter();
 
 qrRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/links/{id}/qr",
+    path: "/{id}/qr",
     tags: ["Links"],
     security: bearerSecurity,
     summary: "The link's QR code (SVG), or a variant of it",

@@ -3,15 +3,16 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { PUBLIC_EVENTS } from "../../../consumers/webhooks/src/event-names";
 import type { RpcResult } from "../../../consumers/webhooks/src/rpc-schemas";
+import { teamRouter } from "../auth/routers";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";
-import { bearerSecurity, commonErrors, errorResponse, jsonContent, newRouter } from "../http/openapi";
+import { bearerSecurity, commonErrors, errorResponse, jsonContent } from "../http/openapi";
 import { limitsOf, PLAN_LIMITS } from "../limits/plan-limits";
 import { consumeOrThrow, RATE_LIMIT_RULES } from "../limits/rate-limit";
 
 /** /v1/webhooks: Standard Webhooks endpoints, served by the webhooks Worker over RPC. */
-export const webhooksRoutes = newRouter();
+export const webhooksRoutes = teamRouter();
 
 const ENDPOINT_ID = /^whk_[0-9A-HJKMNP-TV-Z]{26}$/;
 const DELIVERY_ID = /^dlv_[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -79,13 +80,10 @@ function consumeWebhookActionOrThrow(c: Context<AppEnv>): Promise<void> {
 
 const actionErrors = { ...commonErrors, 429: errorResponse(`rate_limited: over the team's ${RATE_LIMIT_RULES.RL_WEBHOOK_ACTIONS.limit} webhook tests and redeliveries a minute, with \`Retry-After\``) };
 
-webhooksRoutes.on("POST", "/webhooks", requireJsonBody);
-webhooksRoutes.on("PATCH", "/webhooks/:id", requireJsonBody);
-
 const meta = { tags: ["Webhooks"], security: bearerSecurity };
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "post", path: "/webhooks",
+  createRoute({ ...meta, method: "post", path: "/", middleware: [requireJsonBody],
     request: { body: { required: true, content: { "application/json": { schema: createSchema } } } },
     responses: {
       201: jsonContent(endpointSchema.extend({ secret: z.string().openapi({ example: "whsec_..." }) }), "The endpoint and its signing secret (shown once)"),
@@ -100,7 +98,7 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "get", path: "/webhooks", request: { query: pageQuery }, responses: { 200: jsonContent(z.object({ data: z.array(endpointSchema), nextCursor: z.string().nullable() }), "The team's endpoints"), ...commonErrors } }),
+  createRoute({ ...meta, method: "get", path: "/", request: { query: pageQuery }, responses: { 200: jsonContent(z.object({ data: z.array(endpointSchema), nextCursor: z.string().nullable() }), "The team's endpoints"), ...commonErrors } }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const page = valueOrThrow(await c.env.WEBHOOKS.list({ teamId: c.get("team").id, limit, afterId: cursor === undefined ? undefined : decodeCursorOrThrow(cursor, ENDPOINT_ID) }));
@@ -109,12 +107,12 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "get", path: "/webhooks/{id}", request: { params: idParam }, responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...commonErrors } }),
+  createRoute({ ...meta, method: "get", path: "/{id}", request: { params: idParam }, responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...commonErrors } }),
   async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.get({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "patch", path: "/webhooks/{id}",
+  createRoute({ ...meta, method: "patch", path: "/{id}", middleware: [requireJsonBody],
     request: { params: idParam, body: { required: true, content: { "application/json": { schema: updateSchema } } } },
     responses: {
       200: jsonContent(endpointSchema, "The changed endpoint"),
@@ -129,7 +127,7 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "delete", path: "/webhooks/{id}", request: { params: idParam }, responses: { 204: { description: "Removed" }, ...commonErrors } }),
+  createRoute({ ...meta, method: "delete", path: "/{id}", request: { params: idParam }, responses: { 204: { description: "Removed" }, ...commonErrors } }),
   async (c) => {
     valueOrThrow(await c.env.WEBHOOKS.remove({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) }));
     return c.body(null, 204);
@@ -137,12 +135,12 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "post", path: "/webhooks/{id}/rotate-secret", request: { params: idParam }, responses: { 200: jsonContent(z.object({ secret: z.string() }), "The new secret; the old one still signs for 24 h"), ...commonErrors } }),
+  createRoute({ ...meta, method: "post", path: "/{id}/rotate-secret", request: { params: idParam }, responses: { 200: jsonContent(z.object({ secret: z.string() }), "The new secret; the old one still signs for 24 h"), ...commonErrors } }),
   async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.rotateSecret({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "post", path: "/webhooks/{id}/test", request: { params: idParam },
+  createRoute({ ...meta, method: "post", path: "/{id}/test", request: { params: idParam },
     responses: { 202: jsonContent(z.object({ deliveryId: z.string(), eventId: z.string() }), "A webhook.test event is on its way"), 409: errorResponse("conflict: the endpoint is disabled"), ...actionErrors },
   }),
   async (c) => {
@@ -153,7 +151,7 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "get", path: "/webhooks/{id}/deliveries",
+  createRoute({ ...meta, method: "get", path: "/{id}/deliveries",
     request: { params: idParam, query: pageQuery },
     responses: { 200: jsonContent(z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }), "The delivery log, newest first"), ...commonErrors },
   }),
@@ -172,7 +170,7 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "get", path: "/webhooks/{id}/deliveries/{deliveryId}",
+  createRoute({ ...meta, method: "get", path: "/{id}/deliveries/{deliveryId}",
     request: { params: deliveryParams },
     responses: { 200: jsonContent(deliverySchema.extend({ attemptLog: z.array(attemptSchema) }), "One delivery and every attempt made of it, oldest first"), ...commonErrors },
   }),
@@ -183,7 +181,7 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "post", path: "/webhooks/{id}/deliveries/{deliveryId}/redeliver",
+  createRoute({ ...meta, method: "post", path: "/{id}/deliveries/{deliveryId}/redeliver",
     request: { params: deliveryParams },
     responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Sent again from the start of its schedule"), 409: errorResponse("conflict: the endpoint is disabled"), ...actionErrors },
   }),
