@@ -225,8 +225,8 @@ async function start(apiKey) {
   return true;
 }
 
-ui.keyForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
+/** Signs in with the key typed into the form. */
+async function submitKey() {
   const key = ui.keyInput.value.trim();
   if (!/^lf_[\x21-\x7e]+$/.test(key)) {
     showKeyForm("Enter an API key: it starts with lf_.");
@@ -237,6 +237,12 @@ ui.keyForm.addEventListener("submit", async (event) => {
     ui.keyInput.value = "";
     ui.main.focus();
   }
+}
+
+// A listener's returned promise is dropped by the DOM: the sign-in's own errors are caught here.
+ui.keyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void submitKey().catch((error) => console.warn("sign-in failed", error));
 });
 
 ui.signOut.addEventListener("click", () => {

@@ -34,11 +34,11 @@ function recordingPacker() {
   const packer = new ClickPacker<string>(visitorHashHex, async (_key, batch) => {
     sent.push(batch);
   });
-  /** Adds every click as its own request would, then waits for what those requests keep alive. */
-  const pack = async (clicks: PackedClick[]) => {
+  /** Adds every click as its own request would, waits for what those requests keep alive, and says which kept something. */
+  const pack = async (clicks: PackedClick[]): Promise<boolean[]> => {
     const pending = clicks.map((c) => packer.add("q", c, clickSinkOf(env)));
     await Promise.all(pending.filter((p) => p !== null));
-    return pending;
+    return pending.map((p) => p !== null);
   };
   return { sent, pack };
 }
@@ -85,9 +85,9 @@ describe("ClicksRecorded as the redirect packs it", () => {
   it("packs many clicks of several teams into one batch: SYSTEM_TEAM_ID, every link named with its team, trace ids kept", async () => {
     const { sent, pack } = recordingPacker();
     const clicks = Array.from({ length: 40 }, (_, i) => click(browser(i), i % 2 === 0 ? linkA : linkB, NOON + i * 10));
-    const pending = await pack(clicks);
+    const keptAlive = await pack(clicks);
     // Only the request that opened the batch keeps anything alive.
-    expect(pending.filter((p) => p !== null)).toHaveLength(1);
+    expect(keptAlive.filter(Boolean)).toHaveLength(1);
     expect(sent).toHaveLength(1);
     const batch = parsed(sent[0]);
     expect(batch?.teamId).toBe(SYSTEM_TEAM_ID);
@@ -160,9 +160,9 @@ describe("ClicksRecorded as the redirect packs it", () => {
     const { sent, pack } = recordingPacker();
     const same = requestWith({ "user-agent": UA, "cf-connecting-ip": "203.0.113.1" });
     const clicks = Array.from({ length: MAX_CLICKS_PER_BATCH + 5 }, () => click(same));
-    const pending = await pack(clicks);
+    const keptAlive = await pack(clicks);
     // The opener (its window then finds the batch gone), the filler, and the opener of the next.
-    expect(pending.flatMap((p, i) => (p === null ? [] : [i]))).toEqual([0, MAX_CLICKS_PER_BATCH - 1, MAX_CLICKS_PER_BATCH]);
+    expect(keptAlive.flatMap((kept, i) => (kept ? [i] : []))).toEqual([0, MAX_CLICKS_PER_BATCH - 1, MAX_CLICKS_PER_BATCH]);
     expect(sent.map((b) => parsed(b)?.data.clicks.length)).toEqual([MAX_CLICKS_PER_BATCH, 5]);
   });
 

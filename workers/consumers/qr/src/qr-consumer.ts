@@ -27,6 +27,7 @@ async function handleEvent(event: LinkEvent, env: QrEnv): Promise<void> {
       await removeQr(env.QR_BUCKET, event.data.linkId, event.data.deletedAt, event.id);
       return;
     case "LinkClicked":
+    case "ClicksRecorded":
       // Not subscribed (contracts/fanout/subscriptions.ts); a stray one is delivered and ignored.
       return;
   }
