@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { periodSchema } from "../../../../contracts/billing/plans";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
+import { rpcValueOrThrow } from "../http/rpc-value";
 
 /** Usage, answered by the billing Worker over RPC (its `Usage` entrypoint). */
 export const usageRoutes = newRouter();
@@ -25,6 +26,6 @@ usageRoutes.openapi(
   }),
   async (c) => {
     const { period } = c.req.valid("query");
-    return c.json(await c.env.BILLING.forTeam({ teamId: c.get("team").id, ...(period ? { period } : {}) }), 200);
+    return c.json(rpcValueOrThrow(await c.env.BILLING.forTeam({ teamId: c.get("team").id, ...(period ? { period } : {}) })), 200);
   },
 );

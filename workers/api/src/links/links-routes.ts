@@ -3,7 +3,7 @@ import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { requireJsonBody } from "../http/json-body";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
-import { ID_PATTERN } from "../ids";
+import { ID_PATTERN } from "../../../shared/ids";
 import { publishCommitted } from "../outbox/publish";
 import { shortBaseUrl } from "../config";
 import { bulkCreateLinks, bulkRefusal } from "./bulk-create";
