@@ -9,7 +9,6 @@ const KNOWN_DEBT = [
   "workers/api/src/analytics/stats-routes.ts -> workers/consumers/analytics/src/stats-schemas",
   "workers/api/src/qr/qr-routes.ts -> workers/consumers/qr/src/render-qr",
   "workers/api/src/webhooks/webhooks-routes.ts -> workers/consumers/webhooks/src/event-names",
-  "workers/api/src/webhooks/webhooks-routes.ts -> workers/consumers/webhooks/src/rpc-schemas",
 ];
 
 const root = path.resolve(import.meta.dirname, "../..");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { configParser } from "../../shared/config";
 import { sampleRateSchema } from "../../shared/log-sampling";
 import { strongSecret } from "../../shared/strong-secret";
 import { retentionDaysSchema } from "../../shared/retention/prune-in-chunks";
@@ -15,7 +16,7 @@ import { LEDGER_MIN_RETENTION_DAYS } from "../../../contracts/fanout/ledger-rpc"
 import { DEFAULT_EVENT_LOG_RETENTION_DAYS } from "./outbox/prune-events";
 import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./redirect/click-batch";
 
-/** Env vars and secrets cross a boundary too: parse them once per env object. */
+/** The api Worker's vars and secrets (workers/shared/config.ts parses them once per env object). */
 const configSchema = z.object({
   ADMIN_TOKEN: strongSecret("ADMIN_TOKEN"),
   VISITOR_HASH_SECRET: strongSecret("VISITOR_HASH_SECRET"),
@@ -65,18 +66,7 @@ const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-const cache = new WeakMap<object, Config>();
-
-export function configOf(env: ApiEnv): Config {
-  let config = cache.get(env);
-  if (!config) {
-    const parsed = configSchema.safeParse(env);
-    if (!parsed.success) throw new Error(`invalid Worker configuration: ${z.prettifyError(parsed.error)}`);
-    config = parsed.data;
-    cache.set(env, config);
-  }
-  return config;
-}
+export const configOf: (env: ApiEnv) => Config = configParser("api", configSchema);
 
 /** Where short links live: SHORT_BASE_URL when set, else the origin the request came in on. */
 export function shortBaseUrl(env: ApiEnv, requestUrl: string): string {

@@ -5,10 +5,12 @@ import { createApp } from "./app";
 import { withChaos } from "./chaos-env";
 import { configOf } from "./config";
 import { linksDb } from "./db";
-import { log } from "./log";
+import { logger } from "../../shared/log";
 import { prunePublishedEvents } from "./outbox/prune-events";
 import { relayUnpublishedEvents } from "./outbox/relay";
 import { fastRedirect } from "./redirect/fast-redirect";
+
+const log = logger("api");
 
 // The Durable Object classes this Worker hosts (other Workers bind them by script_name).
 export { TeamFeed } from "../../../durable-objects/team-feed/team-feed";

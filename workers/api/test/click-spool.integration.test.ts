@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { SUBSCRIPTIONS } from "../../../contracts/fanout/subscriptions";
 import { clickRecordsOf, clicksRecordedV1, type ClicksRecorded } from "../../../events";
 import { sampleEvents } from "../../../events/samples";
-import { newId } from "../src/ids";
+import { newId } from "../../shared/ids";
 import worker from "../src/index";
 import { ClickPacker, sendToClickQueue } from "../src/redirect/click-batch";
 import { clickFacts, clickSinkOf, packedClickOf, visitorHashHex } from "../src/redirect/click-event";

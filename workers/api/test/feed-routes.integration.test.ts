@@ -5,7 +5,7 @@ import { FEED_CLOSE, SOCKET_CAP_RETRY_AFTER_SECONDS } from "../../../durable-obj
 import { FEED_TAG } from "../../../durable-objects/team-feed/socket-state";
 import { FEED_TOKEN_TTL_SECONDS, mintFeedToken } from "../src/feed/feed-token";
 import { hmacSha256Hex } from "../../shared/crypto";
-import { newId } from "../src/ids";
+import { newId } from "../../shared/ids";
 import { limitsOf } from "../src/limits/plan-limits";
 import { RATE_LIMIT_RULES } from "../src/limits/rate-limit";
 import {

@@ -2,7 +2,7 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { FEED_TAG } from "../../../durable-objects/team-feed/socket-state";
 import { TeamFeed } from "../../../durable-objects/team-feed/team-feed";
-import { newId } from "../src/ids";
+import { newId } from "../../shared/ids";
 import { FEED_CLOSE, SOCKET_CAP_RETRY_AFTER_SECONDS } from "../../../durable-objects/team-feed/feed-rpc";
 import { FAULT_RULE, keyTag, REPLAY_RULE } from "../../../durable-objects/team-feed/socket-state";
 import { broadcastAll, connectFeed, connectRequest, failureOf, feedOf, newKeyId, teamEvents } from "../../../durable-objects/team-feed/test/feed-client";

@@ -2,7 +2,7 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { EventBuffer } from "../../../durable-objects/team-feed/event-buffer";
 import { TeamFeed } from "../../../durable-objects/team-feed/team-feed";
-import { newId } from "../src/ids";
+import { newId } from "../../shared/ids";
 import { clickBatch, connectFeed, failureOf, feedOf, newLinkId, tickTotals, waitForTotals } from "../../../durable-objects/team-feed/test/feed-client";
 import { ClickTicks, CLICK_BATCH_MEMORY, MAX_COUNTS_PER_FRAME, TICK_INTERVAL_MS } from "../../../durable-objects/team-feed/click-ticks";
 import { serverFrameSchema } from "../../../durable-objects/team-feed/frames";

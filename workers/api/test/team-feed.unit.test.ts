@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { DEDUPE_WINDOW, EventBuffer, REPLAY_BUFFER_SIZE } from "../../../durable-objects/team-feed/event-buffer";
 import { FEED_TAG, readSocketState } from "../../../durable-objects/team-feed/socket-state";
 import { TeamFeed } from "../../../durable-objects/team-feed/team-feed";
-import { newId } from "../src/ids";
+import { newId } from "../../shared/ids";
 import { broadcastAll, connectFeed, failureOf, feedOf, teamEvents } from "../../../durable-objects/team-feed/test/feed-client";
 
 const ids = (events: { id: string }[]) => events.map((e) => e.id);

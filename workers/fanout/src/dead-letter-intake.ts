@@ -1,7 +1,7 @@
 import { eventIdSchema } from "../../../events";
 import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
-import { newDeadLetterId } from "./ids";
+import { newId } from "../../shared/ids";
 import { recordDeadLettersStatement, reportDeliveriesStatement } from "./ledger-store";
 import { CLICK_TOPIC, dlqName, REPORTS_QUEUE, SUBSCRIPTIONS, TOPIC } from "../../../contracts/fanout/subscriptions";
 
@@ -31,7 +31,7 @@ function eventIdOf(body: unknown): string | null {
 export async function takeInDeadLetters(batch: MessageBatch<unknown>, env: FanoutEnv, subscriber: string): Promise<void> {
   const now = new Date().toISOString();
   const letters = batch.messages.map((message) => ({
-    id: newDeadLetterId(),
+    id: newId("dlq"),
     subscriber,
     eventId: eventIdOf(message.body),
     body: JSON.stringify(message.body) ?? "undefined",

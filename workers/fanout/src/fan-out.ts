@@ -2,7 +2,7 @@ import { clickCountsOf, clickRecordsOf, parseLogEvent, type LogEvent } from "../
 import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
 import { isSampledTrace, sampleRateSchema } from "../../shared/log-sampling";
-import { newDeadLetterId } from "./ids";
+import { newId } from "../../shared/ids";
 import { openDeliveriesStatement, recordDeadLettersStatement, recordEventsStatement, type DeadLetterInput } from "./ledger-store";
 import { SUBSCRIPTIONS, TOPIC } from "../../../contracts/fanout/subscriptions";
 
@@ -79,7 +79,7 @@ export async function fanOut(batch: MessageBatch<unknown>, env: FanoutEnv): Prom
       const reason = `invalid envelope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`;
       const body = JSON.stringify(message.body) ?? "undefined";
       const eventId = typeof message.body === "object" && message.body !== null && "id" in message.body && typeof message.body.id === "string" ? message.body.id.slice(0, 64) : null;
-      invalid.push({ message, letter: { id: newDeadLetterId(), subscriber: TOPIC.subscriber, eventId, body, reason, attempts: message.attempts } });
+      invalid.push({ message, letter: { id: newId("dlq"), subscriber: TOPIC.subscriber, eventId, body, reason, attempts: message.attempts } });
     }
   }
 

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { z } from "zod";
+import { answerRpc, type RpcResult } from "../../shared/rpc";
 import { parseLogEvent, type LogEvent } from "../../../events";
 import { sendToQueue, queueOf } from "./fan-out";
 import { openDeliveriesStatement, recordEventsStatement } from "./ledger-store";
@@ -16,16 +17,6 @@ import {
   type UnfinishedDelivery,
 } from "../../../contracts/fanout/ledger-rpc";
 import { SUBSCRIPTIONS, subscriptionOf, TOPIC, topicBindingOf } from "../../../contracts/fanout/subscriptions";
-
-/** RPC inputs are parsed; a refusal names the method and the bad fields (a ZodError loses them over RPC). */
-function parseInputOrThrow<T extends z.ZodType>(schema: T, input: unknown, method: string): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`).join("; ");
-    throw new TypeError(`Ledger.${method}: invalid input: ${detail}`);
-  }
-  return parsed.data;
-}
 
 function parseJson(text: string): unknown {
   try {
@@ -53,8 +44,36 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
    * The event as the broker saw it and its delivery per subscriber; scoped to a team when given.
    * For a ClicksRecorded batch the event is its summary (counts, from, to): the ledger keeps no clicks.
    */
-  async eventTrace(input: unknown): Promise<{ event: LogEvent | ClickBatchSummary | null; deliveries: DeliveryView[] }> {
-    const { eventId, teamId } = parseInputOrThrow(traceInputSchema, input, "eventTrace");
+  async eventTrace(input: unknown): Promise<RpcResult<{ event: LogEvent | ClickBatchSummary | null; deliveries: DeliveryView[] }>> {
+    return answerRpc(traceInputSchema, input, (query) => this.traceOf(query));
+  }
+
+  async deadLetters(input: unknown): Promise<RpcResult<{ data: DeadLetterView[]; nextAfterId: string | null }>> {
+    return answerRpc(deadLettersQuerySchema, input ?? {}, (query) => this.deadLetterPage(query));
+  }
+
+  /** Sends dead letters back to their subscriber's queue (or the topic) and reopens their deliveries. */
+  async redrive(input: unknown): Promise<RpcResult<{ redriven: number; skipped: number }>> {
+    return answerRpc(redriveInputSchema, input, (query) => this.redriveLetters(query));
+  }
+
+  /** Re-sends past events to one subscriber (a backfill); its receipts make processed ones no-ops. */
+  async replay(input: unknown): Promise<RpcResult<{ queued: number }>> {
+    return answerRpc(replayInputSchema, input, (query) => this.replayEvents(query));
+  }
+
+  /**
+   * The reconciler's page check: each event's expected subscribers (from SUBSCRIPTIONS, by type)
+   * that have no delivery row, or a `pending` one not updated since `pendingBefore`. One query
+   * per page; `dead` (the admin's, via redrive), `retrying` and `delivered` are left alone.
+   * With `includeInFlight` (the click spool's question) fresh `pending` and `retrying` pairs are
+   * answered too, as `in_flight`.
+   */
+  async unfinished(input: unknown): Promise<RpcResult<{ unfinished: UnfinishedDelivery[] }>> {
+    return answerRpc(unfinishedInputSchema, input, (query) => this.unfinishedOf(query));
+  }
+
+  private async traceOf({ eventId, teamId }: z.infer<typeof traceInputSchema>): Promise<{ event: LogEvent | ClickBatchSummary | null; deliveries: DeliveryView[] }> {
     const db = this.env.LEDGER_DB;
     const row = await db.prepare("SELECT envelope, team_id FROM ledger_events WHERE event_id = ?").bind(eventId).first<{ envelope: string; team_id: string }>();
     if (row && teamId && row.team_id !== teamId) return { event: null, deliveries: [] };
@@ -68,8 +87,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     };
   }
 
-  async deadLetters(input: unknown): Promise<{ data: DeadLetterView[]; nextAfterId: string | null }> {
-    const query = parseInputOrThrow(deadLettersQuerySchema, input ?? {}, "deadLetters");
+  private async deadLetterPage(query: z.infer<typeof deadLettersQuerySchema>): Promise<{ data: DeadLetterView[]; nextAfterId: string | null }> {
     const { results } = await this.env.LEDGER_DB.prepare(
       `SELECT d.id, d.subscriber, d.event_id, d.reason, d.attempts, d.created_at, d.redriven_at, d.body, l.last_error
        FROM dead_letters d LEFT JOIN deliveries l ON l.event_id = d.event_id AND l.subscriber = d.subscriber
@@ -95,9 +113,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     };
   }
 
-  /** Sends dead letters back to their subscriber's queue (or the topic) and reopens their deliveries. */
-  async redrive(input: unknown): Promise<{ redriven: number; skipped: number }> {
-    const { subscriber, ids } = parseInputOrThrow(redriveInputSchema, input, "redrive");
+  private async redriveLetters({ subscriber, ids }: z.infer<typeof redriveInputSchema>): Promise<{ redriven: number; skipped: number }> {
     const db = this.env.LEDGER_DB;
     const { results } = await db
       .prepare(
@@ -135,9 +151,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     return { redriven: valid.length, skipped: results.length - valid.length };
   }
 
-  /** Re-sends past events to one subscriber (a backfill); its receipts make processed ones no-ops. */
-  async replay(input: unknown): Promise<{ queued: number }> {
-    const { subscriber, events } = parseInputOrThrow(replayInputSchema, input, "replay");
+  private async replayEvents({ subscriber, events }: z.infer<typeof replayInputSchema>): Promise<{ queued: number }> {
     const subscription = subscriptionOf(subscriber);
     if (!subscription) throw new Error(`unknown subscriber ${subscriber}`);
     const wanted = events.flatMap((e) => {
@@ -158,15 +172,7 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     return { queued: wanted.length };
   }
 
-  /**
-   * The reconciler's page check: each event's expected subscribers (from SUBSCRIPTIONS, by type)
-   * that have no delivery row, or a `pending` one not updated since `pendingBefore`. One query
-   * per page; `dead` (the admin's, via redrive), `retrying` and `delivered` are left alone.
-   * With `includeInFlight` (the click spool's question) fresh `pending` and `retrying` pairs are
-   * answered too, as `in_flight`.
-   */
-  async unfinished(input: unknown): Promise<{ unfinished: UnfinishedDelivery[] }> {
-    const { events, pendingBefore, includeInFlight, retryingBefore } = parseInputOrThrow(unfinishedInputSchema, input, "unfinished");
+  private async unfinishedOf({ events, pendingBefore, includeInFlight, retryingBefore }: z.infer<typeof unfinishedInputSchema>): Promise<{ unfinished: UnfinishedDelivery[] }> {
     const expected = events.flatMap((e) =>
       SUBSCRIPTIONS.filter((s) => (s.types as readonly string[]).includes(e.type)).map((s) => ({ eventId: e.id, subscriber: s.subscriber })),
     );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { configParser } from "../../shared/config";
 import { LEDGER_MIN_RETENTION_DAYS } from "../../../contracts/fanout/ledger-rpc";
 import { DEFAULT_PRUNE_LIMITS, idsBefore, pruneInChunks, retentionCutoff, retentionDaysSchema, type PruneLimits } from "../../shared/retention/prune-in-chunks";
 
@@ -7,11 +8,11 @@ export const DEFAULT_LEDGER_RETENTION_DAYS = 30;
 // Never below the api's click spool's longest age (contracts/fanout/ledger-rpc.ts).
 const configSchema = z.object({ LEDGER_RETENTION_DAYS: retentionDaysSchema(DEFAULT_LEDGER_RETENTION_DAYS, LEDGER_MIN_RETENTION_DAYS) });
 
+const configOf = configParser("fanout", configSchema);
+
 /** LEDGER_RETENTION_DAYS (an optional var; 30 when unset, at least LEDGER_MIN_RETENTION_DAYS). */
 export function ledgerRetentionDaysOf(env: object): number {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid LEDGER_RETENTION_DAYS: ${z.prettifyError(parsed.error)}`);
-  return parsed.data.LEDGER_RETENTION_DAYS;
+  return configOf(env).LEDGER_RETENTION_DAYS;
 }
 
 /**

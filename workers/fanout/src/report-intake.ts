@@ -1,6 +1,6 @@
 import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
-import { newDeadLetterId } from "./ids";
+import { newId } from "../../shared/ids";
 import { deliveryReportSchema } from "../../../contracts/fanout/ledger-rpc";
 import { recordDeadLettersStatement, reportDeliveriesStatement, type DeadLetterInput, type DeliveryReport } from "./ledger-store";
 
@@ -18,12 +18,12 @@ export async function takeInReports(batch: MessageBatch<unknown>, env: FanoutEnv
     const parsed = deliveryReportSchema.safeParse(message.body);
     if (!parsed.success) {
       // A malformed report says nothing about any delivery; keep it as a dead letter to look at.
-      letters.push({ id: newDeadLetterId(), subscriber: "delivery-reports", eventId: null, body: JSON.stringify(message.body) ?? "undefined", reason: `invalid report: ${parsed.error.message.slice(0, 500)}`, attempts: message.attempts });
+      letters.push({ id: newId("dlq"), subscriber: "delivery-reports", eventId: null, body: JSON.stringify(message.body) ?? "undefined", reason: `invalid report: ${parsed.error.message.slice(0, 500)}`, attempts: message.attempts });
       continue;
     }
     const { subscriber } = parsed.data;
     for (const r of parsed.data.reports) reports.push({ ...r, subscriber });
-    for (const i of parsed.data.invalid) letters.push({ id: newDeadLetterId(), subscriber, eventId: null, body: i.body, reason: i.reason, attempts: i.attempts });
+    for (const i of parsed.data.invalid) letters.push({ id: newId("dlq"), subscriber, eventId: null, body: i.body, reason: i.reason, attempts: i.attempts });
   }
   const now = new Date().toISOString();
   try {

@@ -3,11 +3,21 @@ import { vi } from "vitest";
 import type { LinkEvent } from "../../../events";
 import { sampleEvents } from "../../../events/samples";
 import { exports } from "cloudflare:workers";
+import { valueOf } from "../../../test/support/rpc-answers";
 import worker from "../src/index";
 import type { Ledger } from "../src/ledger";
 
 /** The Worker's own Ledger entrypoint, called over real RPC (typed: generated types cannot see it). */
-export const ledger = (exports as unknown as Record<"Ledger", Service<Ledger>>).Ledger;
+export const ledgerRpc = (exports as unknown as Record<"Ledger", Service<Ledger>>).Ledger;
+
+/** Its answers' values, for the tests that expect one. */
+export const ledger = {
+  eventTrace: async (input: unknown) => valueOf(await ledgerRpc.eventTrace(input)),
+  deadLetters: async (input: unknown) => valueOf(await ledgerRpc.deadLetters(input)),
+  redrive: async (input: unknown) => valueOf(await ledgerRpc.redrive(input)),
+  replay: async (input: unknown) => valueOf(await ledgerRpc.replay(input)),
+  unfinished: async (input: unknown) => valueOf(await ledgerRpc.unfinished(input)),
+};
 
 let seq = 0;
 

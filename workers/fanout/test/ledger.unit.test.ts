@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { deliver, delivery, freshEvent, ledger, recorded, recordedNow } from "./helpers";
+import { invalidInputAt, refusalOf } from "../../../test/support/rpc-answers";
+import { deliver, delivery, freshEvent, ledger, ledgerRpc, recorded, recordedNow } from "./helpers";
 
 describe("delivery reports", () => {
   it("moves a delivery forward only: late or duplicate reports never downgrade it", async () => {
@@ -161,18 +162,9 @@ describe("Ledger RPC", () => {
   });
 
   it("refuses input that does not parse", async () => {
-    // Awaited inside try/catch: an RPC promise handed to expect().rejects is also reported unhandled.
-    const failureOf = async (call: () => Promise<unknown>) => {
-      try {
-        await call();
-        return null;
-      } catch (error) {
-        return error instanceof Error ? error.message : String(error);
-      }
-    };
-    expect(await failureOf(() => ledger.replay({ subscriber: "nobody", events: [] }))).toMatch(/subscriber/);
-    expect(await failureOf(() => ledger.eventTrace({ eventId: "evt_nope" }))).toMatch(/eventId/);
-    expect(await failureOf(() => ledger.unfinished({ events: [{ id: "evt_nope", type: "LinkCreated" }], pendingBefore: new Date().toISOString() }))).toMatch(/events\.0\.id/);
-    expect(await failureOf(() => ledger.unfinished({ events: [], pendingBefore: "yesterday" }))).toMatch(/pendingBefore/);
+    expect(refusalOf(await ledgerRpc.replay({ subscriber: "nobody", events: [] }))).toMatchObject(invalidInputAt("subscriber"));
+    expect(refusalOf(await ledgerRpc.eventTrace({ eventId: "evt_nope" }))).toMatchObject(invalidInputAt("eventId"));
+    expect(refusalOf(await ledgerRpc.unfinished({ events: [{ id: "evt_nope", type: "LinkCreated" }], pendingBefore: new Date().toISOString() }))).toMatchObject(invalidInputAt("events.0.id"));
+    expect(refusalOf(await ledgerRpc.unfinished({ events: [], pendingBefore: "yesterday" }))).toMatchObject(invalidInputAt("pendingBefore"));
   });
 });

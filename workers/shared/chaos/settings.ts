@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { logger } from "../log";
+import { errorMessage, logger } from "../log";
 
 /**
  * CHAOS: opt-in fault injection for chaos runs (README "Fault injection"). Absent or empty in
@@ -34,7 +34,7 @@ export function parseChaos(raw: string): ChaosSettings {
   try {
     json = JSON.parse(raw);
   } catch (error) {
-    throw new Error(`invalid CHAOS: not JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(`invalid CHAOS: not JSON (${errorMessage(error)})`);
   }
   const parsed = chaosSchema.safeParse(json);
   if (!parsed.success) throw new Error(`invalid CHAOS: ${z.prettifyError(parsed.error)}`);

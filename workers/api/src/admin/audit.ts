@@ -5,7 +5,7 @@ import { auditEventSchema, type AuditEvent } from "../../../../events";
 import { sha256Hex } from "../../../shared/crypto";
 import type { AppEnv } from "../app-env";
 import { configOf } from "../config";
-import { newId } from "../ids";
+import { newId } from "../../../shared/ids";
 import { eventRow } from "../outbox/new-event";
 import { publishCommitted } from "../outbox/publish";
 

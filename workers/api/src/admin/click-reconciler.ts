@@ -2,11 +2,13 @@ import { and, eq, sql } from "drizzle-orm";
 import { clickReconciliation, type ClickSpoolRunCounts } from "../../../../db/links";
 import { clicksRecordedV1, type ClicksRecorded } from "../../../../events";
 import type { Database } from "../db";
-import { log } from "../log";
-import { errorMessage } from "../outbox/publish";
+import { rpcValueOrThrow } from "../http/rpc-value";
+import { errorMessage, logger } from "../../../shared/log";
 import { countClickDrops, type ClickDrop } from "../redirect/click-drops";
 import { SPOOL_PREFIX, spooledBatchOf, spooledCountsOf, type ClickSpool, type SpooledCounts } from "../redirect/click-spool";
 import type { ReconcilerLedger } from "./reconciler";
+
+const log = logger("api");
 
 /**
  * The click reconciler (README "Clicks are telemetry"): every minute it walks the R2 click spool
@@ -104,7 +106,7 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
   const pendingBefore = new Date(now.getTime() - options.stalePendingSeconds * 1000).toISOString();
   const retryingBefore = new Date(now.getTime() - options.staleRetryingSeconds * 1000).toISOString();
   const expiredBefore = now.getTime() - options.maxAgeHours * 3_600_000;
-  const { unfinished } = await ledger.unfinished({ events: page.map((b) => ({ id: b.id, type: "ClicksRecorded" })), pendingBefore, retryingBefore, includeInFlight: true });
+  const { unfinished } = rpcValueOrThrow(await ledger.unfinished({ events: page.map((b) => ({ id: b.id, type: "ClicksRecorded" })), pendingBefore, retryingBefore, includeInFlight: true }));
   const pairsOf = new Map<string, typeof unfinished>();
   for (const pair of unfinished) pairsOf.set(pair.eventId, [...(pairsOf.get(pair.eventId) ?? []), pair]);
 
@@ -147,7 +149,7 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
     for (const subscriber of subscribers) bySubscriber.set(subscriber, [...(bySubscriber.get(subscriber) ?? []), { envelope: parsed.data, bytes: text.length }]);
   }
   for (const [subscriber, batches] of bySubscriber) {
-    for (const events of replayChunks(batches)) counts.resent += (await ledger.replay({ subscriber, events })).queued;
+    for (const events of replayChunks(batches)) counts.resent += rpcValueOrThrow(await ledger.replay({ subscriber, events })).queued;
   }
 
   if (drops.length > 0) await countClickDrops(db, drops.map((d) => d.drop), now);

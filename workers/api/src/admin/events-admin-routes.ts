@@ -5,8 +5,9 @@ import { SUBSCRIBER_NAMES, TOPIC } from "../../../../contracts/fanout/subscripti
 import { eventIdSchema } from "../../../../events";
 import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";
+import { rpcValueOrThrow } from "../http/rpc-value";
 import { adminSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
-import { ID_PATTERN, newId } from "../ids";
+import { ID_PATTERN, newId } from "../../../shared/ids";
 import { adminActor, auditEvent, insertAuditEvent, publishAudit, SYSTEM_TEAM_ID } from "./audit";
 import { configOf } from "../config";
 import { reconciliationState, reconciliationTailState } from "./reconciler";
@@ -177,7 +178,7 @@ adminEventsRoutes.openapi(
   }),
   async (c) => {
     const query = c.req.valid("query");
-    const page = await c.env.LEDGER.deadLetters({ subscriber: query.subscriber, limit: query.limit, afterId: query.cursor });
+    const page = rpcValueOrThrow(await c.env.LEDGER.deadLetters({ subscriber: query.subscriber, limit: query.limit, afterId: query.cursor }));
     return c.json({ data: page.data.map((letter) => ({ ...letter, body: parseBody(letter.body) })), nextCursor: page.nextAfterId }, 200);
   },
 );
@@ -199,7 +200,7 @@ adminEventsRoutes.openapi(
     const db = c.get("db");
     await insertAuditEvent(db, started);
     await publishAudit(c, [started]);
-    return c.json(await c.env.LEDGER.redrive({ subscriber: body.subscriber, ids: body.ids }), 202);
+    return c.json(rpcValueOrThrow(await c.env.LEDGER.redrive({ subscriber: body.subscriber, ids: body.ids })), 202);
   },
 );
 

@@ -2,9 +2,12 @@ import { and, asc, eq, gt, gte, inArray, isNotNull, lte, sql } from "drizzle-orm
 import { events, reconciliation } from "../../../../db/links";
 import type { UnfinishedDelivery } from "../../../../contracts/fanout/ledger-rpc";
 import { SUBSCRIPTIONS } from "../../../../contracts/fanout/subscriptions";
+import type { RpcResult } from "../../../shared/rpc";
+import { rpcValueOrThrow } from "../http/rpc-value";
 import type { Database } from "../db";
-import { log } from "../log";
-import { errorMessage } from "../outbox/publish";
+import { errorMessage, logger } from "../../../shared/log";
+
+const log = logger("api");
 
 /**
  * The end-to-end reconciler (README "Reconciliation"): every minute it checks a bounded slice of
@@ -43,8 +46,8 @@ const EXPECTED_TYPES = [...new Set(SUBSCRIPTIONS.flatMap((s) => s.types as reado
 
 /** What the reconcilers ask of the fan-out's Ledger RPC (env.LEDGER). */
 export interface ReconcilerLedger {
-  unfinished(input: { events: { id: string; type: string }[]; pendingBefore: string; includeInFlight?: boolean; retryingBefore?: string }): Promise<{ unfinished: UnfinishedDelivery[] }>;
-  replay(input: { subscriber: string; events: unknown[] }): Promise<{ queued: number }>;
+  unfinished(input: { events: { id: string; type: string }[]; pendingBefore: string; includeInFlight?: boolean; retryingBefore?: string }): Promise<RpcResult<{ unfinished: UnfinishedDelivery[] }>>;
+  replay(input: { subscriber: string; events: unknown[] }): Promise<RpcResult<{ queued: number }>>;
 }
 
 export interface ReconcileOptions {
@@ -214,7 +217,7 @@ interface LoggedEvent {
 async function resendUnfinished(ledger: ReconcilerLedger, page: LoggedEvent[], pendingBefore: string, retryingBefore: string) {
   const counts = { missing: 0, stalePending: 0, staleRetrying: 0, resent: 0 };
   if (page.length === 0) return counts;
-  const { unfinished } = await ledger.unfinished({ events: page.map((e) => ({ id: e.id, type: e.type })), pendingBefore, retryingBefore });
+  const { unfinished } = rpcValueOrThrow(await ledger.unfinished({ events: page.map((e) => ({ id: e.id, type: e.type })), pendingBefore, retryingBefore }));
   const envelopeOf = new Map(page.map((e) => [e.id, e.envelope]));
   const bySubscriber = new Map<string, unknown[]>();
   for (const pair of unfinished) {
@@ -229,7 +232,7 @@ async function resendUnfinished(ledger: ReconcilerLedger, page: LoggedEvent[], p
     list.push(JSON.parse(envelope) as unknown);
     bySubscriber.set(pair.subscriber, list);
   }
-  for (const [subscriber, envelopes] of bySubscriber) counts.resent += (await ledger.replay({ subscriber, events: envelopes })).queued;
+  for (const [subscriber, envelopes] of bySubscriber) counts.resent += rpcValueOrThrow(await ledger.replay({ subscriber, events: envelopes })).queued;
   return counts;
 }
 

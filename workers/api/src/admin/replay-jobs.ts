@@ -2,8 +2,11 @@ import { and, asc, eq, gt, gte, inArray, isNull, lte, lt, or, sql, type SQL } fr
 import { events, replayJobs, type ReplayJobRow } from "../../../../db/links";
 import { subscriptionOf } from "../../../../contracts/fanout/subscriptions";
 import type { Database } from "../db";
-import { log } from "../log";
-import { errorMessage } from "../outbox/publish";
+import type { RpcResult } from "../../../shared/rpc";
+import { rpcValueOrThrow } from "../http/rpc-value";
+import { errorMessage, logger } from "../../../shared/log";
+
+const log = logger("api");
 
 /** The ledger's `replay` takes at most 100 events a call: one page is one call. */
 export const REPLAY_PAGE_SIZE = 100;
@@ -21,7 +24,7 @@ export const REPLAY_LEASE_MS = 60_000;
 export const MAX_REPLAY_FAILURES = 5;
 
 interface Ledger {
-  replay(input: { subscriber: string; events: unknown[] }): Promise<{ queued: number }>;
+  replay(input: { subscriber: string; events: unknown[] }): Promise<RpcResult<{ queued: number }>>;
 }
 
 export interface ReplayFilter {
@@ -90,7 +93,7 @@ export async function runReplaySlice(db: Database, ledger: Ledger, jobId: string
       used++;
       const last = page.at(-1);
       const now = new Date().toISOString();
-      const result = last ? await ledger.replay({ subscriber: job.subscriber, events: page.map((row) => JSON.parse(row.envelope) as unknown) }) : { queued: 0 };
+      const result = last ? rpcValueOrThrow(await ledger.replay({ subscriber: job.subscriber, events: page.map((row) => JSON.parse(row.envelope) as unknown) })) : { queued: 0 };
       const finished = !last || page.length < REPLAY_PAGE_SIZE || last.id === job.untilId;
       const next = await db
         .update(replayJobs)

@@ -5,9 +5,10 @@ import { apiKeys, teams } from "../../../../db/links";
 import { generateApiKey } from "../auth/api-key";
 import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";
+import { rpcValueOrThrow } from "../http/rpc-value";
 import type { AppEnv } from "../app-env";
 import { adminSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
-import { ID_PATTERN, newId } from "../ids";
+import { ID_PATTERN, newId } from "../../../shared/ids";
 import { isSafeText } from "../links/text-policy";
 import { adminActor, auditEvent, insertAuditEvent, insertAuditEventIfChanged, publishAudit } from "./audit";
 
@@ -37,7 +38,7 @@ adminTeamsRoutes.openapi(
     const team = { id: newId("team"), name: body.name, plan: body.plan, createdAt: now };
     // Billing owns the plan it reports; tell it first, so a team never exists without it.
     // Should billing be down this answers 500 and writes nothing; a retry is safe (a fresh id).
-    await c.env.BILLING.setPlan({ teamId: team.id, plan: team.plan });
+    rpcValueOrThrow(await c.env.BILLING.setPlan({ teamId: team.id, plan: team.plan }));
     const key = await generateApiKey();
     const keyRow = { id: newId("key"), teamId: team.id, name: "default", prefix: key.prefix, keyHash: key.hash, createdAt: now };
     const actor = await adminActor(c.env);

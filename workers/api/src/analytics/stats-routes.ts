@@ -2,8 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { isoDateSchema, MAX_RANGE_DAYS, resolveRange, type DateRange } from "../../../consumers/analytics/src/stats-schemas";
 import { teamRouter } from "../auth/routers";
 import { ApiError } from "../http/errors";
+import { rpcValueOrThrow } from "../http/rpc-value";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
-import { ID_PATTERN } from "../ids";
+import { ID_PATTERN } from "../../../shared/ids";
 import { linkIdParam } from "../links/link-schemas";
 import { findLiveLink } from "../links/link-store";
 
@@ -56,7 +57,7 @@ linkStatsRoutes.openapi(
     const range = rangeOrThrow(c.req.valid("query"));
     const teamId = c.get("team").id;
     // The links table says whether the team has this link; analytics checks the team again on its side.
-    const [link, stats] = await Promise.all([findLiveLink(c.get("db"), teamId, id), c.env.ANALYTICS.forLink({ teamId, linkId: id, ...range })]);
+    const [link, stats] = await Promise.all([findLiveLink(c.get("db"), teamId, id), c.env.ANALYTICS.forLink({ teamId, linkId: id, ...range }).then((answer) => rpcValueOrThrow(answer))]);
     if (!link || !stats) throw ApiError.notFound("Link");
     return c.json(stats, 200);
   },
@@ -73,6 +74,6 @@ teamStatsRoutes.openapi(
   }),
   async (c) => {
     const range = rangeOrThrow(c.req.valid("query"));
-    return c.json(await c.env.ANALYTICS.forTeam({ teamId: c.get("team").id, ...range }), 200);
+    return c.json(rpcValueOrThrow(await c.env.ANALYTICS.forTeam({ teamId: c.get("team").id, ...range })), 200);
   },
 );

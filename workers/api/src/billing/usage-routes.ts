@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { periodSchema } from "../../../../contracts/billing/plans";
 import { teamRouter } from "../auth/routers";
 import { bearerSecurity, commonErrors, jsonContent } from "../http/openapi";
+import { rpcValueOrThrow } from "../http/rpc-value";
 
 /** /v1/usage, answered by the billing Worker over RPC (its `Usage` entrypoint). */
 export const usageRoutes = teamRouter();
@@ -26,6 +27,6 @@ usageRoutes.openapi(
   }),
   async (c) => {
     const { period } = c.req.valid("query");
-    return c.json(await c.env.BILLING.forTeam({ teamId: c.get("team").id, ...(period ? { period } : {}) }), 200);
+    return c.json(rpcValueOrThrow(await c.env.BILLING.forTeam({ teamId: c.get("team").id, ...(period ? { period } : {}) })), 200);
   },
 );

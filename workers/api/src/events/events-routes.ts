@@ -6,7 +6,8 @@ import { teamRouter } from "../auth/routers";
 import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { bearerSecurity, commonErrors, jsonContent } from "../http/openapi";
-import { ID_PATTERN } from "../ids";
+import { rpcValueOrThrow } from "../http/rpc-value";
+import { ID_PATTERN } from "../../../shared/ids";
 
 /** /v1/events: the team's event log. */
 export const eventsRoutes = teamRouter();
@@ -91,7 +92,7 @@ eventsRoutes.openapi(
     const teamId = c.get("team").id;
     const [row, trace] = await Promise.all([
       c.get("db").select({ envelope: events.envelope }).from(events).where(and(eq(events.id, id), eq(events.teamId, teamId))).get(),
-      c.env.LEDGER.eventTrace({ eventId: id, teamId }),
+      c.env.LEDGER.eventTrace({ eventId: id, teamId }).then((answer) => rpcValueOrThrow(answer)),
     ]);
     // Clicks skip the outbox: for them the broker's ledger is the record of the event.
     const event = row ? envelopeOf(row) : trace.event ? eventSchema.parse(trace.event) : null;

@@ -6,7 +6,7 @@ import { teamRouter } from "../auth/routers";
 import { configOf } from "../config";
 import { ApiError } from "../http/errors";
 import { bearerSecurity, commonErrors, errorSchema, jsonContent, newRouter } from "../http/openapi";
-import { ID_PATTERN } from "../ids";
+import { ID_PATTERN } from "../../../shared/ids";
 import { PLAN_LIMITS, limitsOf } from "../limits/plan-limits";
 import { clientAddress, consumeOrThrow, RATE_LIMIT_RULES } from "../limits/rate-limit";
 import { activeKeyPlan } from "./feed-key";

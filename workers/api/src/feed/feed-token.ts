@@ -1,6 +1,6 @@
 import { teamIdSchema } from "../../../../events";
 import { hmacSha256Hex, secretsEqual } from "../../../shared/crypto";
-import { ID_PATTERN } from "../ids";
+import { ID_PATTERN } from "../../../shared/ids";
 
 /**
  * Short-lived tokens for the live feed. Browsers cannot set an Authorization header

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { hexOf } from "../hex";
+import { toHex } from "../../../shared/crypto";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -15,7 +15,7 @@ function randomHex(bytes: number): string {
     crypto.getRandomValues(pool);
     poolAt = 0;
   }
-  const hex = hexOf(pool.subarray(poolAt, poolAt + bytes));
+  const hex = toHex(pool.subarray(poolAt, poolAt + bytes));
   poolAt += bytes;
   return hex;
 }

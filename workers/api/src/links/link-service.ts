@@ -3,7 +3,7 @@ import type { LinkEvent, LinkField, LinkSnapshot } from "../../../../events";
 import type { LinkQuota } from "../billing/quota";
 import { isUniqueViolation, type Database } from "../db";
 import { ApiError } from "../http/errors";
-import { newId } from "../ids";
+import { newId } from "../../../shared/ids";
 import type { LinkRate } from "../limits/link-rate";
 import { newEvent } from "../outbox/new-event";
 import type { CreateLinkInput, UpdateLinkInput } from "./link-schemas";

@@ -5,7 +5,7 @@ import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { requireJsonBody } from "../http/json-body";
 import { bearerSecurity, commonErrors, jsonContent } from "../http/openapi";
-import { ID_PATTERN } from "../ids";
+import { ID_PATTERN } from "../../../shared/ids";
 import { publishCommitted } from "../outbox/publish";
 import { qrRoutes } from "../qr/qr-routes";
 import { shortBaseUrl } from "../config";

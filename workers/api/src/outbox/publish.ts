@@ -3,7 +3,9 @@ import { events } from "../../../../db/links";
 import type { LogEvent } from "../../../../events";
 import type { Database } from "../db";
 import { IsolateBatcher } from "../isolate-batch";
-import { log } from "../log";
+import { errorMessage, logger } from "../../../shared/log";
+
+const log = logger("api");
 
 /**
  * The second half of the outbox: send committed events to the `link-events` topic.
@@ -55,8 +57,4 @@ export async function recordSendFailure(db: Database, ids: string[], error: unkn
     .update(events)
     .set({ sendAttempts: sql`${events.sendAttempts} + 1`, lastSendError: errorMessage(error).slice(0, 500) })
     .where(idIn(ids));
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

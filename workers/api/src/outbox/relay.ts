@@ -1,8 +1,10 @@
 import { and, asc, isNull, lte } from "drizzle-orm";
 import { events } from "../../../../db/links";
 import type { Database } from "../db";
-import { log } from "../log";
-import { errorMessage, markPublished, recordSendFailure } from "./publish";
+import { errorMessage, logger } from "../../../shared/log";
+import { markPublished, recordSendFailure } from "./publish";
+
+const log = logger("api");
 
 /** `sendBatch` takes at most 100 messages. */
 export const RELAY_BATCH_SIZE = 100;

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { qrOptionsSchema, DEFAULT_QR_OPTIONS, hexColourSchema, QR_ECLS, QR_SIZE_RANGE, type QrOptions } from "../../../consumers/qr/src/render-qr";
 import { ApiError } from "../http/errors";
+import { rpcValueOrThrow } from "../http/rpc-value";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
-import { ID_PATTERN } from "../ids";
+import { ID_PATTERN } from "../../../shared/ids";
 import { linkIdParam } from "../links/link-schemas";
 import { findLiveLink } from "../links/link-store";
 
@@ -64,7 +65,7 @@ qrRoutes.openapi(
     const row = ID_PATTERN.lnk.test(id) ? await findLiveLink(c.get("db"), c.get("team").id, id) : undefined;
     if (!row) throw ApiError.notFound("Link");
 
-    const result = await c.env.QR.qrCode({ linkId: row.id, slug: row.slug, ifNoneMatch: c.req.valid("header")["if-none-match"], options });
+    const result = rpcValueOrThrow(await c.env.QR.qrCode({ linkId: row.id, slug: row.slug, ifNoneMatch: c.req.valid("header")["if-none-match"], options }));
     if (result.status === "pending") {
       c.header("retry-after", String(RETRY_AFTER_SECONDS));
       c.header("cache-control", "no-store");

@@ -1,12 +1,13 @@
 import { MAX_BATCH_DICTIONARY, MAX_CLICKS_PER_BATCH, SYSTEM_TEAM_ID, type ClicksRecorded, type HumanClickTuple } from "../../../../events";
 import { newTraceId } from "../http/trace-context";
-import { log } from "../log";
+import { errorMessage, logger } from "../../../shared/log";
 import { uncheckedEvent } from "../outbox/new-event";
-import { errorMessage } from "../outbox/publish";
 import { isSampledTrace } from "../../../shared/log-sampling";
 import { deliverBatch, dropBatch, type ClickSink, type SendBatch } from "./click-delivery";
 import type { SpooledCounts } from "./click-spool";
 import { INLINE_RETRY_DELAYS_MS } from "./inline-retry";
+
+const log = logger("api");
 
 export type { ClickSink, SendBatch } from "./click-delivery";
 

@@ -1,9 +1,10 @@
 import type { ClicksRecorded } from "../../../../events";
-import { log } from "../log";
-import { errorMessage } from "../outbox/publish";
+import { errorMessage, logger } from "../../../shared/log";
 import type { ClickDrop } from "./click-drops";
 import { spoolBatch, type ClickSpool, type SpooledCounts } from "./click-spool";
 import { INLINE_RETRY_DELAYS_MS, withInlineRetries } from "./inline-retry";
+
+const log = logger("api");
 
 /** What a packer does with a sealed batch: the api sends it to the click topic's queue. */
 export type SendBatch<K> = (key: K, batch: ClicksRecorded) => Promise<void>;

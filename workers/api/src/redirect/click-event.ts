@@ -1,6 +1,6 @@
 import { isbot } from "isbot";
 import { configOf } from "../config";
-import { hexOf } from "../hex";
+import { toHex } from "../../../shared/crypto";
 import { linksDb } from "../db";
 import { ClickPacker, sendToClickQueue, type ClickSink, type PackedClick } from "./click-batch";
 import { countClickDrops } from "./click-drops";
@@ -37,7 +37,7 @@ export async function visitorHashHex(secret: string, message: string): Promise<s
     key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     visitorKeys.set(secret, key);
   }
-  return hexOf(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)), 0, 16));
+  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)), 0, 16));
 }
 
 /** What a click event needs of its request, read while the request is at hand (plain values only). */

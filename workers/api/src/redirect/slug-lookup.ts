@@ -1,10 +1,11 @@
 import { eq } from "drizzle-orm";
 import { links } from "../../../../db/links";
 import type { Database } from "../db";
-import { log } from "../log";
-import { errorMessage } from "../outbox/publish";
+import { errorMessage, logger } from "../../../shared/log";
 import { redirectCache, type CachedLink, type RedirectCache } from "./redirect-cache";
 import { syncRedirectCache } from "./slug-sync";
+
+const log = logger("api");
 
 /** Starts the change sync after the response when one is due (at most one at a time per isolate). */
 export function startSyncIfDue(cache: RedirectCache, db: () => Database, waitUntil: (promise: Promise<unknown>) => void): void {

@@ -2,11 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { PUBLIC_EVENTS } from "../../../consumers/webhooks/src/event-names";
-import type { RpcResult } from "../../../consumers/webhooks/src/rpc-schemas";
 import { teamRouter } from "../auth/routers";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";
+import { rpcValueOrThrow } from "../http/rpc-value";
+import { ID_PATTERN } from "../../../shared/ids";
 import { bearerSecurity, commonErrors, errorResponse, jsonContent } from "../http/openapi";
 import { limitsOf, PLAN_LIMITS } from "../limits/plan-limits";
 import { consumeOrThrow, RATE_LIMIT_RULES } from "../limits/rate-limit";
@@ -14,8 +15,8 @@ import { consumeOrThrow, RATE_LIMIT_RULES } from "../limits/rate-limit";
 /** /v1/webhooks: Standard Webhooks endpoints, served by the webhooks Worker over RPC. */
 export const webhooksRoutes = teamRouter();
 
-const ENDPOINT_ID = /^whk_[0-9A-HJKMNP-TV-Z]{26}$/;
-const DELIVERY_ID = /^dlv_[0-9A-HJKMNP-TV-Z]{26}$/;
+const ENDPOINT_ID = ID_PATTERN.whk;
+const DELIVERY_ID = ID_PATTERN.dlv;
 
 const events = z.array(z.enum(PUBLIC_EVENTS)).min(1).openapi({ example: ["link.created", "link.clicked"] });
 const createSchema = z.strictObject({ url: z.string().min(1).max(2048), events, description: z.string().max(500).optional() }).openapi("CreateWebhook");
@@ -55,11 +56,6 @@ const idParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "pa
 const deliveryParams = idParam.extend({ deliveryId: z.string().openapi({ param: { name: "deliveryId", in: "path" } }) });
 const pageQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(200).optional() });
 
-function valueOrThrow<T>(result: RpcResult<T>): T {
-  if (result.ok) return result.value;
-  throw new ApiError(result.error.code, result.error.message, result.error.issues);
-}
-
 function endpointIdOrThrow(id: string): string {
   if (!ENDPOINT_ID.test(id)) throw ApiError.notFound("Webhook endpoint");
   return id;
@@ -93,7 +89,7 @@ webhooksRoutes.openapi(
   }),
   async (c) => {
     const team = c.get("team");
-    return c.json(valueOrThrow(await c.env.WEBHOOKS.create({ teamId: team.id, ...c.req.valid("json"), maxEndpoints: limitsOf(team.plan).webhookEndpoints })), 201);
+    return c.json(rpcValueOrThrow(await c.env.WEBHOOKS.create({ teamId: team.id, ...c.req.valid("json"), maxEndpoints: limitsOf(team.plan).webhookEndpoints })), 201);
   },
 );
 
@@ -101,14 +97,14 @@ webhooksRoutes.openapi(
   createRoute({ ...meta, method: "get", path: "/", request: { query: pageQuery }, responses: { 200: jsonContent(z.object({ data: z.array(endpointSchema), nextCursor: z.string().nullable() }), "The team's endpoints"), ...commonErrors } }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const page = valueOrThrow(await c.env.WEBHOOKS.list({ teamId: c.get("team").id, limit, afterId: cursor === undefined ? undefined : decodeCursorOrThrow(cursor, ENDPOINT_ID) }));
+    const page = rpcValueOrThrow(await c.env.WEBHOOKS.list({ teamId: c.get("team").id, limit, afterId: cursor === undefined ? undefined : decodeCursorOrThrow(cursor, ENDPOINT_ID) }));
     return c.json({ data: page.data, nextCursor: page.nextAfterId ? encodeCursor(page.nextAfterId) : null }, 200);
   },
 );
 
 webhooksRoutes.openapi(
   createRoute({ ...meta, method: "get", path: "/{id}", request: { params: idParam }, responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...commonErrors } }),
-  async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.get({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
+  async (c) => c.json(rpcValueOrThrow(await c.env.WEBHOOKS.get({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
 );
 
 webhooksRoutes.openapi(
@@ -122,21 +118,21 @@ webhooksRoutes.openapi(
   }),
   async (c) => {
     const endpointId = endpointIdOrThrow(c.req.valid("param").id);
-    return c.json(valueOrThrow(await c.env.WEBHOOKS.update({ teamId: c.get("team").id, endpointId, changes: c.req.valid("json") })), 200);
+    return c.json(rpcValueOrThrow(await c.env.WEBHOOKS.update({ teamId: c.get("team").id, endpointId, changes: c.req.valid("json") })), 200);
   },
 );
 
 webhooksRoutes.openapi(
   createRoute({ ...meta, method: "delete", path: "/{id}", request: { params: idParam }, responses: { 204: { description: "Removed" }, ...commonErrors } }),
   async (c) => {
-    valueOrThrow(await c.env.WEBHOOKS.remove({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) }));
+    rpcValueOrThrow(await c.env.WEBHOOKS.remove({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) }));
     return c.body(null, 204);
   },
 );
 
 webhooksRoutes.openapi(
   createRoute({ ...meta, method: "post", path: "/{id}/rotate-secret", request: { params: idParam }, responses: { 200: jsonContent(z.object({ secret: z.string() }), "The new secret; the old one still signs for 24 h"), ...commonErrors } }),
-  async (c) => c.json(valueOrThrow(await c.env.WEBHOOKS.rotateSecret({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
+  async (c) => c.json(rpcValueOrThrow(await c.env.WEBHOOKS.rotateSecret({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
 );
 
 webhooksRoutes.openapi(
@@ -146,7 +142,7 @@ webhooksRoutes.openapi(
   async (c) => {
     const endpointId = endpointIdOrThrow(c.req.valid("param").id);
     await consumeWebhookActionOrThrow(c);
-    return c.json(valueOrThrow(await c.env.WEBHOOKS.sendTest({ teamId: c.get("team").id, endpointId })), 202);
+    return c.json(rpcValueOrThrow(await c.env.WEBHOOKS.sendTest({ teamId: c.get("team").id, endpointId })), 202);
   },
 );
 
@@ -157,7 +153,7 @@ webhooksRoutes.openapi(
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const page = valueOrThrow(
+    const page = rpcValueOrThrow(
       await c.env.WEBHOOKS.deliveries({
         teamId: c.get("team").id,
         endpointId: endpointIdOrThrow(c.req.valid("param").id),
@@ -176,7 +172,7 @@ webhooksRoutes.openapi(
   }),
   async (c) => {
     const { id, deliveryId } = c.req.valid("param");
-    return c.json(valueOrThrow(await c.env.WEBHOOKS.delivery({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(id), deliveryId: deliveryIdOrThrow(deliveryId) })), 200);
+    return c.json(rpcValueOrThrow(await c.env.WEBHOOKS.delivery({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(id), deliveryId: deliveryIdOrThrow(deliveryId) })), 200);
   },
 );
 
@@ -189,7 +185,7 @@ webhooksRoutes.openapi(
     const { id, deliveryId } = c.req.valid("param");
     const ids = { endpointId: endpointIdOrThrow(id), deliveryId: deliveryIdOrThrow(deliveryId) };
     await consumeWebhookActionOrThrow(c);
-    valueOrThrow(await c.env.WEBHOOKS.redeliver({ teamId: c.get("team").id, ...ids }));
+    rpcValueOrThrow(await c.env.WEBHOOKS.redeliver({ teamId: c.get("team").id, ...ids }));
     return c.json({ queued: true as const }, 202);
   },
 );

@@ -1,23 +1,16 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { z } from "zod";
+import { invalidRpcInput, parseRpcInput, rpcOk, type RpcResult } from "../../../shared/rpc";
 import { readStats } from "./stats-read";
 import { linkStatsInputSchema, resolveRange, teamStatsInputSchema, type DateRange, type StatsView } from "./stats-schemas";
 
-function invalidInput(method: string, issues: { path: string; message: string }[]): TypeError {
-  return new TypeError(`Stats.${method}: invalid input: ${issues.map((i) => `${i.path || "(input)"}: ${i.message}`).join("; ")}`);
-}
-
-/** RPC inputs are parsed; a refusal names the method and the bad fields (a ZodError loses them over RPC). */
-function parseInputOrThrow<T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(
-  schema: T,
-  input: unknown,
-  method: string,
-): { query: z.infer<T>; range: DateRange } {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw invalidInput(method, parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
-  const resolved = resolveRange(parsed.data, new Date());
-  if ("issues" in resolved) throw invalidInput(method, resolved.issues);
-  return { query: parsed.data, range: resolved.range };
+/** The input, then its date range: a range the schema admits can still be backwards or too long. */
+function parseStatsInput<T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(schema: T, input: unknown): RpcResult<{ query: z.infer<T>; range: DateRange }> {
+  const parsed = parseRpcInput(schema, input);
+  if (!parsed.ok) return parsed;
+  const resolved = resolveRange(parsed.value, new Date());
+  if ("issues" in resolved) return invalidRpcInput(resolved.issues);
+  return rpcOk({ query: parsed.value, range: resolved.range });
 }
 
 /**
@@ -26,18 +19,22 @@ function parseInputOrThrow<T extends z.ZodType<{ from?: string | undefined; to?:
  */
 export class Stats extends WorkerEntrypoint<AnalyticsEnv> {
   /** One link's stats; null when the link is known to belong to another team. */
-  async forLink(input: unknown): Promise<StatsView | null> {
-    const { query, range } = parseInputOrThrow(linkStatsInputSchema, input, "forLink");
+  async forLink(input: unknown): Promise<RpcResult<StatsView | null>> {
+    const parsed = parseStatsInput(linkStatsInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const { query, range } = parsed.value;
     const db = this.env.ANALYTICS_DB;
     const owner = await db.prepare("SELECT team_id FROM analytics_links WHERE link_id = ?").bind(query.linkId).first<{ team_id: string }>();
-    if (owner && owner.team_id !== query.teamId) return null;
+    if (owner && owner.team_id !== query.teamId) return rpcOk(null);
     // No row yet: the link has no processed event so far, which is zero clicks, not an error.
-    return readStats(db, { teamId: query.teamId, linkId: query.linkId }, range);
+    return rpcOk(await readStats(db, { teamId: query.teamId, linkId: query.linkId }, range));
   }
 
   /** Totals over every link of the team, deleted ones included (their clicks happened). */
-  async forTeam(input: unknown): Promise<StatsView> {
-    const { query, range } = parseInputOrThrow(teamStatsInputSchema, input, "forTeam");
-    return readStats(this.env.ANALYTICS_DB, { teamId: query.teamId }, range);
+  async forTeam(input: unknown): Promise<RpcResult<StatsView>> {
+    const parsed = parseStatsInput(teamStatsInputSchema, input);
+    if (!parsed.ok) return parsed;
+    const { query, range } = parsed.value;
+    return rpcOk(await readStats(this.env.ANALYTICS_DB, { teamId: query.teamId }, range));
   }
 }

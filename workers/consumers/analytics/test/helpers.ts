@@ -2,11 +2,18 @@ import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { z } from "zod";
 import { deliverBatch, waitForReports, type DeliveryReport } from "../../../../test/support/consumer-harness";
+import { valueOf } from "../../../../test/support/rpc-answers";
 import worker from "../src/index";
 import type { Stats } from "../src/stats";
 
 /** The Worker's own Stats entrypoint, over real RPC (typed: the generated `exports` type is the api's). */
-export const stats = (exports as unknown as Record<"Stats", Service<Stats>>).Stats;
+export const statsRpc = (exports as unknown as Record<"Stats", Service<Stats>>).Stats;
+
+/** Its answers' values, for the tests that expect one. */
+export const stats = {
+  forLink: async (input: unknown) => valueOf(await statsRpc.forLink(input)),
+  forTeam: async (input: unknown) => valueOf(await statsRpc.forTeam(input)),
+};
 
 export const deliver = (bodies: unknown[], attempts = 1) => deliverBatch(worker, env, "analytics-events", bodies, attempts);
 
@@ -42,19 +49,6 @@ export const statsShape = z.strictObject({
   browsers: keyClicks,
   os: keyClicks,
 });
-
-/**
- * The message of a refused RPC call. Awaited inside try/catch: an RPC promise handed
- * to expect().rejects is also reported as an unhandled rejection.
- */
-export async function failureOf(call: () => Promise<unknown>): Promise<string | null> {
-  try {
-    await call();
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
 
 export async function linkRecord(linkId: string) {
   return env.ANALYTICS_DB.prepare("SELECT team_id, slug, created_at, deleted_at FROM analytics_links WHERE link_id = ?")

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { linkClicked, linkCreated, newLinkId, newTeamId, visitorHash } from "../../../../test/support/event-fixtures";
-import { deliver, failureOf, stats, statsShape, UA } from "./helpers";
+import { invalidInputAt, refusalOf } from "../../../../test/support/rpc-answers";
+import { deliver, stats, statsRpc, statsShape, UA } from "./helpers";
 
 const at = (day: string, time = "12:00:00.000") => `${day}T${time}Z`;
 
@@ -119,11 +120,11 @@ describe("stats: bots, unique visitors, dimensions, exact shape", () => {
 
   it("refuses bad ranges and ids with the fields named", async () => {
     const target = { teamId: newTeamId(), linkId: newLinkId() };
-    expect(await failureOf(() => stats.forLink({ ...target, from: "2026-11-05", to: "2026-11-01" }))).toMatch(/Stats\.forLink: invalid input: from: must not be after to/);
-    expect(await failureOf(() => stats.forLink({ ...target, from: "2025-01-01", to: "2026-01-02" }))).toMatch(/to: the range is at most 366 days/);
-    expect(await failureOf(() => stats.forLink({ ...target, from: "2026-02-30" }))).toMatch(/from: is not a calendar date/);
-    expect(await failureOf(() => stats.forLink({ ...target, linkId: "lnk_nope" }))).toMatch(/linkId/);
-    expect(await failureOf(() => stats.forTeam({ teamId: target.teamId, extra: 1 }))).toMatch(/invalid input/);
+    expect(refusalOf(await statsRpc.forLink({ ...target, from: "2026-11-05", to: "2026-11-01" }))).toMatchObject(invalidInputAt("from", /^must not be after to$/));
+    expect(refusalOf(await statsRpc.forLink({ ...target, from: "2025-01-01", to: "2026-01-02" }))).toMatchObject(invalidInputAt("to", /^the range is at most 366 days$/));
+    expect(refusalOf(await statsRpc.forLink({ ...target, from: "2026-02-30" }))).toMatchObject(invalidInputAt("from", /^is not a calendar date/));
+    expect(refusalOf(await statsRpc.forLink({ ...target, linkId: "lnk_nope" }))).toMatchObject(invalidInputAt("linkId"));
+    expect(refusalOf(await statsRpc.forTeam({ teamId: target.teamId, extra: 1 }))).toMatchObject(invalidInputAt("", /extra/));
     // 366 days inclusive is allowed.
     expect((await stats.forTeam({ teamId: target.teamId, from: "2025-01-01", to: "2026-01-01" })).timeseries).toHaveLength(366);
   });

@@ -1,11 +1,18 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { deliverBatch, waitForReports, type DeliveryReport } from "../../../../test/support/consumer-harness";
+import { valueOf } from "../../../../test/support/rpc-answers";
 import worker from "../src/index";
 import type { Usage } from "../src/usage";
 
 /** The Worker's own Usage entrypoint, over real RPC (typed: the generated `exports` type is the api's). */
-export const usage = (exports as unknown as Record<"Usage", Service<Usage>>).Usage;
+export const usageRpc = (exports as unknown as Record<"Usage", Service<Usage>>).Usage;
+
+/** Its answers' values, for the tests that expect one. */
+export const usage = {
+  setPlan: async (input: unknown) => valueOf(await usageRpc.setPlan(input)),
+  forTeam: async (input: unknown) => valueOf(await usageRpc.forTeam(input)),
+};
 
 export const deliver = (bodies: unknown[], attempts = 1) => deliverBatch(worker, env, "billing-events", bodies, attempts);
 
@@ -15,19 +22,6 @@ export function reportsOf(eventId: string, count = 1): Promise<DeliveryReport["r
 
 export function invalidReportsWith(marker: string, count = 1): Promise<DeliveryReport["invalid"]> {
   return waitForReports(env.RECORDER, (all) => all.filter((r) => r.subscriber === "billing").flatMap((r) => r.invalid.filter((x) => x.body.includes(marker))), count);
-}
-
-/**
- * The message of a refused RPC call. Awaited inside try/catch: an RPC promise handed
- * to expect().rejects is also reported as an unhandled rejection.
- */
-export async function failureOf(call: () => Promise<unknown>): Promise<string | null> {
-  try {
-    await call();
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }
 
 export async function ledgerRows(teamId: string) {

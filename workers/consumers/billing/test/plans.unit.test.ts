@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { newTeamId } from "../../../../test/support/event-fixtures";
 import { periodBounds, periodOf } from "../../../../contracts/billing/plans";
-import { failureOf, usage } from "./helpers";
+import { invalidInputAt, refusalOf } from "../../../../test/support/rpc-answers";
+import { usage, usageRpc } from "./helpers";
 
 describe("plans and usage RPC", () => {
   it("answers free (1,000 links) for a team billing was never told about, the current UTC month by default", async () => {
@@ -19,9 +20,9 @@ describe("plans and usage RPC", () => {
   });
 
   it("refuses input that does not parse, naming the field", async () => {
-    expect(await failureOf(() => usage.setPlan({ teamId: newTeamId(), plan: "enterprise" }))).toMatch(/Usage\.setPlan: invalid input: plan/);
-    expect(await failureOf(() => usage.setPlan({ teamId: "team_x", plan: "pro" }))).toMatch(/teamId/);
-    expect(await failureOf(() => usage.forTeam({ teamId: newTeamId(), period: "2026-13" }))).toMatch(/period: expected a month YYYY-MM/);
+    expect(refusalOf(await usageRpc.setPlan({ teamId: newTeamId(), plan: "enterprise" }))).toMatchObject(invalidInputAt("plan"));
+    expect(refusalOf(await usageRpc.setPlan({ teamId: "team_x", plan: "pro" }))).toMatchObject(invalidInputAt("teamId"));
+    expect(refusalOf(await usageRpc.forTeam({ teamId: newTeamId(), period: "2026-13" }))).toMatchObject(invalidInputAt("period", /^expected a month YYYY-MM/));
   });
 
   it("bounds a month as a half-open UTC range", () => {

@@ -1,6 +1,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { normaliseOptions, renderQrSvg, type QrOptions } from "./render-qr";
 import { qrConfigOf } from "./qr-config";
+import type { z } from "zod";
+import { toHex } from "../../../shared/crypto";
+import { parseRpcInput, rpcOk, type RpcResult } from "../../../shared/rpc";
 import { qrRequestSchema, type QrResult } from "./qr-rpc-schemas";
 import { shortUrlOf } from "./qr-state";
 import { qrKey, storedState } from "./qr-store";
@@ -16,7 +19,7 @@ export function etagListMatches(ifNoneMatch: string, etag: string): boolean {
 async function variantEtag(storedEtag: string, options: QrOptions): Promise<string> {
   const { size, ecl, fg, bg } = normaliseOptions(options);
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${storedEtag}|${size}|${ecl}|${fg}|${bg}`));
-  return `"${[...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
+  return `"${toHex(new Uint8Array(digest, 0, 16))}"`;
 }
 
 /**
@@ -25,14 +28,13 @@ async function variantEtag(storedEtag: string, options: QrOptions): Promise<stri
  * else reads QR_BUCKET.
  */
 export class QrCodes extends WorkerEntrypoint<QrEnv> {
-  async qrCode(input: unknown): Promise<QrResult> {
-    const parsed = qrRequestSchema.safeParse(input);
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`).join("; ");
-      // A TypeError with the bad fields: a ZodError's details do not survive RPC.
-      throw new TypeError(`QrCodes.qrCode: invalid input: ${detail}`);
-    }
-    const { linkId, slug, ifNoneMatch, options } = parsed.data;
+  async qrCode(input: unknown): Promise<RpcResult<QrResult>> {
+    const parsed = parseRpcInput(qrRequestSchema, input);
+    if (!parsed.ok) return parsed;
+    return rpcOk(await this.answer(parsed.value));
+  }
+
+  private async answer({ linkId, slug, ifNoneMatch, options }: z.infer<typeof qrRequestSchema>): Promise<QrResult> {
     const head = await this.env.QR_BUCKET.head(qrKey(linkId));
     const state = head ? storedState(head) : null;
     if (!head || state?.slug !== slug) return { status: "pending" };

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { configParser } from "../../../shared/config";
 
 /**
- * Env vars cross a boundary too: parsed once per env object. SHORT_BASE_URL must be
+ * The qr Worker's vars (workers/shared/config.ts parses them once per env object). SHORT_BASE_URL must be
  * the api Worker's short base (its SHORT_BASE_URL, or its origin when that is empty):
  * the qr Worker cannot see the api's requests, so it needs the value spelt out.
  */
@@ -11,15 +12,4 @@ const configSchema = z.object({
 
 export type QrConfig = z.infer<typeof configSchema>;
 
-const cache = new WeakMap<object, QrConfig>();
-
-export function qrConfigOf(env: QrEnv): QrConfig {
-  let config = cache.get(env);
-  if (!config) {
-    const parsed = configSchema.safeParse(env);
-    if (!parsed.success) throw new Error(`invalid Worker configuration: ${z.prettifyError(parsed.error)}`);
-    config = parsed.data;
-    cache.set(env, config);
-  }
-  return config;
-}
+export const qrConfigOf: (env: QrEnv) => QrConfig = configParser("qr", configSchema);

@@ -3,12 +3,16 @@ import { exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { linkEventSchema, type LinkEvent, type LinkField } from "../../../../events";
 import { sampleEvents } from "../../../../events/samples";
+import { valueOf } from "../../../../test/support/rpc-answers";
 import worker from "../src/index";
 import type { QrCodes } from "../src/qr-codes";
 import { qrKey, receiptKey, tombstoneKey } from "../src/qr-store";
 
 /** The Worker's own QrCodes entrypoint, over real RPC (typed: generated types cannot see it). */
-export const qrCodes = (exports as unknown as Record<"QrCodes", Service<QrCodes>>).QrCodes;
+export const qrCodesRpc = (exports as unknown as Record<"QrCodes", Service<QrCodes>>).QrCodes;
+
+/** Its answers' values, for the tests that expect one. */
+export const qrCodes = { qrCode: async (input: unknown) => valueOf(await qrCodesRpc.qrCode(input)) };
 
 /** The SHORT_BASE_URL of this project's vitest config. */
 export const BASE = "https://qr.test";

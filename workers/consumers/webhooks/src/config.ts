@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { configParser } from "../../../shared/config";
 import { strongSecret } from "../../../shared/strong-secret";
 
-/** The webhooks Worker's vars and secrets, parsed once per env object. */
+/** The webhooks Worker's vars and secrets (workers/shared/config.ts parses them once per env object). */
 const configSchema = z.object({
   WEBHOOK_SECRETS_KEY: strongSecret("WEBHOOK_SECRETS_KEY"),
   /** "true" only in the local stack: lets http://127.0.0.1:PORT / localhost receive webhooks. */
@@ -26,15 +27,4 @@ const configSchema = z.object({
 
 export type WebhooksConfig = z.infer<typeof configSchema>;
 
-const cache = new WeakMap<object, WebhooksConfig>();
-
-export function configOf(env: object): WebhooksConfig {
-  let config = cache.get(env);
-  if (!config) {
-    const parsed = configSchema.safeParse(env);
-    if (!parsed.success) throw new Error(`invalid webhooks Worker configuration: ${z.prettifyError(parsed.error)}`);
-    config = parsed.data;
-    cache.set(env, config);
-  }
-  return config;
-}
+export const configOf: (env: object) => WebhooksConfig = configParser("webhooks", configSchema);

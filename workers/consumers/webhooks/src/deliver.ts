@@ -5,7 +5,7 @@ import { configOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
 import type { HostResolver } from "./dns-resolver";
 import { disableCause, disableEndpointStatements, healthStatement, type EndpointHealth, type Verdict } from "./endpoint-health";
-import { newId } from "./ids";
+import { newId } from "../../../shared/ids";
 import { nextDelaySeconds } from "./retry-schedule";
 import { decryptSecret } from "./secrets";
 import { sendWebhook, TIMEOUT_MS, type SendResult } from "./send-webhook";

@@ -1,5 +1,5 @@
 import type { WebhooksConfig } from "./config";
-import { newId } from "./ids";
+import { newId } from "../../../shared/ids";
 import type { DisabledBy } from "./rpc-schemas";
 
 /** What one attempt did to its delivery. */

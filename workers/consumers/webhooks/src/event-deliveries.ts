@@ -4,7 +4,7 @@ import type { CommitPlan } from "../../../shared/consumer/consumer-spec";
 import type { DeliveryMessage } from "./delivery-message";
 import { clickEventsFor, clickingTeamsOf } from "./click-webhooks";
 import { WEBHOOK_EVENT_NAMES, webhookBody, type WebhookSourceEvent } from "./event-names";
-import { newId } from "./ids";
+import { newId } from "../../../shared/ids";
 
 const endpointTargetSchema = z.object({
   id: z.string(),

@@ -1,5 +1,5 @@
 import { DEFAULT_PRUNE_LIMITS, pruneInChunks, retentionCutoff, type PruneLimits } from "../../../shared/retention/prune-in-chunks";
-import { idsBefore } from "./ids";
+import { idsBefore } from "../../../shared/ids";
 
 /**
  * Deletes delivery-log rows older than the retention: attempts, and deliveries that are

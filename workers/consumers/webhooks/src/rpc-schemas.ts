@@ -37,8 +37,6 @@ export const updateInputSchema = z.strictObject({
 export const deliveriesInputSchema = z.strictObject({ teamId, endpointId, limit: z.number().int().min(1).max(100).default(50), beforeId: z.string().max(64).optional() });
 export const oneDeliveryInputSchema = z.strictObject({ teamId, endpointId, deliveryId: z.string().max(64) });
 
-export type RpcError = { code: "invalid_request" | "not_found" | "conflict" | "quota_exceeded"; message: string; issues?: { path: string; message: string }[] };
-export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
 
 export interface EndpointView {
   id: string;

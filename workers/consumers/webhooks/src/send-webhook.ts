@@ -1,3 +1,4 @@
+import { errorMessage } from "../../../shared/log";
 import { parseRetryAfter } from "./retry-schedule";
 import { signatureFor } from "./secrets";
 
@@ -56,7 +57,7 @@ export async function sendWebhook(request: WebhookRequest): Promise<SendResult> 
     };
   } catch (e) {
     const timedOut = e instanceof Error && e.name === "TimeoutError";
-    const error = timedOut ? `no answer within ${TIMEOUT_MS / 1000} s` : `request failed: ${e instanceof Error ? e.message : String(e)}`;
+    const error = timedOut ? `no answer within ${TIMEOUT_MS / 1000} s` : `request failed: ${errorMessage(e)}`;
     return { status: null, excerpt: null, error, retryAfterSeconds: null };
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../../shared/log";
 import type { WebhooksConfig } from "./config";
 import { isBlockedAddress, parseIPv4, parseIPv6 } from "./address-ranges";
 import type { HostResolver } from "./dns-resolver";
@@ -44,7 +45,7 @@ export async function resolvedAddressProblem(raw: string, config: Pick<WebhooksC
   try {
     addresses = await resolver.addresses(host);
   } catch (error) {
-    return `could not be resolved (${error instanceof Error ? error.message : String(error)})`;
+    return `could not be resolved (${errorMessage(error)})`;
   }
   if (addresses.length === 0) return "does not resolve to any address";
   const blocked = addresses.find((a) => isBlockedAddress(a));

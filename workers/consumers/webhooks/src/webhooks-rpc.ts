@@ -2,14 +2,13 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { and, asc, desc, eq, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import type { z } from "zod";
 import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
 import { configOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
 import { resolverFor } from "./dns-resolver";
 import { TEST_EVENT } from "./event-names";
 import { sweepStranded, type SweepCounts } from "./stranded-deliveries";
-import { newId } from "./ids";
+import { newId } from "../../../shared/ids";
 import {
   createInputSchema,
   deliveriesInputSchema,
@@ -20,34 +19,26 @@ import {
   type DeliveryAttemptView,
   type DeliveryView,
   type EndpointView,
-  type RpcError,
-  type RpcResult,
 } from "./rpc-schemas";
+import { parseRpcInput, rpcRefusal, type RpcError, type RpcRefusal, type RpcResult } from "../../../shared/rpc";
 import { decryptSecret, encryptSecret, generateSecret, isUnsealed } from "./secrets";
 import { endpointUrlProblem, resolvedAddressProblem } from "./url-policy";
 
 const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 const TEAM_DISABLED_REASON = "disabled by the team";
 
-const fail = (code: RpcError["code"], message: string, issues?: RpcError["issues"]): { ok: false; error: RpcError } => ({ ok: false, error: issues ? { code, message, issues } : { code, message } });
-const notFound = () => fail("not_found", "Webhook endpoint not found.");
+const notFound = () => rpcRefusal("not_found", "Webhook endpoint not found.");
 
 /**
  * A receiver that answered 410 Gone asked to be sent nothing more: only a change that
  * says so (`receiverOptOutAcknowledged: true`) enables its endpoint again.
  */
-function receiverOptOutConflict(row: EndpointRow, changes: { enabled?: boolean; receiverOptOutAcknowledged?: true }): { ok: false; error: RpcError } | null {
+function receiverOptOutConflict(row: EndpointRow, changes: { enabled?: boolean; receiverOptOutAcknowledged?: true }): RpcRefusal | null {
   if (changes.enabled !== true || row.enabled || row.disabledBy !== "receiver" || changes.receiverOptOutAcknowledged === true) return null;
-  return fail(
+  return rpcRefusal(
     "conflict",
     `The endpoint's receiver answered 410 Gone${row.disabledAt ? ` at ${row.disabledAt}` : ""}, asking to be sent no more webhooks. To enable it anyway, send "enabled": true with "receiverOptOutAcknowledged": true.`,
   );
-}
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): { ok: true; value: z.infer<T> } | { ok: false; error: RpcError } {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return fail("invalid_request", "The request is not valid.", parsed.error.issues.map((i) => ({ path: i.path.filter((p) => p !== "changes").join("."), message: i.message })));
 }
 
 function endpointView(row: EndpointRow): EndpointView {
@@ -86,7 +77,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
   }
 
   async create(input: unknown): Promise<RpcResult<EndpointView & { secret: string }>> {
-    const parsed = parse(createInputSchema, input);
+    const parsed = parseRpcInput(createInputSchema, input);
     if (!parsed.ok) return parsed;
     const { teamId, url, events, description, maxEndpoints } = parsed.value;
     const problem = await this.urlProblem(url);
@@ -107,13 +98,13 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
       .bind(row.id, teamId, url, row.description, JSON.stringify(events), row.secretCipher, now, maxEndpoints)
       .run();
     if (inserted.meta.changes !== 1) {
-      return fail("quota_exceeded", `The team's plan allows ${maxEndpoints} webhook endpoints, and it has that many; remove one before adding another.`);
+      return rpcRefusal("quota_exceeded", `The team's plan allows ${maxEndpoints} webhook endpoints, and it has that many; remove one before adding another.`);
     }
     return { ok: true, value: { ...endpointView(row), secret } };
   }
 
   async list(input: unknown): Promise<RpcResult<{ data: EndpointView[]; nextAfterId: string | null }>> {
-    const parsed = parse(listInputSchema, input);
+    const parsed = parseRpcInput(listInputSchema, input);
     if (!parsed.ok) return parsed;
     const { teamId, limit, afterId } = parsed.value;
     const rows = await this.db
@@ -128,14 +119,14 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
   }
 
   async get(input: unknown): Promise<RpcResult<EndpointView>> {
-    const parsed = parse(endpointInputSchema, input);
+    const parsed = parseRpcInput(endpointInputSchema, input);
     if (!parsed.ok) return parsed;
     const row = await this.find(parsed.value.teamId, parsed.value.endpointId);
     return row ? { ok: true, value: endpointView(row) } : notFound();
   }
 
   async update(input: unknown): Promise<RpcResult<EndpointView>> {
-    const parsed = parse(updateInputSchema, input);
+    const parsed = parseRpcInput(updateInputSchema, input, "changes");
     if (!parsed.ok) return parsed;
     const { teamId, endpointId, changes } = parsed.value;
     const row = await this.find(teamId, endpointId);
@@ -187,7 +178,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
 
   /** Removes the endpoint with its delivery log; messages still queued for it find nothing to send. */
   async remove(input: unknown): Promise<RpcResult<null>> {
-    const parsed = parse(endpointInputSchema, input);
+    const parsed = parseRpcInput(endpointInputSchema, input);
     if (!parsed.ok) return parsed;
     const { teamId, endpointId } = parsed.value;
     if (!(await this.find(teamId, endpointId))) return notFound();
@@ -202,7 +193,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
 
   /** A new secret; the old one keeps signing (as a second signature) for 24 h so receivers can switch over. */
   async rotateSecret(input: unknown): Promise<RpcResult<{ secret: string }>> {
-    const parsed = parse(endpointInputSchema, input);
+    const parsed = parseRpcInput(endpointInputSchema, input);
     if (!parsed.ok) return parsed;
     const row = await this.find(parsed.value.teamId, parsed.value.endpointId);
     if (!row) return notFound();
@@ -225,11 +216,11 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
 
   /** Sends a `webhook.test` event to this endpoint alone, as a delivery like any other. */
   async sendTest(input: unknown): Promise<RpcResult<{ deliveryId: string; eventId: string }>> {
-    const parsed = parse(endpointInputSchema, input);
+    const parsed = parseRpcInput(endpointInputSchema, input);
     if (!parsed.ok) return parsed;
     const row = await this.find(parsed.value.teamId, parsed.value.endpointId);
     if (!row) return notFound();
-    if (!row.enabled) return fail("conflict", "The endpoint is disabled; enable it first.");
+    if (!row.enabled) return rpcRefusal("conflict", "The endpoint is disabled; enable it first.");
     const now = new Date().toISOString();
     const eventId = newId("evt");
     const payload = JSON.stringify({ type: TEST_EVENT, timestamp: now, data: { endpointId: row.id, message: "This is a test event from Linkflow." } });
@@ -241,7 +232,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
   }
 
   async deliveries(input: unknown): Promise<RpcResult<{ data: DeliveryView[]; nextBeforeId: string | null }>> {
-    const parsed = parse(deliveriesInputSchema, input);
+    const parsed = parseRpcInput(deliveriesInputSchema, input);
     if (!parsed.ok) return parsed;
     const { teamId, endpointId, limit, beforeId } = parsed.value;
     if (!(await this.find(teamId, endpointId))) return notFound();
@@ -258,12 +249,12 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
 
   /** One delivery with every attempt made of it, oldest first. */
   async delivery(input: unknown): Promise<RpcResult<DeliveryView & { attemptLog: DeliveryAttemptView[] }>> {
-    const parsed = parse(oneDeliveryInputSchema, input);
+    const parsed = parseRpcInput(oneDeliveryInputSchema, input);
     if (!parsed.ok) return parsed;
     const { teamId, endpointId, deliveryId } = parsed.value;
     if (!(await this.find(teamId, endpointId))) return notFound();
     const row = await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))).get();
-    if (!row) return fail("not_found", "Delivery not found.");
+    if (!row) return rpcRefusal("not_found", "Delivery not found.");
     const attemptLog = await this.db
       .select({ attempt: webhookDeliveryAttempts.attempt, attemptedAt: webhookDeliveryAttempts.attemptedAt, responseStatus: webhookDeliveryAttempts.responseStatus, error: webhookDeliveryAttempts.error })
       .from(webhookDeliveryAttempts)
@@ -275,14 +266,14 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
 
   /** Sends one delivery again from the start of its schedule (same webhook-id, same body). */
   async redeliver(input: unknown): Promise<RpcResult<null>> {
-    const parsed = parse(oneDeliveryInputSchema, input);
+    const parsed = parseRpcInput(oneDeliveryInputSchema, input);
     if (!parsed.ok) return parsed;
     const { teamId, endpointId, deliveryId } = parsed.value;
     const endpoint = await this.find(teamId, endpointId);
     if (!endpoint) return notFound();
-    if (!endpoint.enabled) return fail("conflict", "The endpoint is disabled; enable it first.");
+    if (!endpoint.enabled) return rpcRefusal("conflict", "The endpoint is disabled; enable it first.");
     const delivery = await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))).get();
-    if (!delivery) return fail("not_found", "Delivery not found.");
+    if (!delivery) return rpcRefusal("not_found", "Delivery not found.");
     // Started over: an attempt in flight loses its claim and records nothing; old messages find their attempt superseded.
     // Due now, not at its creation: the stranded-delivery sweep counts its grace from here.
     await this.db

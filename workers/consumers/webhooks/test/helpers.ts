@@ -13,7 +13,7 @@ import { attemptDelivery, type AttemptOutcome } from "../src/deliver";
 import type { DeliveryMessage } from "../src/delivery-message";
 import { resolverFor } from "../src/dns-resolver";
 import { webhookBody, type WebhookSourceEvent } from "../src/event-names";
-import { newId } from "../src/ids";
+import { newId } from "../../../shared/ids";
 import worker from "../src/index";
 import type { Webhooks } from "../src/webhooks-rpc";
 import type { DeliveryView } from "../src/rpc-schemas";

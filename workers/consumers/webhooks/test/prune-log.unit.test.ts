@@ -2,7 +2,7 @@ import { createScheduledController, env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { webhookDeliveries, webhookDeliveryAttempts } from "../../../../db/webhooks";
-import { newId } from "../src/ids";
+import { newId } from "../../../shared/ids";
 import worker from "../src/index";
 
 const NOW = Date.parse("2027-03-01T00:00:00.000Z");

@@ -6,7 +6,7 @@ import { deliverBatch } from "../../../../test/support/consumer-harness";
 import { configOf } from "../src/config";
 import type { DeliveryMessage } from "../src/delivery-message";
 import { webhookBody, type WebhookSourceEvent } from "../src/event-names";
-import { newId } from "../src/ids";
+import { newId } from "../../../shared/ids";
 import worker from "../src/index";
 import { requeueStrandedDeliveries, STRANDED_QUERY, type SweepOptions } from "../src/stranded-deliveries";
 import { clockedAttempts, createEndpoint, deliveryRow, linkEvent, received, teamId, waitForDelivery, webhooks } from "./helpers";
