@@ -18,9 +18,8 @@ export { ROOT };
  * @typedef {object} StackWorker
  * @property {string} config wrangler config, relative to the repo root
  * @property {string} envInterface the Env interface `npm run cf-typegen` generates for it
- * @property {string} dir the Worker's folder, holding its worker-configuration.d.ts and tsconfig.json
+ * @property {string} dir the Worker's folder, holding its worker-configuration.d.ts
  * @property {string} typesFile
- * @property {string} tsconfig
  */
 
 /**
@@ -30,7 +29,7 @@ export { ROOT };
  * @returns {StackWorker}
  */
 function worker(config, envInterface, dir = path.posix.dirname(config)) {
-  return { config, envInterface, dir, typesFile: `${dir}/worker-configuration.d.ts`, tsconfig: `${dir}/tsconfig.json` };
+  return { config, envInterface, dir, typesFile: `${dir}/worker-configuration.d.ts` };
 }
 
 /**
@@ -52,10 +51,6 @@ export const WORKERS = [
 ];
 
 /**
- * Every D1 database with migrations: the binding, the config that declares it (its
- * migrations_dir is where wrangler reads them) and the drizzle-kit config that writes them.
- */
-/**
  * Vars every local stack (npm run dev, e2e, bench) runs with: webhooks may go to loopback
  * http (a developer's own receiver), and there is no network for the DNS check. Production
  * configs keep both off. Every rate limit is 1,000 times the production one (README "Limits"),
@@ -65,6 +60,10 @@ export const WORKERS = [
  */
 export const LOCAL_VARS = { WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true", WEBHOOKS_DNS_RESOLVER: "off", LIMITS_MULTIPLIER: "1000" };
 
+/**
+ * Every D1 database with migrations: the binding, the config that declares it (its
+ * migrations_dir is where wrangler reads them) and the drizzle-kit config that writes them.
+ */
 export const DATABASES = [
   { binding: "LINKS_DB", config: "wrangler.toml", drizzleConfig: "drizzle.links.config.ts" },
   { binding: "LEDGER_DB", config: "workers/fanout/wrangler.toml", drizzleConfig: "drizzle.ledger.config.ts" },

@@ -95,7 +95,7 @@ export function handleError(err: Error, c: Context): Response {
       traceId: c.get("traceId" as never) ?? null,
       method: c.req.method,
       path: new URL(c.req.url).pathname,
-      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+      error: { name: err.name, message: err.message, stack: err.stack },
     }),
   );
   return c.json(errorBody("internal", "Something went wrong on our side."), 500);
