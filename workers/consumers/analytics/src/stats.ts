@@ -1,5 +1,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import type { z } from "zod";
+import { analyticsLinks } from "../../../../db/analytics";
 import { readStats } from "./stats-read";
 import { linkStatsInputSchema, resolveRange, teamStatsInputSchema, type DateRange, type StatsView } from "./stats-schemas";
 
@@ -29,8 +32,8 @@ export class Stats extends WorkerEntrypoint<AnalyticsEnv> {
   async forLink(input: unknown): Promise<StatsView | null> {
     const { query, range } = parseInputOrThrow(linkStatsInputSchema, input, "forLink");
     const db = this.env.ANALYTICS_DB;
-    const owner = await db.prepare("SELECT team_id FROM analytics_links WHERE link_id = ?").bind(query.linkId).first<{ team_id: string }>();
-    if (owner && owner.team_id !== query.teamId) return null;
+    const owner = await drizzle(db).select({ teamId: analyticsLinks.teamId }).from(analyticsLinks).where(eq(analyticsLinks.linkId, query.linkId)).get();
+    if (owner && owner.teamId !== query.teamId) return null;
     // No row yet: the link has no processed event so far, which is zero clicks, not an error.
     return readStats(db, { teamId: query.teamId, linkId: query.linkId }, range);
   }
