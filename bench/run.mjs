@@ -1,6 +1,6 @@
-// npm run bench: boots every Worker of the stack and the floor Workers on workerd (Miniflare's
-// API, no `wrangler dev` proxy), with migrated D1 in a throwaway state directory, measures each
-// figure against its floor in the same run, and writes BENCHMARKS.md. See bench/lib/options.mjs.
+// npm run bench: the stack and the floor Workers as bench/lib/runtime.mjs boots them, on migrated
+// D1 in a throwaway state directory; each figure is measured against its floor in the same run,
+// and the report goes to BENCHMARKS.md. Options: bench/lib/options.mjs.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";

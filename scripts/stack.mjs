@@ -1,7 +1,7 @@
 // The Linkflow stack in one declarative list: every Worker and every D1 database.
 // `npm run dev`, `npm run check`, `npm run deploy`, `npm run cf-typegen`, `npm run db:generate`
-// and the test setups all read it; test/tooling/stack.test.ts fails when a wrangler config,
-// D1 database or drizzle config in the repo is missing here. Configs inside a test/ folder are
+// and the test setups all read it; test/tooling/stack.test.ts fails when a wrangler config or
+// D1 database in the repo is missing here. Configs inside a test/ folder are
 // test fixtures of a vitest project (e.g. workers/shared/test/wrangler.toml), not Workers.
 import path from "node:path";
 import { ensureDevVarsIn } from "./lib/dev-vars.mjs";
@@ -18,9 +18,8 @@ export { ROOT };
  * @typedef {object} StackWorker
  * @property {string} config wrangler config, relative to the repo root
  * @property {string} envInterface the Env interface `npm run cf-typegen` generates for it
- * @property {string} dir the Worker's folder, holding its worker-configuration.d.ts and tsconfig.json
+ * @property {string} dir the Worker's folder, holding its worker-configuration.d.ts
  * @property {string} typesFile
- * @property {string} tsconfig
  */
 
 /**
@@ -30,7 +29,7 @@ export { ROOT };
  * @returns {StackWorker}
  */
 function worker(config, envInterface, dir = path.posix.dirname(config)) {
-  return { config, envInterface, dir, typesFile: `${dir}/worker-configuration.d.ts`, tsconfig: `${dir}/tsconfig.json` };
+  return { config, envInterface, dir, typesFile: `${dir}/worker-configuration.d.ts` };
 }
 
 /**
@@ -52,10 +51,6 @@ export const WORKERS = [
 ];
 
 /**
- * Every D1 database with migrations: the binding, the config that declares it (its
- * migrations_dir is where wrangler reads them) and the drizzle-kit config that writes them.
- */
-/**
  * Vars every local stack (npm run dev, e2e, bench) runs with: webhooks may go to loopback
  * http (a developer's own receiver), and there is no network for the DNS check. Production
  * configs keep both off. Every rate limit is 1,000 times the production one (README "Limits"),
@@ -65,12 +60,17 @@ export const WORKERS = [
  */
 export const LOCAL_VARS = { WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true", WEBHOOKS_DNS_RESOLVER: "off", LIMITS_MULTIPLIER: "1000" };
 
+/**
+ * Every D1 database with migrations: the binding, the config that declares it (its
+ * migrations_dir is where wrangler reads them) and its name in drizzle.config.ts (schema
+ * db/<name>.ts, migrations written to migrations/<name>).
+ */
 export const DATABASES = [
-  { binding: "LINKS_DB", config: "wrangler.toml", drizzleConfig: "drizzle.links.config.ts" },
-  { binding: "LEDGER_DB", config: "workers/fanout/wrangler.toml", drizzleConfig: "drizzle.ledger.config.ts" },
-  { binding: "ANALYTICS_DB", config: "workers/consumers/analytics/wrangler.toml", drizzleConfig: "drizzle.analytics.config.ts" },
-  { binding: "BILLING_DB", config: "workers/consumers/billing/wrangler.toml", drizzleConfig: "drizzle.billing.config.ts" },
-  { binding: "WEBHOOKS_DB", config: "workers/consumers/webhooks/wrangler.toml", drizzleConfig: "drizzle.webhooks.config.ts" },
+  { binding: "LINKS_DB", config: "wrangler.toml", name: "links" },
+  { binding: "LEDGER_DB", config: "workers/fanout/wrangler.toml", name: "ledger" },
+  { binding: "ANALYTICS_DB", config: "workers/consumers/analytics/wrangler.toml", name: "analytics" },
+  { binding: "BILLING_DB", config: "workers/consumers/billing/wrangler.toml", name: "billing" },
+  { binding: "WEBHOOKS_DB", config: "workers/consumers/webhooks/wrangler.toml", name: "webhooks" },
 ];
 
 /** @param {string} relative */

@@ -1,15 +1,16 @@
 // Boots Workers on workerd through the Miniflare API: no `wrangler dev` and no proxy in front,
 // so what is measured is the runtime and the Workers' own code. Each Worker's options come from
-// its wrangler config (wrangler's own converter, so bindings, queues, Durable Objects and assets
-// match `wrangler dev`), its code from the same esbuild bundling the tests use.
+// its wrangler config (scripts/lib/worker-options.mjs), its code from the same esbuild bundling
+// the tests use.
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
+import { unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
 import { ensureDocsAssets } from "../../scripts/lib/docs-assets.mjs";
-import { limitsMultiplier, scaleRateLimits } from "../../scripts/lib/rate-limits.mjs";
+import { limitsMultiplier } from "../../scripts/lib/rate-limits.mjs";
 import { WORKER_BUNDLE_OPTIONS } from "../../scripts/lib/worker-bundle.mjs";
+import { workerOptionsFromConfig } from "../../scripts/lib/worker-options.mjs";
 import { ROOT, WORKERS } from "../../scripts/stack.mjs";
 
 /** @typedef {import("miniflare").V4WorkerOptions} WorkerOptions */
@@ -62,20 +63,12 @@ async function bundle(entry, define) {
  * @returns {Promise<WorkerOptions>}
  */
 async function stackWorker(config, extraBindings, assetsRouter) {
-  const parsed = unstable_readConfig({ config: path.join(ROOT, config) });
-  // As the local stack's overlay configs do: LIMITS_MULTIPLIER scales the Rate Limiting bindings.
-  parsed.ratelimits = scaleRateLimits(parsed.ratelimits, limitsMultiplier(extraBindings)) ?? [];
-  const { workerOptions, define, main } = unstable_getMiniflareWorkerOptions(parsed);
-  if (!main) throw new Error(`${config} names no main module`);
-  // Wrangler declares these options through an Omit<> that erases their fields; they are
-  // Miniflare's own V4 worker options (wrangler built them for Miniflare).
-  const shape = /** @type {import("miniflare").V4WorkerOptionsShape & { modulesRules?: unknown }} */ (workerOptions);
-  // Module rules are for files the bundle would import raw; esbuild already inlined everything.
-  const { modulesRules: _rules, assets, ...options } = shape;
+  const { name, main, define, options: fromConfig } = workerOptionsFromConfig(config, { limitsFactor: limitsMultiplier(extraBindings) });
+  const { assets, ...options } = fromConfig;
   return {
     ...(assetsRouter && assets ? { assets } : {}),
     ...options,
-    name: parsed.name,
+    name,
     bindings: { ...options.bindings, ...extraBindings },
     modules: [{ type: "ESModule", path: path.join(path.dirname(main), "bench-bundle.mjs"), contents: await bundle(main, define) }],
   };

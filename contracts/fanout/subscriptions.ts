@@ -3,7 +3,7 @@ import type { LinkEventType } from "../../events";
 /**
  * The topic's consumer groups: who gets which event types, through which queue.
  * Adding a subscriber is one entry here (plus its producer binding and DLQ consumer
- * in this Worker's wrangler.toml, which a tooling test checks against this list)
+ * in the fan-out's wrangler.toml, which test/tooling/subscriptions.test.ts checks against this list)
  * and the subscriber's own Worker. The producer never changes.
  */
 export const SUBSCRIPTIONS = [

@@ -1,24 +1,15 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { vi } from "vitest";
+import { runBatch } from "./queue-batch";
 
 interface QueueWorker<E> {
   queue?: (batch: MessageBatch<unknown>, env: E, ctx: ExecutionContext) => void | Promise<void>;
 }
 
-let seq = 0;
-
 /** Runs a Worker's real queue handler on one batch and returns which messages were acked or retried. */
 export async function deliverBatch<E>(worker: QueueWorker<E>, env: E, queue: string, bodies: unknown[], attempts = 1) {
-  seq += 1;
-  const batch = createMessageBatch(
-    queue,
-    bodies.map((body, i) => ({ id: `msg-${seq}-${i}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  if (!worker.queue) throw new Error("the Worker has no queue handler");
-  await worker.queue(batch, env, ctx);
-  await waitOnExecutionContext(ctx);
-  return getQueueResult(batch, ctx);
+  const { queue: handle } = worker;
+  if (!handle) throw new Error("the Worker has no queue handler");
+  return runBatch(queue, bodies, (batch, ctx) => handle(batch, env, ctx), attempts);
 }
 
 export interface DeliveryReport {

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { experimental_readRawConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
+import { drizzleConfigOf } from "../../drizzle.config.ts";
 import { DATABASES, ROOT, WORKERS } from "../../scripts/stack.mjs";
 
 const SKIP_DIRS = new Set(["node_modules", ".git", ".wrangler", "dist", "coverage", "test-results"]);
@@ -45,11 +46,11 @@ describe("scripts/stack.mjs", () => {
     expect(DATABASES.map((db) => `${db.binding} @ ${db.config}`).sort()).toEqual(declared.sort());
   });
 
-  it("lists every drizzle config, each writing where wrangler reads the migrations", async () => {
-    const drizzleConfigs = findFiles((name) => /^drizzle\..+\.config\.ts$/.test(name)).sort();
-    expect([...new Set(DATABASES.map((db) => db.drizzleConfig))].sort()).toEqual(drizzleConfigs);
+  it("has one drizzle config, writing each database's migrations where wrangler reads them", () => {
+    expect(findFiles((name) => /^drizzle\.(.+\.)?config\.ts$/.test(name))).toEqual(["drizzle.config.ts"]);
     for (const db of DATABASES) {
-      const { out } = (await import(path.join(ROOT, db.drizzleConfig))).default as { out: string };
+      const { out = "", schema } = drizzleConfigOf(db.name);
+      expect(existsSync(path.join(ROOT, String(schema))), String(schema)).toBe(true);
       const migrationsDir = d1Databases(db.config).find((d) => d.binding === db.binding)?.migrations_dir ?? "";
       expect(path.resolve(ROOT, out), db.binding).toBe(path.resolve(ROOT, path.dirname(db.config), migrationsDir));
     }

@@ -1,16 +1,36 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineProject } from "vitest/config";
+import { d1DatabasesOf, stackTestWorker } from "../../test/support/build-workers.ts";
+import { ANALYTICS, BILLING, FANOUT, QR, WEBHOOKS } from "./test/global-setup.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
+
+// The stack Workers beside the api (bundled by global-setup.ts), each from its wrangler config;
+// what these tests change is said where they change it.
+const stackWorkers = [
+  // The real fan-out, for the Ledger RPC. It consumes `delivery-reports` only, so the consumers'
+  // reports reach the ledger as in production (the reconciler's tests read them); the recorder
+  // below owns the topics `link-events` and `click-events` in these tests.
+  stackTestWorker(FANOUT, { consumes: ["delivery-reports"] }),
+  // The real qr Worker: consumes `qr-events`, serves QrCodes RPC. Its SHORT_BASE_URL is the api
+  // tests' origin (helpers.ts BASE): the api's shortUrl when its own SHORT_BASE_URL is empty.
+  stackTestWorker(QR, { bindings: { SHORT_BASE_URL: "https://lf.test" } }),
+  // The real analytics and billing Workers: each consumes its queue and serves its RPC.
+  stackTestWorker(ANALYTICS),
+  stackTestWorker(BILLING),
+  // The real webhooks Worker for the /v1/webhooks RPC; its deliveries are tested in its own
+  // project, and the recorder below owns `webhook-events`. A test secret, and no network for DNS.
+  stackTestWorker(WEBHOOKS, { consumes: [], bindings: { WEBHOOK_SECRETS_KEY: "test-webhook-secrets-key-0123456789", WEBHOOKS_DNS_RESOLVER: "off" } }),
+];
 
 export default defineProject(async () => ({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: path.join(root, "wrangler.toml") },
       miniflare: {
-        // The ledger's database is the fan-out's; the runner binds it too (same id) only to migrate it.
-        d1Databases: { LINKS_DB: "links-test", LEDGER_DB: "ledger-test", ANALYTICS_DB: "analytics-test", BILLING_DB: "billing-test", WEBHOOKS_DB: "webhooks-test" },
+        // The other Workers' databases are theirs; the runner binds them too (same ids) only to migrate them.
+        d1Databases: { LINKS_DB: "links-test", ...d1DatabasesOf(stackWorkers) },
         // The click spool (wrangler.toml CLICK_SPOOL): a real local R2 bucket, isolated per test file like D1.
         r2Buckets: { CLICK_SPOOL: "click-spool-test" },
         bindings: {
@@ -25,72 +45,12 @@ export default defineProject(async () => ({
           // The deployment's other names (a custom domain's workers.dev twin): destinations there loop.
           OWN_HOSTS: "lf-alias.test, linkflow-api.acme.workers.dev",
         },
-        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" }, ANALYTICS: { name: "linkflow-analytics", entrypoint: "Stats" }, BILLING: { name: "linkflow-billing", entrypoint: "Usage" }, WEBHOOKS: { name: "linkflow-webhooks", entrypoint: "Webhooks" } },
+        // The other service bindings (LEDGER, QR, ...) are wrangler.toml's, to the Workers below.
+        serviceBindings: { EVENT_RECORDER: "event-recorder" },
         // Tests hand the qr Worker real envelopes from the outbox, as the fan-out would.
         queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" }, TEST_ANALYTICS_EVENTS: { queueName: "analytics-events" }, TEST_BILLING_EVENTS: { queueName: "billing-events" } },
         workers: [
-          {
-            // The real fan-out Worker, bundled by global-setup.ts, for the Ledger RPC.
-            // It consumes `delivery-reports` only: the recorder below owns `link-events` and `click-events` in these tests.
-            name: "linkflow-fanout",
-            modules: true,
-            scriptPath: path.join(root, ".wrangler/test-build/fanout.js"),
-            compatibilityDate: "2026-11-01",
-            d1Databases: { LEDGER_DB: "ledger-test" },
-            // The consumers' delivery reports reach the ledger, as in production (the reconciler's tests read them).
-            queueConsumers: { "delivery-reports": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
-            queueProducers: {
-              LINK_EVENTS: { queueName: "link-events" },
-              CLICK_EVENTS: { queueName: "click-events" },
-              ANALYTICS_EVENTS: { queueName: "analytics-events" },
-              QR_EVENTS: { queueName: "qr-events" },
-              BILLING_EVENTS: { queueName: "billing-events" },
-              WEBHOOK_EVENTS: { queueName: "webhook-events" },
-              DASHBOARD_EVENTS: { queueName: "dashboard-events" },
-            },
-          },
-          {
-            // The real qr Worker, bundled by global-setup.ts: consumes `qr-events`, serves QrCodes RPC.
-            name: "linkflow-qr",
-            modules: true,
-            scriptPath: path.join(root, ".wrangler/test-build/qr.js"),
-            compatibilityDate: "2026-11-01",
-            r2Buckets: { QR_BUCKET: "qr-test" },
-            // The api tests' origin (helpers.ts BASE): the api's shortUrl when SHORT_BASE_URL is empty.
-            bindings: { SHORT_BASE_URL: "https://lf.test" },
-            queueConsumers: { "qr-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
-            queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
-          },
-          {
-            // The real analytics and billing Workers, bundled by global-setup.ts: each consumes its
-            // queue and serves its RPC; their D1 is shared with the runner by id, only to migrate it.
-            name: "linkflow-analytics",
-            modules: true,
-            scriptPath: path.join(root, ".wrangler/test-build/analytics.js"),
-            compatibilityDate: "2026-11-01",
-            d1Databases: { ANALYTICS_DB: "analytics-test" },
-            queueConsumers: { "analytics-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
-            queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
-          },
-          {
-            name: "linkflow-billing",
-            modules: true,
-            scriptPath: path.join(root, ".wrangler/test-build/billing.js"),
-            compatibilityDate: "2026-11-01",
-            d1Databases: { BILLING_DB: "billing-test" },
-            queueConsumers: { "billing-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
-            queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
-          },
-          {
-            // The real webhooks Worker for the /v1/webhooks RPC; its deliveries are tested in its own project.
-            name: "linkflow-webhooks",
-            modules: true,
-            scriptPath: path.join(root, ".wrangler/test-build/webhooks.js"),
-            compatibilityDate: "2026-11-01",
-            d1Databases: { WEBHOOKS_DB: "webhooks-test" },
-            bindings: { WEBHOOK_SECRETS_KEY: "test-webhook-secrets-key-0123456789", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "false", WEBHOOKS_DNS_RESOLVER: "off" },
-            queueProducers: { WEBHOOK_DELIVERIES: { queueName: "webhook-deliveries" }, DELIVERY_REPORTS: { queueName: "delivery-reports" } },
-          },
+          ...stackWorkers,
           {
             name: "event-recorder",
             modules: true,

@@ -1,9 +1,9 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineProject } from "vitest/config";
+import { SUBSCRIPTIONS } from "../../contracts/fanout/subscriptions.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const subscriberQueues = ["analytics-events", "qr-events", "billing-events", "webhook-events", "dashboard-events"];
 
 export default defineProject(async () => ({
   plugins: [
@@ -19,7 +19,7 @@ export default defineProject(async () => ({
             modules: true,
             scriptPath: path.join(root, "test/support/event-recorder.js"),
             compatibilityDate: "2026-11-01",
-            queueConsumers: Object.fromEntries(subscriberQueues.map((q) => [q, { maxBatchSize: 100, maxBatchTimeout: 0.05 }])),
+            queueConsumers: Object.fromEntries(SUBSCRIPTIONS.map(({ queue }) => [queue, { maxBatchSize: 100, maxBatchTimeout: 0.05 }])),
           },
         ],
       },

@@ -1,11 +1,14 @@
 import { ensureDocsAssets } from "../../../scripts/lib/docs-assets.mjs";
-import { bundleWorker } from "../../../test/support/build-workers";
+import { bundleStackWorker } from "../../../test/support/build-workers.ts";
+
+// The stack Workers the api's test project runs beside it (vitest.config.ts), by wrangler config.
+export const FANOUT = "workers/fanout/wrangler.toml";
+export const QR = "workers/consumers/qr/wrangler.toml";
+export const ANALYTICS = "workers/consumers/analytics/wrangler.toml";
+export const BILLING = "workers/consumers/billing/wrangler.toml";
+export const WEBHOOKS = "workers/consumers/webhooks/wrangler.toml";
 
 export default async function setup(): Promise<void> {
   ensureDocsAssets();
-  await bundleWorker("workers/fanout/src/index.ts", "fanout");
-  await bundleWorker("workers/consumers/analytics/src/index.ts", "analytics");
-  await bundleWorker("workers/consumers/billing/src/index.ts", "billing");
-  await bundleWorker("workers/consumers/qr/src/index.ts", "qr");
-  await bundleWorker("workers/consumers/webhooks/src/index.ts", "webhooks");
+  for (const config of [FANOUT, QR, ANALYTICS, BILLING, WEBHOOKS]) await bundleStackWorker(config);
 }

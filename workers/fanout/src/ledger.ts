@@ -1,4 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { and, eq, gt } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import type { z } from "zod";
 import { answerRpc, type RpcResult } from "../../shared/rpc";
 import { parseLogEvent, type LogEvent } from "../../../events";
@@ -17,6 +19,7 @@ import {
   type UnfinishedDelivery,
 } from "../../../contracts/fanout/ledger-rpc";
 import { SUBSCRIPTIONS, subscriptionOf, TOPIC, topicBindingOf } from "../../../contracts/fanout/subscriptions";
+import { deadLetters, deliveries, ledgerEvents } from "../../../db/ledger";
 
 function parseJson(text: string): unknown {
   try {
@@ -74,55 +77,62 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
   }
 
   private async traceOf({ eventId, teamId }: z.infer<typeof traceInputSchema>): Promise<{ event: LogEvent | ClickBatchSummary | null; deliveries: DeliveryView[] }> {
-    const db = this.env.LEDGER_DB;
-    const row = await db.prepare("SELECT envelope, team_id FROM ledger_events WHERE event_id = ?").bind(eventId).first<{ envelope: string; team_id: string }>();
-    if (row && teamId && row.team_id !== teamId) return { event: null, deliveries: [] };
-    const { results } = await db
-      .prepare("SELECT subscriber, status, attempts, duplicates, last_error, processed_at FROM deliveries WHERE event_id = ? ORDER BY subscriber")
-      .bind(eventId)
-      .all<{ subscriber: string; status: DeliveryView["status"]; attempts: number; duplicates: number; last_error: string | null; processed_at: string | null }>();
-    return {
-      event: row ? storedEventOf(row.envelope) : null,
-      deliveries: results.map((r) => ({ subscriber: r.subscriber, status: r.status, attempts: r.attempts, duplicates: r.duplicates, lastError: r.last_error, processedAt: r.processed_at })),
-    };
+    const db = drizzle(this.env.LEDGER_DB);
+    const row = await db.select({ envelope: ledgerEvents.envelope, teamId: ledgerEvents.teamId }).from(ledgerEvents).where(eq(ledgerEvents.eventId, eventId)).get();
+    if (row && teamId && row.teamId !== teamId) return { event: null, deliveries: [] };
+    const views: DeliveryView[] = await db
+      .select({
+        subscriber: deliveries.subscriber,
+        status: deliveries.status,
+        attempts: deliveries.attempts,
+        duplicates: deliveries.duplicates,
+        lastError: deliveries.lastError,
+        processedAt: deliveries.processedAt,
+      })
+      .from(deliveries)
+      .where(eq(deliveries.eventId, eventId))
+      .orderBy(deliveries.subscriber);
+    return { event: row ? storedEventOf(row.envelope) : null, deliveries: views };
   }
 
   private async deadLetterPage(query: z.infer<typeof deadLettersQuerySchema>): Promise<{ data: DeadLetterView[]; nextAfterId: string | null }> {
-    const { results } = await this.env.LEDGER_DB.prepare(
-      `SELECT d.id, d.subscriber, d.event_id, d.reason, d.attempts, d.created_at, d.redriven_at, d.body, l.last_error
-       FROM dead_letters d LEFT JOIN deliveries l ON l.event_id = d.event_id AND l.subscriber = d.subscriber
-       WHERE (?1 IS NULL OR d.subscriber = ?1) AND (?2 IS NULL OR d.id > ?2)
-       ORDER BY d.id LIMIT ?3`,
-    )
-      .bind(query.subscriber ?? null, query.afterId ?? null, query.limit + 1)
-      .all<{ id: string; subscriber: string; event_id: string | null; reason: string; attempts: number; created_at: string; redriven_at: string | null; body: string; last_error: string | null }>();
+    // The delivery's last error is the dead letter's (the same event and subscriber).
+    const results: DeadLetterView[] = await drizzle(this.env.LEDGER_DB)
+      .select({
+        id: deadLetters.id,
+        subscriber: deadLetters.subscriber,
+        eventId: deadLetters.eventId,
+        reason: deadLetters.reason,
+        lastError: deliveries.lastError,
+        attempts: deadLetters.attempts,
+        createdAt: deadLetters.createdAt,
+        redrivenAt: deadLetters.redrivenAt,
+        body: deadLetters.body,
+      })
+      .from(deadLetters)
+      .leftJoin(deliveries, and(eq(deliveries.eventId, deadLetters.eventId), eq(deliveries.subscriber, deadLetters.subscriber)))
+      .where(
+        and(
+          query.subscriber === undefined ? undefined : eq(deadLetters.subscriber, query.subscriber),
+          query.afterId === undefined ? undefined : gt(deadLetters.id, query.afterId),
+        ),
+      )
+      .orderBy(deadLetters.id)
+      .limit(query.limit + 1);
     const page = results.slice(0, query.limit);
-    return {
-      data: page.map((r) => ({
-        id: r.id,
-        subscriber: r.subscriber,
-        eventId: r.event_id,
-        reason: r.reason,
-        lastError: r.last_error,
-        attempts: r.attempts,
-        createdAt: r.created_at,
-        redrivenAt: r.redriven_at,
-        body: r.body,
-      })),
-      nextAfterId: results.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-    };
+    return { data: page, nextAfterId: results.length > query.limit ? (page.at(-1)?.id ?? null) : null };
   }
 
   private async redriveLetters({ subscriber, ids }: z.infer<typeof redriveInputSchema>): Promise<{ redriven: number; skipped: number }> {
     const db = this.env.LEDGER_DB;
     const { results } = await db
       .prepare(
-        `SELECT id, event_id, body FROM dead_letters
+        `SELECT id, body FROM dead_letters
          WHERE subscriber = ?1 AND redriven_at IS NULL AND (?2 IS NULL OR id IN (SELECT value FROM json_each(?2)))
          ORDER BY id LIMIT 100`,
       )
       .bind(subscriber, ids ? JSON.stringify(ids) : null)
-      .all<{ id: string; event_id: string | null; body: string }>();
+      .all<Pick<typeof deadLetters.$inferSelect, "id" | "body">>();
     // Only valid envelopes go back: an unparseable message would only die again.
     const valid = results.flatMap((r) => {
       const parsed = parseLogEvent(parseJson(r.body));

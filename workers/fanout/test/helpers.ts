@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { vi } from "vitest";
 import type { LinkEvent } from "../../../events";
 import { sampleEvents } from "../../../events/samples";
@@ -6,6 +6,7 @@ import { exports } from "cloudflare:workers";
 import { valueOf } from "../../../test/support/rpc-answers";
 import worker from "../src/index";
 import type { Ledger } from "../src/ledger";
+import { runBatch } from "../../../test/support/queue-batch";
 
 /** The Worker's own Ledger entrypoint, called over real RPC (typed: generated types cannot see it). */
 export const ledgerRpc = (exports as unknown as Record<"Ledger", Service<Ledger>>).Ledger;
@@ -29,15 +30,8 @@ export function freshEvent(key: keyof typeof sampleEvents, overrides: Partial<Li
 }
 
 /** Runs the Worker's real queue handler on a batch and returns which messages were acked or retried. */
-export async function deliver(queue: string, bodies: unknown[], attempts = 1) {
-  const batch = createMessageBatch(
-    queue,
-    bodies.map((body, i) => ({ id: `msg-${seq}-${i}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  await waitOnExecutionContext(ctx);
-  return getQueueResult(batch, ctx);
+export function deliver(queue: string, bodies: unknown[], attempts = 1) {
+  return runBatch(queue, bodies, (batch) => worker.queue(batch, env), attempts);
 }
 
 interface Recorded {

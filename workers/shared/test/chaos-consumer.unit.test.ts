@@ -1,8 +1,9 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LinkEvent } from "../../../events";
 import { sampleEvents } from "../../../events/samples";
 import { CONSUMER_FAILURE, D1_WRITE_FAILURE } from "../chaos";
+import { runBatch } from "../../../test/support/queue-batch";
 import { createQueueHandler } from "../consumer/run-consumer";
 
 interface TestEnv {
@@ -33,11 +34,10 @@ function event(): LinkEvent {
 }
 
 async function deliver(events: LinkEvent[], chaos: object | undefined, attempts = 1) {
-  const batch = createMessageBatch("analytics-events", events.map((body, i) => ({ id: `chaos-${seq}-${i}`, timestamp: new Date(), attempts, body })));
   const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-  await handler(batch, { ...(env as unknown as TestEnv), CHAOS: chaos ? JSON.stringify(chaos) : "" });
+  const result = await runBatch("analytics-events", events, (batch) => handler(batch, { ...(env as unknown as TestEnv), CHAOS: chaos ? JSON.stringify(chaos) : "" }), attempts);
   const retried = warn.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>).filter((l) => l.msg === "event retried");
-  return { result: await getQueueResult(batch, createExecutionContext()), retried };
+  return { result, retried };
 }
 
 async function countOf(event: LinkEvent): Promise<number | null> {

@@ -1,7 +1,8 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { LinkEvent } from "../../../events";
 import { sampleEvents } from "../../../events/samples";
+import { queueBatch, runBatch, settleBatch } from "../../../test/support/queue-batch";
 import { createQueueHandler } from "../consumer/run-consumer";
 
 interface TestEnv {
@@ -33,11 +34,8 @@ function event(): LinkEvent {
   return { ...structuredClone(sampleEvents["LinkDeleted.v1"]), id: `evt_01JG${String(seq).padStart(22, "0")}` } as LinkEvent;
 }
 
-async function run(bodies: unknown[]) {
-  const batch = createMessageBatch("dashboard-events", bodies.map((body, i) => ({ id: `pb${seq}-${i}`, timestamp: new Date(), attempts: 1, body })));
-  await handler(batch, env as unknown as TestEnv);
-  return getQueueResult(batch, createExecutionContext());
-}
+const handle = (batch: MessageBatch<unknown>) => handler(batch, env as unknown as TestEnv);
+const run = (bodies: unknown[]) => runBatch("dashboard-events", bodies, handle);
 
 interface Report {
   reports: { eventId: string; status: string; duplicate: boolean }[];
@@ -66,9 +64,11 @@ describe("createQueueHandler with performBatch", () => {
     const [ok, failing, done] = [event(), event(), event()];
     failFor.add(failing.id);
     alreadyDone.add(done.id);
-    const result = await run([ok, failing, done]);
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual([`pb${seq}-1`]);
-    expect(result.explicitAcks).toEqual([`pb${seq}-0`, `pb${seq}-2`]);
+    const batch = queueBatch("dashboard-events", [ok, failing, done]);
+    const result = await settleBatch(batch, handle);
+    const [okId, failingId, doneId] = batch.messages.map((m) => m.id);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([failingId]);
+    expect(result.explicitAcks).toEqual([okId, doneId]);
     expect(await reportOf(failing.id)).toMatchObject({ status: "retrying" });
     expect(await reportOf(done.id)).toMatchObject({ status: "delivered", duplicate: true });
   });

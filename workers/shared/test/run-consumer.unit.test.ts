@@ -1,7 +1,8 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { LinkEvent } from "../../../events";
 import { sampleEvents } from "../../../events/samples";
+import { queueBatch, runBatch, settleBatch } from "../../../test/support/queue-batch";
 import { createQueueHandler } from "../consumer/run-consumer";
 
 interface TestEnv {
@@ -36,11 +37,8 @@ function event(subject: string): LinkEvent {
   return { ...structuredClone(sampleEvents["LinkClicked.v1"]), id: `evt_01JF${String(seq).padStart(22, "0")}`, subject } as LinkEvent;
 }
 
-async function run(bodies: unknown[], attempts = 1) {
-  const batch = createMessageBatch("analytics-events", bodies.map((body, i) => ({ id: `m${seq}-${i}`, timestamp: new Date(), attempts, body })));
-  const ctx = createExecutionContext();
-  await handler(batch, env as unknown as TestEnv);
-  return getQueueResult(batch, ctx);
+function run(bodies: unknown[], attempts = 1) {
+  return runBatch("analytics-events", bodies, (batch) => handler(batch, env as unknown as TestEnv), attempts);
 }
 
 async function count(link: string): Promise<number | null> {
@@ -137,21 +135,15 @@ describe("fault injection (for e2e tests of dead letters)", () => {
     const created = { ...structuredClone(sampleEvents["LinkCreated.v2"]), id: "evt_01JF9999999999999999999991" } as LinkEvent;
     if (created.type !== "LinkCreated") throw new Error("sample is not LinkCreated");
     created.data.link.tags = ["chaos:analytics"];
-    const batchOf = (id: string) => createMessageBatch("analytics-events", [{ id, timestamp: new Date(), attempts: 1, body: created }]);
-
-    const off = batchOf("fault-off");
-    await handler(off, env as unknown as TestEnv);
-    await expect(getQueueResult(off, createExecutionContext())).resolves.toMatchObject({ explicitAcks: ["fault-off"] });
+    const off = queueBatch("analytics-events", [created]);
+    await expect(settleBatch(off, (batch) => handler(batch, env as unknown as TestEnv))).resolves.toMatchObject({ explicitAcks: off.messages.map((m) => m.id) });
 
     const otherSubscriber = { ...created, id: "evt_01JF9999999999999999999992", data: { ...created.data, link: { ...created.data.link, tags: ["chaos:billing"] } } };
-    const on = createMessageBatch("analytics-events", [
-      { id: "fault-on", timestamp: new Date(), attempts: 1, body: { ...created, id: "evt_01JF9999999999999999999993" } },
-      { id: "fault-other", timestamp: new Date(), attempts: 1, body: otherSubscriber },
-    ]);
-    await handler(on, { ...(env as unknown as TestEnv), FAULT_INJECTION_TAG: "chaos" } as TestEnv);
-    const result = await getQueueResult(on, createExecutionContext());
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["fault-on"]);
-    expect(result.explicitAcks).toEqual(["fault-other"]);
+    const on = queueBatch("analytics-events", [{ ...created, id: "evt_01JF9999999999999999999993" }, otherSubscriber]);
+    const result = await settleBatch(on, (batch) => handler(batch, { ...(env as unknown as TestEnv), FAULT_INJECTION_TAG: "chaos" } as TestEnv));
+    const [faultOn, faultOther] = on.messages.map((m) => m.id);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([faultOn]);
+    expect(result.explicitAcks).toEqual([faultOther]);
     expect(await reportsFor("evt_01JF9999999999999999999993")).toEqual([
       { eventId: "evt_01JF9999999999999999999993", status: "retrying", attempts: 1, error: "injected fault (chaos:analytics)", duplicate: false },
     ]);

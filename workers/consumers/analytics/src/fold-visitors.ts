@@ -1,4 +1,8 @@
+import type { analyticsLinks, visitorSets } from "../../../../db/analytics";
 import { dayOf } from "./rollup";
+
+/** The first open link-day; its team is null only when the LEFT JOIN finds no link row. */
+type OpenLinkDay = Pick<typeof visitorSets.$inferSelect, "day" | "linkId"> & { teamId: (typeof analyticsLinks.$inferSelect)["teamId"] | null };
 
 /**
  * The fold: once a UTC day has closed, each team-day's exact visitor sets become counts
@@ -70,29 +74,29 @@ export async function foldClosedDays(db: D1Database, now: Date, limits: FoldLimi
     // The first open (day, link) by the primary key: one seek, whatever the table holds.
     const next = await db
       .prepare(
-        `SELECT s.day, s.link_id, l.team_id FROM (SELECT day, link_id FROM visitor_sets WHERE day < ?1 ORDER BY day, link_id LIMIT 1) s
+        `SELECT s.day, s.link_id AS linkId, l.team_id AS teamId FROM (SELECT day, link_id FROM visitor_sets WHERE day < ?1 ORDER BY day, link_id LIMIT 1) s
          LEFT JOIN analytics_links l ON l.link_id = s.link_id`,
       )
       .bind(cutoff)
-      .first<{ day: string; link_id: string; team_id: string | null }>();
+      .first<OpenLinkDay>();
     if (!next) {
       result.done = true;
       break;
     }
-    if (next.team_id === null) {
+    if (next.teamId === null) {
       // Never happens (a set row is written in the batch that upserts its link); if it did, no team could claim the rows.
-      await db.prepare("DELETE FROM visitor_sets WHERE day = ?1 AND link_id = ?2").bind(next.day, next.link_id).run();
+      await db.prepare("DELETE FROM visitor_sets WHERE day = ?1 AND link_id = ?2").bind(next.day, next.linkId).run();
       continue;
     }
     const count = await db
       .prepare("SELECT count(*) AS n FROM visitor_sets WHERE day = ?1 AND link_id IN (SELECT link_id FROM analytics_links WHERE team_id = ?2)")
-      .bind(next.day, next.team_id)
+      .bind(next.day, next.teamId)
       .first<{ n: number }>();
     const rows = count?.n ?? 0;
     // Visitor values are uniform (HMAC bits), so n equal ranges hold about rows / n each.
     const ranges = Math.max(1, Math.ceil(rows / limits.chunkRows));
     for (let i = 0; i < ranges && result.chunks < limits.maxChunks; i++) {
-      const binds = [next.day, next.team_id, ...visitorRange(i, ranges)];
+      const binds = [next.day, next.teamId, ...visitorRange(i, ranges)];
       await db.batch([FOLD_LINKS_SQL, FOLD_TEAM_SQL, DROP_SQL].map((sql) => db.prepare(sql).bind(...binds)));
       result.chunks += 1;
     }

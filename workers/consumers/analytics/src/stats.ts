@@ -1,6 +1,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import type { z } from "zod";
 import { invalidRpcInput, parseRpcInput, rpcOk, type RpcResult } from "../../../shared/rpc";
+import { analyticsLinks } from "../../../../db/analytics";
 import { readStats } from "./stats-read";
 import { linkStatsInputSchema, resolveRange, teamStatsInputSchema, type DateRange, type StatsView } from "./stats-schemas";
 
@@ -24,8 +27,8 @@ export class Stats extends WorkerEntrypoint<AnalyticsEnv> {
     if (!parsed.ok) return parsed;
     const { query, range } = parsed.value;
     const db = this.env.ANALYTICS_DB;
-    const owner = await db.prepare("SELECT team_id FROM analytics_links WHERE link_id = ?").bind(query.linkId).first<{ team_id: string }>();
-    if (owner && owner.team_id !== query.teamId) return rpcOk(null);
+    const owner = await drizzle(db).select({ teamId: analyticsLinks.teamId }).from(analyticsLinks).where(eq(analyticsLinks.linkId, query.linkId)).get();
+    if (owner && owner.teamId !== query.teamId) return rpcOk(null);
     // No row yet: the link has no processed event so far, which is zero clicks, not an error.
     return rpcOk(await readStats(db, { teamId: query.teamId, linkId: query.linkId }, range));
   }

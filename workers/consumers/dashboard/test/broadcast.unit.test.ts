@@ -1,19 +1,14 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { LinkEvent } from "../../../../events";
 import { connectFeed, newTeamId, teamEvents, type FeedClient } from "../../../../durable-objects/team-feed/test/feed-client";
 import { broadcastPerTeam, type TeamFeeds } from "../src/consumer";
 import worker from "../src/index";
-
-let batchSeq = 0;
+import { runBatch } from "../../../../test/support/queue-batch";
 
 /** Runs the real Worker's queue handler on a batch of `dashboard-events`, against the api's real TeamFeed. */
-async function consume(bodies: unknown[], attempts = 1) {
-  batchSeq += 1;
-  const batch = createMessageBatch("dashboard-events", bodies.map((body, i) => ({ id: `d${batchSeq}-${i}`, timestamp: new Date(), attempts, body })));
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
+function consume(bodies: unknown[], attempts = 1) {
+  return runBatch("dashboard-events", bodies, (batch) => worker.queue(batch, env), attempts);
 }
 
 interface Report {

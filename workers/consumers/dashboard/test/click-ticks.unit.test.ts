@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { clicksRecordedV1, linkEventSchema, type ClicksRecorded, type LinkEvent } from "../../../../events";
 import { sampleEvents } from "../../../../events/samples";
@@ -14,15 +14,10 @@ import {
 import { TICK_INTERVAL_MS } from "../../../../durable-objects/team-feed/click-ticks";
 import { recordClicksPerTeam, type TeamFeeds } from "../src/consumer";
 import worker from "../src/index";
+import { runBatch } from "../../../../test/support/queue-batch";
 
-let batchSeq = 0;
-
-async function consume(bodies: unknown[], attempts = 1) {
-  batchSeq += 1;
-  const batch = createMessageBatch("dashboard-events", bodies.map((body, i) => ({ id: `c${batchSeq}-${i}`, timestamp: new Date(), attempts, body })));
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
+function consume(bodies: unknown[], attempts = 1) {
+  return runBatch("dashboard-events", bodies, (batch) => worker.queue(batch, env), attempts);
 }
 
 interface Report {

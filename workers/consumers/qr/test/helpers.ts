@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { linkEventSchema, type LinkEvent, type LinkField } from "../../../../events";
@@ -7,6 +7,7 @@ import { valueOf } from "../../../../test/support/rpc-answers";
 import worker from "../src/index";
 import type { QrCodes } from "../src/qr-codes";
 import { qrKey, receiptKey, tombstoneKey } from "../src/qr-store";
+import { queueBatch, settleBatch } from "../../../../test/support/queue-batch";
 
 /** The Worker's own QrCodes entrypoint, over real RPC (typed: generated types cannot see it). */
 export const qrCodesRpc = (exports as unknown as Record<"QrCodes", Service<QrCodes>>).QrCodes;
@@ -51,17 +52,11 @@ export function deleted(link: TestLink): LinkEvent {
   return linkEventSchema.parse({ ...sampleEvents["LinkDeleted.v1"], id: newEventId(), subject: link.id, data });
 }
 
-let batches = 0;
-
 /** Runs the Worker's real queue handler on one batch; returns which messages were acked or retried. */
 export async function deliver(bodies: unknown[], options: { attempts?: number; env?: Cloudflare.Env } = {}) {
-  batches += 1;
-  const messages = bodies.map((body, i) => ({ id: `b${batches}-m${i}`, timestamp: new Date(), attempts: options.attempts ?? 1, body }));
-  const batch = createMessageBatch("qr-events", messages);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, options.env ?? env);
-  await waitOnExecutionContext(ctx);
-  return { ids: messages.map((m) => m.id), result: await getQueueResult(batch, ctx) };
+  const batch = queueBatch("qr-events", bodies, options.attempts);
+  const result = await settleBatch(batch, (b) => worker.queue(b, options.env ?? env));
+  return { ids: batch.messages.map((m) => m.id), result };
 }
 
 /** Events one at a time, each in its own batch: the order they arrive in is the order given. */
