@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventIdSchema, isoDateTimeSchema, teamIdSchema, traceIdSchema } from "../../events";
+import { eventIdSchema, isoDateTimeSchema, teamIdSchema, traceIdSchema } from "#events";
 import { SUBSCRIBER_NAMES, TOPIC } from "./subscriptions";
 
 /** RPC inputs cross a Worker boundary: each method parses its input with these. */

@@ -1,4 +1,4 @@
-import type { LinkEventType } from "../../events";
+import type { LinkEventType } from "#events";
 
 /**
  * The topic's consumer groups: who gets which event types, through which queue.

@@ -1,4 +1,4 @@
-import type { LinkEvent } from "../../events";
+import type { LinkEvent } from "#events";
 
 /** How many recent envelopes a reconnecting client can catch up on. */
 export const REPLAY_BUFFER_SIZE = 1_000;

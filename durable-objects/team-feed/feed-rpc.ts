@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventIdSchema, linkEventSchema, linkIdSchema, MAX_BATCH_DICTIONARY, teamIdSchema, type LinkEvent } from "../../events";
+import { eventIdSchema, linkEventSchema, linkIdSchema, MAX_BATCH_DICTIONARY, teamIdSchema, type LinkEvent } from "#events";
 
 // The TeamFeed's contract with its callers (the api Worker, which hosts it, and the
 // dashboard consumer, which binds it by script_name): RPC inputs and results, the

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventIdSchema, isoDateTimeSchema, linkEventSchema, linkIdSchema } from "../../events";
+import { eventIdSchema, isoDateTimeSchema, linkEventSchema, linkIdSchema } from "#events";
 
 /** Client frames are tiny; anything larger is a mistake or abuse, refused before parsing. */
 export const MAX_CLIENT_FRAME_BYTES = 4_096;

@@ -1,4 +1,4 @@
-import { teamIdSchema } from "../../events";
+import { teamIdSchema } from "#events";
 
 export type TeamCheck = { ok: true } | { ok: false; boundTo: string };
 

@@ -1,7 +1,7 @@
 // After the drain: every effect of the run, counted against what the run did. An effect missing
 // is LOST; one there twice is DOUBLED (a redelivery absorbed by a receipt or a webhook-id is
 // neither: it is counted as information).
-import { SUBSCRIPTIONS } from "../../contracts/fanout/subscriptions.ts";
+import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 import { allPages, call, inParallel } from "./http.ts";
 import type { Burst, FeedClient, Stack, Team } from "./load.ts";
 import type { Receiver } from "./receiver.ts";

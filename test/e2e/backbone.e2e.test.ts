@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { SUBSCRIPTIONS } from "../../contracts/fanout/subscriptions";
+import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 import { api, createLink, createTeam, deliveries, eventIdOf, eventually, type Delivery } from "./client";
 
 const subscribersOf = (type: string) =>

@@ -1,4 +1,4 @@
-import type { LinkEvent } from "../../events";
+import type { LinkEvent } from "#events";
 import { serverFrameSchema, type ServerFrame } from "../../durable-objects/team-feed/frames";
 import { baseUrl, type Team } from "./client";
 

@@ -1,6 +1,6 @@
 import { monotonicFactory } from "ulid";
-import { linkEventSchema, type EventOf, type LinkEvent } from "../../events";
-import { sampleEvents } from "../../events/samples";
+import { linkEventSchema, type EventOf, type LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 
 /**
  * Valid envelopes for consumer tests, built from the sample events with fresh ids,

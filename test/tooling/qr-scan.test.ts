@@ -3,7 +3,8 @@
 // the exact short URL. The Worker stores storedQrSvg's output and renders variants with
 // renderQrSvg; the api tests check the served bytes are exactly those.
 import { describe, expect, it } from "vitest";
-import { QR_ECLS, renderQrSvg, type QrOptions } from "../../workers/consumers/qr/src/render-qr";
+import { QR_ECLS, type QrOptions } from "#contracts/qr/codes";
+import { renderQrSvg } from "../../workers/consumers/qr/src/render-qr";
 import { shortUrlOf, storedQrSvg, type QrState } from "../../workers/consumers/qr/src/qr-state";
 import { scanQrSvg as scan } from "../support/scan-qr";
 

@@ -4,7 +4,7 @@
 import path from "node:path";
 import { experimental_readRawConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
-import { CLICK_TOPIC, REPORTS_QUEUE, SUBSCRIPTIONS, TOPIC, dlqName } from "../../contracts/fanout/subscriptions";
+import { CLICK_TOPIC, REPORTS_QUEUE, SUBSCRIPTIONS, TOPIC, dlqName } from "#contracts/fanout/subscriptions";
 import { ROOT, WORKERS } from "../../scripts/stack.mjs";
 
 const FANOUT_CONFIG = "workers/fanout/wrangler.toml";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineProject } from "vitest/config";
-import { SUBSCRIPTIONS } from "../../contracts/fanout/subscriptions.ts";
+import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 
 const root = path.resolve(import.meta.dirname, "../..");
 

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { expect, vi } from "vitest";
 import { ulid } from "ulid";
-import { linkEventSchema, type LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import { linkEventSchema, type LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 import { CLICK_EVENT_TYPES, connectUrl, type RecordClicksInput } from "../feed-rpc";
 import { serverFrameSchema, type ServerFrame } from "../frames";
 import type { TeamFeed } from "../team-feed";

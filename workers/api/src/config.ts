@@ -12,7 +12,7 @@ import {
 } from "./admin/reconciler";
 import { DEFAULT_REPLAY_PAGES_PER_RUN } from "./admin/replay-jobs";
 import { DEFAULT_CLICK_SPOOL_MAX_AGE_HOURS } from "./admin/click-reconciler";
-import { LEDGER_MIN_RETENTION_DAYS } from "../../../contracts/fanout/ledger-rpc";
+import { LEDGER_MIN_RETENTION_DAYS } from "#contracts/fanout/ledger-rpc";
 import { DEFAULT_EVENT_LOG_RETENTION_DAYS } from "./outbox/prune-events";
 import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./redirect/click-batch";
 

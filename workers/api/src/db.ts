@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
-import * as schema from "../../../db/links";
+import * as schema from "#db/links";
 
 function createLinksDb(d1: D1Database) {
   return drizzle(d1, { schema });

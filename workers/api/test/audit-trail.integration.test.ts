@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { logEventSchema, SYSTEM_TEAM_ID, type LogEvent } from "../../../events";
+import { logEventSchema, SYSTEM_TEAM_ID, type LogEvent } from "#events";
 import { sha256Hex } from "../../shared/crypto";
 import { ADMIN, api, createLink, createTeam, eventRowsOfTeam, expectError, json, receivedLogEvents, type EventRowView } from "./helpers";
 

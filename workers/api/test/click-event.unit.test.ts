@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { clickRecordsOf, clicksRecordedV1, MAX_CLICKS_PER_BATCH, SYSTEM_TEAM_ID, type ClicksRecorded } from "../../../events";
+import { clickRecordsOf, clicksRecordedV1, MAX_CLICKS_PER_BATCH, SYSTEM_TEAM_ID, type ClicksRecorded } from "#events";
 import { newId } from "../../shared/ids";
 import { CLICK_BATCH_MAX_BYTES, ClickPacker, type PackedClick } from "../src/redirect/click-batch";
 import { clickFacts, clickSinkOf, packedClickOf, visitorHashHex, type ClickSettings } from "../src/redirect/click-event";

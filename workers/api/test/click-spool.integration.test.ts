@@ -1,8 +1,8 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { SUBSCRIPTIONS } from "../../../contracts/fanout/subscriptions";
-import { clickRecordsOf, clicksRecordedV1, type ClicksRecorded } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
+import { clickRecordsOf, clicksRecordedV1, type ClicksRecorded } from "#events";
+import { sampleEvents } from "#events/samples";
 import { newId } from "../../shared/ids";
 import worker from "../src/index";
 import { ClickPacker, sendToClickQueue } from "../src/redirect/click-batch";

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { ulid } from "ulid";
 import { describe, expect, it } from "vitest";
-import { clicksRecordedV1, type ClicksRecorded } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import { clicksRecordedV1, type ClicksRecorded } from "#events";
+import { sampleEvents } from "#events/samples";
 import { replayChunks } from "../src/admin/click-reconciler";
 import { configOf } from "../src/config";
 import { countsOfBatch, spooledBatchOf, spooledCountsOf, spoolKeyOf } from "../src/redirect/click-spool";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { botCountsOf, clickRecordsOf, clicksRecordedV1, eventIdSchema, linkEventSchema, nthEventIdAfter, type ClicksRecorded } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import { botCountsOf, clickRecordsOf, clicksRecordedV1, eventIdSchema, linkEventSchema, nthEventIdAfter, type ClicksRecorded } from "#events";
+import { sampleEvents } from "#events/samples";
 
 const sample = (): ClicksRecorded => clicksRecordedV1.parse(structuredClone(sampleEvents["ClicksRecorded.v1"]));
 

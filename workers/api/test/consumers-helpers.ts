@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { vi } from "vitest";
-import { botCountsOf, clickRecordsOf, nthEventIdAfter, type ClicksRecorded, type EventOf, type LinkEvent } from "../../../events";
+import { botCountsOf, clickRecordsOf, nthEventIdAfter, type ClicksRecorded, type EventOf, type LinkEvent } from "#events";
 import worker from "../src/index";
 import { api, BASE, receivedClickBatches } from "./helpers";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AUDIT_EVENT_TYPES, LOG_EVENT_TYPES, linkEventSchema, logEventSchema, logEventSchemas, parseEvent, parseLogEvent } from "../../../events";
-import { auditSampleEvents, logSampleEvents, sampleEvents } from "../../../events/samples";
+import { AUDIT_EVENT_TYPES, LOG_EVENT_TYPES, linkEventSchema, logEventSchema, logEventSchemas, parseEvent, parseLogEvent } from "#events";
+import { auditSampleEvents, logSampleEvents, sampleEvents } from "#events/samples";
 
 type Json = Record<string, unknown>;
 

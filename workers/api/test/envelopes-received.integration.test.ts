@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CURRENT_VERSION, parseLogEvent } from "../../../events";
+import { CURRENT_VERSION, parseLogEvent } from "#events";
 import { api, createLink, createTeam, eventRowsOfTeam, json, receivedClickBatches, waitForBotCounts, waitForEvents, waitForOutboxQuiet } from "./helpers";
 
 interface Recorded {

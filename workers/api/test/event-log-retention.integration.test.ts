@@ -1,7 +1,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { ulid } from "ulid";
 import { describe, expect, it } from "vitest";
-import { sampleEvents } from "../../../events/samples";
+import { sampleEvents } from "#events/samples";
 import worker from "../src/index";
 import { prunePublishedEvents } from "../src/outbox/prune-events";
 import { api, createLink, createTeam, eventRowsFor, json, waitForOutboxQuiet } from "./helpers";

@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { z } from "zod";
 import worker from "../src/index";
-import { AUDIT_EVENT_TYPES, botCountsOf, clickRecordsOf, clicksRecordedV1, logEventSchema, type BotCount, type ClickRecord, type ClicksRecorded, type LinkEvent, type LogEvent } from "../../../events";
+import { AUDIT_EVENT_TYPES, botCountsOf, clickRecordsOf, clicksRecordedV1, logEventSchema, type BotCount, type ClickRecord, type ClicksRecorded, type LinkEvent, type LogEvent } from "#events";
 
 export const BASE = "https://lf.test";
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };

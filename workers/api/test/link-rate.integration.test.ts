@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { LinkRow } from "../../../db/links";
+import type { LinkRow } from "#db/links";
 import { linkQuotaOf } from "../src/billing/quota";
 import { configOf } from "../src/config";
 import { linksDb } from "../src/db";

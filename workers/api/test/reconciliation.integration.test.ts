@@ -1,6 +1,6 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { SUBSCRIPTIONS } from "../../../contracts/fanout/subscriptions";
+import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 import worker from "../src/index";
 import { ADMIN, api, createLink, createTeam, eventRowsFor, eventRowsOfTeam, expectError, receivedLogEvents, waitForOutboxQuiet, type TestTeam } from "./helpers";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { clickRecordsOf } from "../../../events";
+import { clickRecordsOf } from "#events";
 import { redirectCache } from "../src/redirect/redirect-cache";
 import {
   api,

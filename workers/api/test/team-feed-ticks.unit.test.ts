@@ -6,7 +6,7 @@ import { newId } from "../../shared/ids";
 import { clickBatch, connectFeed, failureOf, feedOf, newLinkId, tickTotals, waitForTotals } from "../../../durable-objects/team-feed/test/feed-client";
 import { ClickTicks, CLICK_BATCH_MEMORY, MAX_COUNTS_PER_FRAME, TICK_INTERVAL_MS } from "../../../durable-objects/team-feed/click-ticks";
 import { serverFrameSchema } from "../../../durable-objects/team-feed/frames";
-import { sampleEvents } from "../../../events/samples";
+import { sampleEvents } from "#events/samples";
 
 describe("TeamFeed: click ticks", () => {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

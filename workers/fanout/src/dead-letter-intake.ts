@@ -1,9 +1,9 @@
-import { eventIdSchema } from "../../../events";
+import { eventIdSchema } from "#events";
 import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
 import { newId } from "../../shared/ids";
 import { recordDeadLettersStatement, reportDeliveriesStatement } from "./ledger-store";
-import { CLICK_TOPIC, dlqName, REPORTS_QUEUE, SUBSCRIPTIONS, TOPIC } from "../../../contracts/fanout/subscriptions";
+import { CLICK_TOPIC, dlqName, REPORTS_QUEUE, SUBSCRIPTIONS, TOPIC } from "#contracts/fanout/subscriptions";
 
 const log = logger("fanout");
 

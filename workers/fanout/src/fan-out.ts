@@ -1,10 +1,10 @@
-import { clickCountsOf, clickRecordsOf, parseLogEvent, type LogEvent } from "../../../events";
+import { clickCountsOf, clickRecordsOf, parseLogEvent, type LogEvent } from "#events";
 import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
 import { isSampledTrace, sampleRateSchema } from "../../shared/log-sampling";
 import { newId } from "../../shared/ids";
 import { openDeliveriesStatement, recordDeadLettersStatement, recordEventsStatement, type DeadLetterInput } from "./ledger-store";
-import { SUBSCRIPTIONS, TOPIC } from "../../../contracts/fanout/subscriptions";
+import { SUBSCRIPTIONS, TOPIC } from "#contracts/fanout/subscriptions";
 
 const log = logger("fanout");
 

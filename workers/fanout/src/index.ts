@@ -4,7 +4,7 @@ import { logger } from "../../shared/log";
 import { fanOut } from "./fan-out";
 import { ledgerRetentionDaysOf, pruneLedger } from "./prune-ledger";
 import { takeInReports } from "./report-intake";
-import { CLICK_TOPIC, REPORTS_QUEUE, TOPIC } from "../../../contracts/fanout/subscriptions";
+import { CLICK_TOPIC, REPORTS_QUEUE, TOPIC } from "#contracts/fanout/subscriptions";
 
 export { Ledger } from "./ledger";
 

@@ -1,5 +1,5 @@
-import { clickCountsOf, type LogEvent } from "../../../events";
-import type { ClickBatchSummary } from "../../../contracts/fanout/ledger-rpc";
+import { clickCountsOf, type LogEvent } from "#events";
+import type { ClickBatchSummary } from "#contracts/fanout/ledger-rpc";
 
 /**
  * Ledger writes as single statements over a JSON array (json_each): one bound

@@ -3,7 +3,7 @@ import { and, eq, gt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { z } from "zod";
 import { answerRpc, type RpcResult } from "../../shared/rpc";
-import { parseLogEvent, type LogEvent } from "../../../events";
+import { parseLogEvent, type LogEvent } from "#events";
 import { sendToQueue, queueOf } from "./fan-out";
 import { openDeliveriesStatement, recordEventsStatement } from "./ledger-store";
 import {
@@ -17,9 +17,9 @@ import {
   type DeadLetterView,
   type DeliveryView,
   type UnfinishedDelivery,
-} from "../../../contracts/fanout/ledger-rpc";
-import { SUBSCRIPTIONS, subscriptionOf, TOPIC, topicBindingOf } from "../../../contracts/fanout/subscriptions";
-import { deadLetters, deliveries, ledgerEvents } from "../../../db/ledger";
+} from "#contracts/fanout/ledger-rpc";
+import { SUBSCRIPTIONS, subscriptionOf, TOPIC, topicBindingOf } from "#contracts/fanout/subscriptions";
+import { deadLetters, deliveries, ledgerEvents } from "#db/ledger";
 
 function parseJson(text: string): unknown {
   try {

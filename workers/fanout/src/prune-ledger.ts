@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { configParser } from "../../shared/config";
-import { LEDGER_MIN_RETENTION_DAYS } from "../../../contracts/fanout/ledger-rpc";
+import { LEDGER_MIN_RETENTION_DAYS } from "#contracts/fanout/ledger-rpc";
 import { DEFAULT_PRUNE_LIMITS, idsBefore, pruneInChunks, retentionCutoff, retentionDaysSchema, type PruneLimits } from "../../shared/retention/prune-in-chunks";
 
 export const DEFAULT_LEDGER_RETENTION_DAYS = 30;

@@ -1,7 +1,7 @@
 import { retryDelaySeconds } from "../../shared/backoff";
 import { errorMessage, logger } from "../../shared/log";
 import { newId } from "../../shared/ids";
-import { deliveryReportSchema } from "../../../contracts/fanout/ledger-rpc";
+import { deliveryReportSchema } from "#contracts/fanout/ledger-rpc";
 import { recordDeadLettersStatement, reportDeliveriesStatement, type DeadLetterInput, type DeliveryReport } from "./ledger-store";
 
 const log = logger("fanout");

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { clicksRecordedV1, type ClicksRecorded } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
-import { CLICK_TOPIC, SUBSCRIPTIONS } from "../../../contracts/fanout/subscriptions";
+import { clicksRecordedV1, type ClicksRecorded } from "#events";
+import { sampleEvents } from "#events/samples";
+import { CLICK_TOPIC, SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 import { deliver, delivery, freshEvent, ledger, recorded, recordedNow } from "./helpers";
 
 const CLICK_SUBSCRIBERS = ["analytics", "webhooks", "dashboard"];

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SUBSCRIPTIONS } from "../../../contracts/fanout/subscriptions";
-import { auditSampleEvents } from "../../../events/samples";
+import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
+import { auditSampleEvents } from "#events/samples";
 import { deliver, delivery, freshEvent, recorded, recordedNow } from "./helpers";
 
 describe("fan-out of the link-events topic", () => {

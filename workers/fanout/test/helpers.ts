@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { vi } from "vitest";
-import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import type { LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 import { exports } from "cloudflare:workers";
 import { valueOf } from "../../../test/support/rpc-answers";
 import worker from "../src/index";

@@ -1,13 +1,13 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { ulid } from "ulid";
 import { describe, expect, it } from "vitest";
-import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import type { LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 import worker from "../src/index";
 import { openDeliveriesStatement, recordEventsStatement, reportDeliveriesStatement } from "../src/ledger-store";
 import { ledgerRetentionDaysOf, pruneLedger } from "../src/prune-ledger";
-import { LEDGER_MIN_RETENTION_DAYS } from "../../../contracts/fanout/ledger-rpc";
-import { SUBSCRIPTIONS } from "../../../contracts/fanout/subscriptions";
+import { LEDGER_MIN_RETENTION_DAYS } from "#contracts/fanout/ledger-rpc";
+import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 import { deliver, ledger } from "./helpers";
 
 const DAY = 24 * 3_600_000;

@@ -1,4 +1,4 @@
-import type { LinkEvent } from "../../../events";
+import type { LinkEvent } from "#events";
 import type { Outcome } from "./consumer-spec";
 
 /** One message of a batch as it goes through the steps: its event once parsed, its outcome once decided. */

@@ -1,5 +1,5 @@
-import type { SubscriberName } from "../../../contracts/fanout/subscriptions";
-import type { LinkEvent } from "../../../events";
+import type { SubscriberName } from "#contracts/fanout/subscriptions";
+import type { LinkEvent } from "#events";
 
 /** What a consumer Worker declares; the toolkit does parsing, dedupe, retries and reporting. */
 export interface ConsumerSpec<E> {

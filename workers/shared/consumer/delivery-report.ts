@@ -1,5 +1,5 @@
-import type { DeliveryReportMessage } from "../../../contracts/fanout/ledger-rpc";
-import type { SubscriberName } from "../../../contracts/fanout/subscriptions";
+import type { DeliveryReportMessage } from "#contracts/fanout/ledger-rpc";
+import type { SubscriberName } from "#contracts/fanout/subscriptions";
 import type { Item } from "./batch-item";
 
 /** A dead letter's body in the report is capped: the ledger keeps it to show, not to replay bytes of any size. */

@@ -1,4 +1,4 @@
-import type { LinkEvent } from "../../../events";
+import type { LinkEvent } from "#events";
 
 /**
  * A deliberate, opt-in failure for end-to-end tests of retries and dead letters over

@@ -1,4 +1,4 @@
-import { parseEvent } from "../../../events";
+import { parseEvent } from "#events";
 import { hasEvent, type EventItem, type Item } from "./batch-item";
 
 /**

@@ -1,4 +1,4 @@
-import type { LinkEvent } from "../../../events";
+import type { LinkEvent } from "#events";
 import { errorMessage } from "../log";
 import type { EventItem } from "./batch-item";
 import type { PerformBatchResult } from "./consumer-spec";

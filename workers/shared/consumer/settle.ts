@@ -1,4 +1,4 @@
-import type { SubscriberName } from "../../../contracts/fanout/subscriptions";
+import type { SubscriberName } from "#contracts/fanout/subscriptions";
 import { retryDelaySeconds } from "../backoff";
 import { errorMessage, logger } from "../log";
 import type { Item } from "./batch-item";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import type { LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 import { CONSUMER_FAILURE, D1_WRITE_FAILURE } from "../chaos";
 import { runBatch } from "../../../test/support/queue-batch";
 import { createQueueHandler } from "../consumer/run-consumer";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { LinkEvent } from "../../../events";
+import type { LinkEvent } from "#events";
 import { D1_WRITE_FAILURE, d1WithWriteFaults } from "../chaos";
 import { commitEffects } from "../consumer/commit-effects";
 import type { CommitPlan } from "../consumer/consumer-spec";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import type { LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 import { queueBatch, runBatch, settleBatch } from "../../../test/support/queue-batch";
 import { createQueueHandler } from "../consumer/run-consumer";
 

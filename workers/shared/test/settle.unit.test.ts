@@ -1,8 +1,8 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { deliveryReportSchema } from "../../../contracts/fanout/ledger-rpc";
-import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import { deliveryReportSchema } from "#contracts/fanout/ledger-rpc";
+import type { LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 import { failingQueue, QUEUE_SEND_FAILURE } from "../chaos";
 import { deliveryReport } from "../consumer/delivery-report";
 import { parseBatch } from "../consumer/parse-batch";

@@ -1,6 +1,6 @@
 import { createMessageBatch } from "cloudflare:test";
-import type { LinkEvent } from "../../../events";
-import { sampleEvents } from "../../../events/samples";
+import type { LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 import type { EventItem } from "../consumer/batch-item";
 import { firstOfEachEvent, parseBatch } from "../consumer/parse-batch";
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { getTableColumns, sql } from "drizzle-orm";
-import { events, type EventRow } from "../../../../db/links";
-import { auditEventSchema, type AuditEvent } from "../../../../events";
+import { events, type EventRow } from "#db/links";
+import { auditEventSchema, type AuditEvent } from "#events";
 import { sha256Hex } from "../../../shared/crypto";
 import type { AppEnv } from "../app-env";
 import { configOf } from "../config";
@@ -9,7 +9,7 @@ import { newId } from "../../../shared/ids";
 import { eventRow } from "../outbox/new-event";
 import { publishCommitted } from "../outbox/publish";
 
-export { SYSTEM_TEAM_ID } from "../../../../events";
+export { SYSTEM_TEAM_ID } from "#events";
 
 /** Fingerprints per token: one SHA-256 per isolate and token, not per admin call. */
 const fingerprints = new Map<string, string>();

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
-import { clickReconciliation, type ClickSpoolRunCounts } from "../../../../db/links";
-import { clicksRecordedV1, type ClicksRecorded } from "../../../../events";
+import { clickReconciliation, type ClickSpoolRunCounts } from "#db/links";
+import { clicksRecordedV1, type ClicksRecorded } from "#events";
 import type { Database } from "../db";
 import { rpcValueOrThrow } from "../http/rpc-value";
 import { errorMessage, logger } from "../../../shared/log";

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
-import { replayJobs, type ReplayJobRow } from "../../../../db/links";
-import { SUBSCRIBER_NAMES, TOPIC } from "../../../../contracts/fanout/subscriptions";
-import { eventIdSchema } from "../../../../events";
+import { replayJobs, type ReplayJobRow } from "#db/links";
+import { SUBSCRIBER_NAMES, TOPIC } from "#contracts/fanout/subscriptions";
+import { eventIdSchema } from "#events";
 import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";
 import { rpcValueOrThrow } from "../http/rpc-value";

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, gte, inArray, isNotNull, lte, sql } from "drizzle-orm";
-import { events, reconciliation } from "../../../../db/links";
-import type { UnfinishedDelivery } from "../../../../contracts/fanout/ledger-rpc";
-import { SUBSCRIPTIONS } from "../../../../contracts/fanout/subscriptions";
+import { events, reconciliation } from "#db/links";
+import type { UnfinishedDelivery } from "#contracts/fanout/ledger-rpc";
+import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 import type { RpcResult } from "../../../shared/rpc";
 import { rpcValueOrThrow } from "../http/rpc-value";
 import type { Database } from "../db";

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lte, lt, or, sql, type SQL } from "drizzle-orm";
-import { events, replayJobs, type ReplayJobRow } from "../../../../db/links";
-import { subscriptionOf } from "../../../../contracts/fanout/subscriptions";
+import { events, replayJobs, type ReplayJobRow } from "#db/links";
+import { subscriptionOf } from "#contracts/fanout/subscriptions";
 import type { Database } from "../db";
 import type { RpcResult } from "../../../shared/rpc";
 import { rpcValueOrThrow } from "../http/rpc-value";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
-import { apiKeys, teams } from "../../../../db/links";
+import { apiKeys, teams } from "#db/links";
 import { generateApiKey } from "../auth/api-key";
 import { ApiError } from "../http/errors";
 import { requireJsonBody } from "../http/json-body";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { isoDateSchema, MAX_RANGE_DAYS, resolveRange, type DateRange } from "../../../consumers/analytics/src/stats-schemas";
+import { isoDateSchema, MAX_RANGE_DAYS, resolveRange, type DateRange } from "#contracts/analytics/stats";
 import { teamRouter } from "../auth/routers";
 import { ApiError } from "../http/errors";
 import { rpcValueOrThrow } from "../http/rpc-value";

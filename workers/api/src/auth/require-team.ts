@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
-import { apiKeys, teams } from "../../../../db/links";
+import { apiKeys, teams } from "#db/links";
 import { secretsEqual } from "../../../shared/crypto";
 import type { AppEnv } from "../app-env";
 import type { Database } from "../db";

@@ -1,4 +1,4 @@
-import { PLAN_LINK_LIMITS, periodBounds, periodOf, type Plan } from "../../../../contracts/billing/plans";
+import { PLAN_LINK_LIMITS, periodBounds, periodOf, type Plan } from "#contracts/billing/plans";
 import { ApiError } from "../http/errors";
 
 /**

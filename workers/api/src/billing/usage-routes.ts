@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { periodSchema } from "../../../../contracts/billing/plans";
+import { periodSchema } from "#contracts/billing/plans";
 import { teamRouter } from "../auth/routers";
 import { bearerSecurity, commonErrors, jsonContent } from "../http/openapi";
 import { rpcValueOrThrow } from "../http/rpc-value";

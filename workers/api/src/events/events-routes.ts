@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
-import { events } from "../../../../db/links";
-import { logEventTypeSchema } from "../../../../events";
+import { events } from "#db/links";
+import { logEventTypeSchema } from "#events";
 import { teamRouter } from "../auth/routers";
 import { ApiError } from "../http/errors";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { apiKeys, teams } from "../../../../db/links";
+import { apiKeys, teams } from "#db/links";
 import type { AuthenticatedTeam } from "../app-env";
 import type { Database } from "../db";
 import type { FeedTokenClaims } from "./feed-token";

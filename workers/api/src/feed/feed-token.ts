@@ -1,4 +1,4 @@
-import { teamIdSchema } from "../../../../events";
+import { teamIdSchema } from "#events";
 import { hmacSha256Hex, secretsEqual } from "../../../shared/crypto";
 import { ID_PATTERN } from "../../../shared/ids";
 

@@ -1,4 +1,4 @@
-import type { Plan } from "../../../../contracts/billing/plans";
+import type { Plan } from "#contracts/billing/plans";
 
 /**
  * Every per-plan abuse limit in one place (the monthly link quota is billing's, in

@@ -1,5 +1,5 @@
-import type { LinkRow } from "../../../../db/links";
-import type { LinkEvent, LinkField, LinkSnapshot } from "../../../../events";
+import type { LinkRow } from "#db/links";
+import type { LinkEvent, LinkField, LinkSnapshot } from "#events";
 import type { LinkQuota } from "../billing/quota";
 import { isUniqueViolation, type Database } from "../db";
 import { ApiError } from "../http/errors";

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import { links, type LinkRow } from "../../../../db/links";
+import { links, type LinkRow } from "#db/links";
 import type { Database } from "../db";
 
 export async function findLiveLink(db: Database, teamId: string, id: string): Promise<LinkRow | undefined> {

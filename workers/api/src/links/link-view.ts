@@ -1,5 +1,5 @@
-import type { LinkRow } from "../../../../db/links";
-import type { LinkSnapshot } from "../../../../events";
+import type { LinkRow } from "#db/links";
+import type { LinkSnapshot } from "#events";
 import type { Link } from "./link-schemas";
 
 /** The link as events carry it (no `shortUrl`: consumers know the base). */

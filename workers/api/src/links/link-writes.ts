@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, isNull, sql } from "drizzle-orm";
-import { events, links, type LinkRow } from "../../../../db/links";
-import type { LinkEvent } from "../../../../events";
+import { events, links, type LinkRow } from "#db/links";
+import type { LinkEvent } from "#events";
 import { quotaExceeded, quotaWindow, type LinkQuota } from "../billing/quota";
 import type { Database } from "../db";
 import type { ApiError } from "../http/errors";

@@ -1,6 +1,6 @@
-import type { LogEvent } from "../../../../events";
-import { logEventSchema } from "../../../../events";
-import type { events } from "../../../../db/links";
+import type { LogEvent } from "#events";
+import { logEventSchema } from "#events";
+import type { events } from "#db/links";
 import { newId } from "../../../shared/ids";
 
 type Envelope<T extends LogEvent["type"]> = Extract<LogEvent, { type: T }>;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { events } from "../../../../db/links";
-import type { LogEvent } from "../../../../events";
+import { events } from "#db/links";
+import type { LogEvent } from "#events";
 import type { Database } from "../db";
 import { IsolateBatcher } from "../isolate-batch";
 import { errorMessage, logger } from "../../../shared/log";

@@ -1,5 +1,5 @@
 import { and, asc, isNull, lte } from "drizzle-orm";
-import { events } from "../../../../db/links";
+import { events } from "#db/links";
 import type { Database } from "../db";
 import { errorMessage, logger } from "../../../shared/log";
 import { markPublished, recordSendFailure } from "./publish";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { qrOptionsSchema, DEFAULT_QR_OPTIONS, hexColourSchema, QR_ECLS, QR_SIZE_RANGE, type QrOptions } from "../../../consumers/qr/src/render-qr";
+import { qrOptionsSchema, DEFAULT_QR_OPTIONS, hexColourSchema, QR_ECLS, QR_SIZE_RANGE, type QrOptions } from "#contracts/qr/codes";
 import { ApiError } from "../http/errors";
 import { rpcValueOrThrow } from "../http/rpc-value";
 import { bearerSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";

@@ -1,4 +1,4 @@
-import { MAX_BATCH_DICTIONARY, MAX_CLICKS_PER_BATCH, SYSTEM_TEAM_ID, type ClicksRecorded, type HumanClickTuple } from "../../../../events";
+import { MAX_BATCH_DICTIONARY, MAX_CLICKS_PER_BATCH, SYSTEM_TEAM_ID, type ClicksRecorded, type HumanClickTuple } from "#events";
 import { newTraceId } from "../http/trace-context";
 import { errorMessage, logger } from "../../../shared/log";
 import { uncheckedEvent } from "../outbox/new-event";

@@ -1,4 +1,4 @@
-import type { ClicksRecorded } from "../../../../events";
+import type { ClicksRecorded } from "#events";
 import { errorMessage, logger } from "../../../shared/log";
 import type { ClickDrop } from "./click-drops";
 import { spoolBatch, type ClickSpool, type SpooledCounts } from "./click-spool";

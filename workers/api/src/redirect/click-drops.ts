@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { CLICK_DROP_REASONS, clickDrops, type ClickDropReason } from "../../../../db/links";
+import { CLICK_DROP_REASONS, clickDrops, type ClickDropReason } from "#db/links";
 import type { Database } from "../db";
 
 /** Clicks lost for good, as counted in the links DB (`click_drops`, per UTC day of the clicks and reason). */

@@ -1,6 +1,6 @@
 import { decodeTime } from "ulid";
 import { z } from "zod";
-import { clickCountsOf, type ClicksRecorded } from "../../../../events";
+import { clickCountsOf, type ClicksRecorded } from "#events";
 
 /**
  * The click spool (README "Clicks are telemetry"): a write-ahead copy of every ClicksRecorded

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { links } from "../../../../db/links";
+import { links } from "#db/links";
 import type { Database } from "../db";
 import { errorMessage, logger } from "../../../shared/log";
 import { redirectCache, type CachedLink, type RedirectCache } from "./redirect-cache";

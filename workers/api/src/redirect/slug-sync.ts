@@ -1,5 +1,5 @@
 import { asc, eq, sql } from "drizzle-orm";
-import { events, links } from "../../../../db/links";
+import { events, links } from "#db/links";
 import type { Database } from "../db";
 import type { RedirectCache } from "./redirect-cache";
 

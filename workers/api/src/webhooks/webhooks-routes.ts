@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { PUBLIC_EVENTS } from "../../../consumers/webhooks/src/event-names";
+import { PUBLIC_EVENTS } from "#contracts/webhooks/endpoints";
 import { teamRouter } from "../auth/routers";
 import { decodeCursorOrThrow, encodeCursor } from "../http/cursor";
 import { ApiError } from "../http/errors";

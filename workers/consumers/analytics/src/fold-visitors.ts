@@ -1,4 +1,4 @@
-import type { analyticsLinks, visitorSets } from "../../../../db/analytics";
+import type { analyticsLinks, visitorSets } from "#db/analytics";
 import { dayOf } from "./rollup";
 
 /** The first open link-day; its team is null only when the LEFT JOIN finds no link row. */

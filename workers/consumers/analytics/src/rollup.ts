@@ -1,5 +1,5 @@
-import type { StatsDimension } from "../../../../db/analytics";
-import { botCountsOf, clickRecordsOf, type LinkEvent } from "../../../../events";
+import type { StatsDimension } from "#db/analytics";
+import { botCountsOf, clickRecordsOf, type LinkEvent } from "#events";
 import { clickClassifier, type ClickInput } from "./click-facts";
 
 /**

@@ -1,5 +1,5 @@
-import type { StatsDimension } from "../../../../db/analytics";
-import { addDays, daysBetween, MAX_KEYS_PER_DIMENSION, type DateRange, type KeyClicks, type StatsView } from "./stats-schemas";
+import type { StatsDimension } from "#db/analytics";
+import { addDays, daysBetween, MAX_KEYS_PER_DIMENSION, type DateRange, type KeyClicks, type StatsView } from "#contracts/analytics/stats";
 
 /** Whose clicks: one link of a team, or every link of the team. */
 export type StatsScope = { teamId: string; linkId: string } | { teamId: string; linkId?: undefined };

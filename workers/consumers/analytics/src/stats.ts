@@ -3,9 +3,9 @@ import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { z } from "zod";
 import { invalidRpcInput, parseRpcInput, rpcOk, type RpcResult } from "../../../shared/rpc";
-import { analyticsLinks } from "../../../../db/analytics";
+import { analyticsLinks } from "#db/analytics";
 import { readStats } from "./stats-read";
-import { linkStatsInputSchema, resolveRange, teamStatsInputSchema, type DateRange, type StatsView } from "./stats-schemas";
+import { linkStatsInputSchema, resolveRange, teamStatsInputSchema, type DateRange, type StatsView } from "#contracts/analytics/stats";
 
 /** The input, then its date range: a range the schema admits can still be backwards or too long. */
 function parseStatsInput<T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(schema: T, input: unknown): RpcResult<{ query: z.infer<T>; range: DateRange }> {

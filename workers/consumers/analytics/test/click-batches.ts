@@ -1,5 +1,5 @@
-import { linkEventSchema, SYSTEM_TEAM_ID, type EventOf } from "../../../../events";
-import { sampleEvents } from "../../../../events/samples";
+import { linkEventSchema, SYSTEM_TEAM_ID, type EventOf } from "#events";
+import { sampleEvents } from "#events/samples";
 import { newEventId } from "../../../../test/support/event-fixtures";
 
 export interface BatchClick {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MAX_CLICKS_PER_BATCH } from "../../../../events";
+import { MAX_CLICKS_PER_BATCH } from "#events";
 import { newLinkId, newTeamId } from "../../../../test/support/event-fixtures";
 import { foldClosedDays } from "../src/fold-visitors";
 import { clicksRecorded, type BatchClick } from "./click-batches";

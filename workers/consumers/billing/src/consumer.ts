@@ -1,6 +1,6 @@
-import type { LinkEvent } from "../../../../events";
+import type { LinkEvent } from "#events";
 import type { ConsumerSpec } from "../../../shared/consumer/consumer-spec";
-import { periodOf } from "../../../../contracts/billing/plans";
+import { periodOf } from "#contracts/billing/plans";
 
 /**
  * The whole batch's LinkCreated in one statement over `json_each` (one bound

@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { DEFAULT_PLAN, PLAN_LINK_LIMITS, periodOf, planSchema, type Plan } from "../../../../contracts/billing/plans";
+import { DEFAULT_PLAN, PLAN_LINK_LIMITS, periodOf, planSchema, type Plan } from "#contracts/billing/plans";
 import { parseRpcInput, rpcOk, type RpcResult } from "../../../shared/rpc";
-import { setPlanInputSchema, usageInputSchema, type UsageView } from "./usage-schemas";
+import { setPlanInputSchema, usageInputSchema, type UsageView } from "#contracts/billing/usage";
 
 /**
  * The billing Worker's RPC face, bound by the api Worker: team plans (billing owns

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newTeamId } from "../../../../test/support/event-fixtures";
-import { periodBounds, periodOf } from "../../../../contracts/billing/plans";
+import { periodBounds, periodOf } from "#contracts/billing/plans";
 import { invalidInputAt, refusalOf } from "../../../../test/support/rpc-answers";
 import { usage, usageRpc } from "./helpers";
 

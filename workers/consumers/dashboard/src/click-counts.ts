@@ -1,4 +1,4 @@
-import type { EventOf, LinkEvent } from "../../../../events";
+import type { EventOf, LinkEvent } from "#events";
 import type { ClickCount, RecordClicksInput } from "../../../../durable-objects/team-feed/feed-rpc";
 
 type ClickBatch = RecordClicksInput["batches"][number];

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { LinkEvent } from "../../../../events";
+import type { LinkEvent } from "#events";
 import { connectFeed, newTeamId, teamEvents, type FeedClient } from "../../../../durable-objects/team-feed/test/feed-client";
 import { broadcastPerTeam, type TeamFeeds } from "../src/consumer";
 import worker from "../src/index";

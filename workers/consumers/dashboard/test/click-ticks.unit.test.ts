@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { clicksRecordedV1, linkEventSchema, type ClicksRecorded, type LinkEvent } from "../../../../events";
-import { sampleEvents } from "../../../../events/samples";
+import { clicksRecordedV1, linkEventSchema, type ClicksRecorded, type LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 import {
   connectFeed,
   newEventId,

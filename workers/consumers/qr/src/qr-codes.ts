@@ -1,10 +1,11 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { normaliseOptions, renderQrSvg, type QrOptions } from "./render-qr";
+import type { QrOptions } from "#contracts/qr/codes";
+import { normaliseOptions, renderQrSvg } from "./render-qr";
 import { qrConfigOf } from "./qr-config";
 import type { z } from "zod";
 import { toHex } from "../../../shared/crypto";
 import { parseRpcInput, rpcOk, type RpcResult } from "../../../shared/rpc";
-import { qrRequestSchema, type QrResult } from "./qr-rpc-schemas";
+import { qrRequestSchema, type QrResult } from "#contracts/qr/codes";
 import { shortUrlOf } from "./qr-state";
 import { qrKey, storedState } from "./qr-store";
 

@@ -1,4 +1,4 @@
-import type { LinkEvent, LinkSnapshot } from "../../../../events";
+import type { LinkEvent, LinkSnapshot } from "#events";
 import type { ConsumerSpec, PerformBatchResult } from "../../../shared/consumer/consumer-spec";
 import { errorMessage } from "../../../shared/log";
 import { qrConfigOf } from "./qr-config";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventIdSchema, isoDateTimeSchema, linkIdSchema } from "../../../../events";
+import { eventIdSchema, isoDateTimeSchema, linkIdSchema } from "#events";
 import { renderQrSvg } from "./render-qr";
 
 /**

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { vi } from "vitest";
-import { linkEventSchema, type LinkEvent, type LinkField } from "../../../../events";
-import { sampleEvents } from "../../../../events/samples";
+import { linkEventSchema, type LinkEvent, type LinkField } from "#events";
+import { sampleEvents } from "#events/samples";
 import { valueOf } from "../../../../test/support/rpc-answers";
 import worker from "../src/index";
 import type { QrCodes } from "../src/qr-codes";

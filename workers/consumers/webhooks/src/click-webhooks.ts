@@ -1,4 +1,4 @@
-import { clickRecordsOf, type ClickRecord, type ClicksRecorded, type EventOf } from "../../../../events";
+import { clickRecordsOf, type ClickRecord, type ClicksRecorded, type EventOf } from "#events";
 
 /**
  * The LinkClicked v1 event a human click of a batch stands for. Its webhook body is what

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { webhookEndpoints, type EndpointRow } from "../../../../db/webhooks";
+import { webhookEndpoints, type EndpointRow } from "#db/webhooks";
 import { configOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
 import type { HostResolver } from "./dns-resolver";

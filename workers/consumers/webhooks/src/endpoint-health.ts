@@ -1,6 +1,6 @@
 import type { WebhooksConfig } from "./config";
 import { newId } from "../../../shared/ids";
-import type { DisabledBy } from "./rpc-schemas";
+import type { DisabledBy } from "#contracts/webhooks/endpoints";
 
 /** What one attempt did to its delivery. */
 export type Verdict = "delivered" | "retrying" | "failed";

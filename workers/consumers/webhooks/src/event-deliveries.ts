@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { LinkEvent } from "../../../../events";
+import type { LinkEvent } from "#events";
 import type { CommitPlan } from "../../../shared/consumer/consumer-spec";
 import type { DeliveryMessage } from "./delivery-message";
 import { clickEventsFor, clickingTeamsOf } from "./click-webhooks";

@@ -2,7 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { and, asc, desc, eq, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
+import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "#db/webhooks";
 import { configOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
 import { resolverFor } from "./dns-resolver";
@@ -19,7 +19,7 @@ import {
   type DeliveryAttemptView,
   type DeliveryView,
   type EndpointView,
-} from "./rpc-schemas";
+} from "#contracts/webhooks/endpoints";
 import { parseRpcInput, rpcRefusal, type RpcError, type RpcRefusal, type RpcResult } from "../../../shared/rpc";
 import { decryptSecret, encryptSecret, generateSecret, isUnsealed } from "./secrets";
 import { endpointUrlProblem, resolvedAddressProblem } from "./url-policy";

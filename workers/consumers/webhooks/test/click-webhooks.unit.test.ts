@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
-import { clickRecordsOf, clicksRecordedV1, linkClickedV1, nthEventIdAfter, type ClicksRecorded, type HumanClickTuple } from "../../../../events";
-import { sampleEvents } from "../../../../events/samples";
+import { clickRecordsOf, clicksRecordedV1, linkClickedV1, nthEventIdAfter, type ClicksRecorded, type HumanClickTuple } from "#events";
+import { sampleEvents } from "#events/samples";
 import { linkClickedOf } from "../src/click-webhooks";
 import type { DeliveryMessage } from "../src/delivery-message";
 import { planDeliveries } from "../src/event-deliveries";

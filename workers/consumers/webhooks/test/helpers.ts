@@ -4,9 +4,9 @@ import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Webhook } from "standardwebhooks";
 import { vi } from "vitest";
-import { webhookDeliveries, webhookEndpoints } from "../../../../db/webhooks";
-import type { LinkEvent } from "../../../../events";
-import { sampleEvents } from "../../../../events/samples";
+import { webhookDeliveries, webhookEndpoints } from "#db/webhooks";
+import type { LinkEvent } from "#events";
+import { sampleEvents } from "#events/samples";
 import { deliverBatch } from "../../../../test/support/consumer-harness";
 import { configOf } from "../src/config";
 import { attemptDelivery, type AttemptOutcome } from "../src/deliver";
@@ -16,7 +16,7 @@ import { webhookBody, type WebhookSourceEvent } from "../src/event-names";
 import { newId } from "../../../shared/ids";
 import worker from "../src/index";
 import type { Webhooks } from "../src/webhooks-rpc";
-import type { DeliveryView } from "../src/rpc-schemas";
+import type { DeliveryView } from "#contracts/webhooks/endpoints";
 import type { ReceivedRequest } from "./outbound";
 
 /** The Worker's own RPC entrypoint over real RPC (generated types only type the api's exports). */

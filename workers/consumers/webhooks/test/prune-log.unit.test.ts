@@ -1,7 +1,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
-import { webhookDeliveries, webhookDeliveryAttempts } from "../../../../db/webhooks";
+import { webhookDeliveries, webhookDeliveryAttempts } from "#db/webhooks";
 import { newId } from "../../../shared/ids";
 import worker from "../src/index";
 

@@ -1,7 +1,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { webhookDeliveries } from "../../../../db/webhooks";
+import { webhookDeliveries } from "#db/webhooks";
 import { deliverBatch } from "../../../../test/support/consumer-harness";
 import { configOf } from "../src/config";
 import type { DeliveryMessage } from "../src/delivery-message";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { linkIdSchema, teamIdSchema } from "../../../../events";
+import { linkIdSchema, teamIdSchema } from "#events";
 
 /**
  * The Stats RPC contract, shared with the api Worker (which validates its query with

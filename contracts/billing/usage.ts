@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { teamIdSchema } from "../../../../events";
-import { periodSchema, planSchema, type Plan } from "../../../../contracts/billing/plans";
+import { teamIdSchema } from "#events";
+import { periodSchema, planSchema, type Plan } from "#contracts/billing/plans";
 
 /** The Usage RPC contract: every input crosses a Worker boundary and is parsed. */
 export const setPlanInputSchema = z.strictObject({ teamId: teamIdSchema, plan: planSchema });
