@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { strongSecret } from "../../../shared/strong-secret";
+import type { UrlPolicy } from "../../../shared/url-safety/url-policy";
 
 /** The webhooks Worker's vars and secrets, parsed once per env object. */
 const configSchema = z.object({
@@ -25,6 +26,11 @@ const configSchema = z.object({
 });
 
 export type WebhooksConfig = z.infer<typeof configSchema>;
+
+/** Endpoints get signed payloads, so https only; loopback http on the local stack alone. */
+export function urlPolicyOf(config: WebhooksConfig): UrlPolicy {
+  return { allowLoopbackHttp: config.WEBHOOKS_ALLOW_LOOPBACK_HTTP, allowPlainHttp: false };
+}
 
 const cache = new WeakMap<object, WebhooksConfig>();
 

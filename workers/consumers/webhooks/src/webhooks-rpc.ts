@@ -4,9 +4,9 @@ import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { z } from "zod";
 import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "../../../../db/webhooks";
-import { configOf } from "./config";
+import { configOf, urlPolicyOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
-import { resolverFor } from "./dns-resolver";
+import { resolverFor } from "../../../shared/url-safety/dns-resolver";
 import { TEST_EVENT } from "./event-names";
 import { sweepStranded, type SweepCounts } from "./stranded-deliveries";
 import { newId } from "./ids";
@@ -24,7 +24,7 @@ import {
   type RpcResult,
 } from "./rpc-schemas";
 import { decryptSecret, encryptSecret, generateSecret, isUnsealed } from "./secrets";
-import { endpointUrlProblem, resolvedAddressProblem } from "./url-policy";
+import { resolvedAddressProblem, urlProblem } from "../../../shared/url-safety/url-policy";
 
 const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 const TEAM_DISABLED_REASON = "disabled by the team";
@@ -77,7 +77,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
 
   private async urlProblem(url: string): Promise<RpcError | null> {
     const config = configOf(this.env);
-    const problem = endpointUrlProblem(url, config) ?? (await resolvedAddressProblem(url, config, resolverFor(config)));
+    const problem = urlProblem(url, urlPolicyOf(config)) ?? (await resolvedAddressProblem(url, urlPolicyOf(config), resolverFor(config.WEBHOOKS_DNS_RESOLVER)));
     return problem ? { code: "invalid_request", message: `The url ${problem}.`, issues: [{ path: "url", message: problem }] } : null;
   }
 
