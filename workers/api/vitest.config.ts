@@ -25,9 +25,9 @@ export default defineProject(async () => ({
           // The deployment's other names (a custom domain's workers.dev twin): destinations there loop.
           OWN_HOSTS: "lf-alias.test, linkflow-api.acme.workers.dev",
         },
-        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" }, ANALYTICS: { name: "linkflow-analytics", entrypoint: "Stats" }, BILLING: { name: "linkflow-billing", entrypoint: "Usage" }, WEBHOOKS: { name: "linkflow-webhooks", entrypoint: "Webhooks" } },
+        serviceBindings: { EVENT_RECORDER: "event-recorder", LEDGER: { name: "linkflow-fanout", entrypoint: "Ledger" }, QR: { name: "linkflow-qr", entrypoint: "QrCodes" }, ANALYTICS: { name: "linkflow-analytics", entrypoint: "Stats" }, BILLING: { name: "linkflow-billing", entrypoint: "Usage" }, WEBHOOKS: { name: "linkflow-webhooks", entrypoint: "Webhooks" }, PREVIEW: { name: "linkflow-preview", entrypoint: "Previews" } },
         // Tests hand the qr Worker real envelopes from the outbox, as the fan-out would.
-        queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" }, TEST_ANALYTICS_EVENTS: { queueName: "analytics-events" }, TEST_BILLING_EVENTS: { queueName: "billing-events" } },
+        queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" }, TEST_ANALYTICS_EVENTS: { queueName: "analytics-events" }, TEST_BILLING_EVENTS: { queueName: "billing-events" }, TEST_PREVIEW_EVENTS: { queueName: "preview-events" } },
         workers: [
           {
             // The real fan-out Worker, bundled by global-setup.ts, for the Ledger RPC.
@@ -47,6 +47,7 @@ export default defineProject(async () => ({
               BILLING_EVENTS: { queueName: "billing-events" },
               WEBHOOK_EVENTS: { queueName: "webhook-events" },
               DASHBOARD_EVENTS: { queueName: "dashboard-events" },
+              PREVIEW_EVENTS: { queueName: "preview-events" },
             },
           },
           {
@@ -90,6 +91,22 @@ export default defineProject(async () => ({
             d1Databases: { WEBHOOKS_DB: "webhooks-test" },
             bindings: { WEBHOOK_SECRETS_KEY: "test-webhook-secrets-key-0123456789", WEBHOOKS_ALLOW_LOOPBACK_HTTP: "false", WEBHOOKS_DNS_RESOLVER: "off" },
             queueProducers: { WEBHOOK_DELIVERIES: { queueName: "webhook-deliveries" }, DELIVERY_REPORTS: { queueName: "delivery-reports" } },
+          },
+          {
+            // The real preview Worker: consumes `preview-events`, serves Previews RPC. Every page it
+            // fetches is this one (no network in tests); the DNS check is off as on the local stack.
+            name: "linkflow-preview",
+            modules: true,
+            scriptPath: path.join(root, ".wrangler/test-build/preview.js"),
+            compatibilityDate: "2026-11-01",
+            kvNamespaces: { PREVIEWS: "previews-test" },
+            bindings: { PREVIEW_ALLOW_LOOPBACK_HTTP: "false", PREVIEW_DNS_RESOLVER: "off", PREVIEW_FETCH_TIMEOUT_MS: "2000" },
+            outboundService: (request: Request) =>
+              new Response(`<head><meta property="og:title" content="Page at ${new URL(request.url).pathname}"><meta property="og:image" content="/card.png"></head>`, {
+                headers: { "content-type": "text/html" },
+              }),
+            queueConsumers: { "preview-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
+            queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
           },
           {
             name: "event-recorder",

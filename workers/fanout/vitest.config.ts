@@ -3,7 +3,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineProject } from "vitest/config";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const subscriberQueues = ["analytics-events", "qr-events", "billing-events", "webhook-events", "dashboard-events"];
+const subscriberQueues = ["analytics-events", "qr-events", "billing-events", "webhook-events", "dashboard-events", "preview-events"];
 
 export default defineProject(async () => ({
   plugins: [

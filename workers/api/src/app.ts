@@ -18,6 +18,7 @@ import { noStore } from "./http/no-store";
 import { documentRateLimitHeaders } from "./http/openapi";
 import { traceContext } from "./http/trace-context";
 import { linksRoutes } from "./links/links-routes";
+import { previewRoutes } from "./preview/preview-routes";
 import { qrRoutes } from "./qr/qr-routes";
 import { redirectRoutes } from "./redirect/redirect-routes";
 
@@ -43,6 +44,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   for (const path of ["/v1/links", "/v1/links/*", "/v1/events", "/v1/events/*"]) app.use(path, requireTeam);
   app.route("/v1", linksRoutes);
   app.route("/v1", qrRoutes);
+  app.route("/v1", previewRoutes);
   app.route("/v1", eventsRoutes);
   // /v1/links/:id/stats is under /v1/links/* above.
   for (const path of ["/v1/stats", "/v1/usage"]) app.use(path, requireTeam);

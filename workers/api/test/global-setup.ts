@@ -8,4 +8,5 @@ export default async function setup(): Promise<void> {
   await bundleWorker("workers/consumers/billing/src/index.ts", "billing");
   await bundleWorker("workers/consumers/qr/src/index.ts", "qr");
   await bundleWorker("workers/consumers/webhooks/src/index.ts", "webhooks");
+  await bundleWorker("workers/consumers/preview/src/index.ts", "preview");
 }
