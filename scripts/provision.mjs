@@ -1,11 +1,11 @@
 // `npm run provision`: creates in the Cloudflare account what the stack's configs name (D1
-// databases, queues with their dead-letter queues, R2 buckets), skipping what exists, and writes
-// each new database's id into the config that declares it. `--dry-run` prints the plan only.
+// databases, queues with their dead-letter queues, R2 buckets, KV namespaces), skipping what
+// exists, and writes each new database's and namespace's id into the config that declares it. `--dry-run` prints the plan only.
 // Needs `wrangler login` (or CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID).
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BIN, ROOT, run, runOrThrow } from "./lib/proc.mjs";
-import { collectResources, isPlaceholderId, queueNames, withDatabaseId } from "./lib/resources.mjs";
+import { collectResources, isPlaceholderId, isPlaceholderKvId, queueNames, withDatabaseId, withKvNamespaceId } from "./lib/resources.mjs";
 import { WORKERS } from "./stack.mjs";
 
 const dryRun = process.argv.includes("--dry-run");
@@ -15,6 +15,7 @@ const queues = queueNames(resources);
 console.log(`D1 databases: ${resources.d1.map((d) => d.name).join(", ")}`);
 console.log(`Queues: ${queues.join(", ")}`);
 console.log(`R2 buckets: ${resources.buckets.join(", ") || "(none)"}`);
+console.log(`KV namespaces: ${resources.kv.map((k) => k.title).join(", ") || "(none)"}`);
 if (dryRun) process.exit(0);
 
 /** @param {string[]} args */
@@ -48,5 +49,22 @@ for (const queue of queues) {
 for (const bucket of resources.buckets) {
   const { code, output } = await run(BIN.wrangler, ["r2", "bucket", "create", bucket], { echo: false });
   console.log(code === 0 ? `▶ created R2 bucket ${bucket}` : `  bucket ${bucket}: ${/already exists/i.test(output) ? "exists" : output.trim()}`);
+}
+/** @returns {Promise<{ id: string, title: string }[]>} */
+const kvNamespaces = async () => wranglerJson(["kv", "namespace", "list"]);
+let existingKv = await kvNamespaces();
+for (const kv of resources.kv) {
+  if (!existingKv.some((n) => n.title === kv.title)) {
+    console.log(`▶ creating KV namespace ${kv.title}`);
+    await runOrThrow(BIN.wrangler, ["kv", "namespace", "create", kv.title], { echo: true });
+    existingKv = await kvNamespaces();
+  }
+  const id = existingKv.find((n) => n.title === kv.title)?.id;
+  if (!id) throw new Error(`could not find the id of KV namespace ${kv.title}`);
+  if (isPlaceholderKvId(kv.id) || kv.id !== id) {
+    const file = path.join(ROOT, kv.config);
+    writeFileSync(file, withKvNamespaceId(readFileSync(file, "utf8"), kv.binding, id));
+    console.log(`  ${kv.config}: ${kv.binding} → ${id}`);
+  }
 }
 console.log("\nProvisioned. Next: set the secrets (README, Deploy), then `npm run deploy`.");

@@ -46,19 +46,27 @@ export const WORKERS = [
   worker("workers/consumers/analytics/wrangler.toml", "AnalyticsEnv"),
   worker("workers/consumers/billing/wrangler.toml", "BillingEnv"),
   worker("workers/consumers/webhooks/wrangler.toml", "WebhooksEnv"),
+  worker("workers/consumers/preview/wrangler.toml", "PreviewEnv"),
   // Binds the api's TeamFeed by script_name: after the api, its host.
   worker("workers/consumers/dashboard/wrangler.toml", "DashboardEnv"),
 ];
 
 /**
  * Vars every local stack (npm run dev, e2e, bench) runs with: webhooks may go to loopback
- * http (a developer's own receiver), and there is no network for the DNS check. Production
+ * http (a developer's own receiver), previews may read loopback pages, and there is no
+ * network for the DNS check. Production
  * configs keep both off. Every rate limit is 1,000 times the production one (README "Limits"),
  * so e2e tests and the bench, all from one address and a few keys, are never throttled: the api
  * Worker scales its links-a-minute cap by LIMITS_MULTIPLIER, and the overlay configs (and the
  * bench's Miniflare options) scale each [[ratelimits]] limit by it (scripts/lib/rate-limits.mjs).
  */
-export const LOCAL_VARS = { WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true", WEBHOOKS_DNS_RESOLVER: "off", LIMITS_MULTIPLIER: "1000" };
+export const LOCAL_VARS = {
+  WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true",
+  WEBHOOKS_DNS_RESOLVER: "off",
+  PREVIEW_ALLOW_LOOPBACK_HTTP: "true",
+  PREVIEW_DNS_RESOLVER: "off",
+  LIMITS_MULTIPLIER: "1000",
+};
 
 /**
  * Every D1 database with migrations: the binding, the config that declares it (its

@@ -12,6 +12,7 @@ export const SUBSCRIPTIONS = [
   { subscriber: "billing", queue: "billing-events", binding: "BILLING_EVENTS", types: ["LinkCreated"] },
   { subscriber: "webhooks", queue: "webhook-events", binding: "WEBHOOK_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"] },
   { subscriber: "dashboard", queue: "dashboard-events", binding: "DASHBOARD_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"] },
+  { subscriber: "preview", queue: "preview-events", binding: "PREVIEW_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted"] },
 ] as const satisfies readonly Subscription[];
 
 /**

@@ -16,8 +16,15 @@ import { ROOT } from "./proc.mjs";
  * @property {string} config
  * @property {"producer" | "consumer" | "dead_letter_queue"} role
  *
+ * @typedef {object} KvResource
+ * @property {string} title the namespace's title in the account: `<worker name>-<binding>`
+ * @property {string} binding
+ * @property {string} config the wrangler config that declares it
+ * @property {string} id its id as committed
+ *
  * @typedef {object} Resources
  * @property {D1Resource[]} d1
+ * @property {KvResource[]} kv
  * @property {QueueUse[]} queues every use of every queue, by config and role
  * @property {string[]} buckets R2 bucket names
  */
@@ -33,7 +40,7 @@ const str = (value) => (typeof value === "string" ? value : "");
  */
 export function collectResources(configs) {
   /** @type {Resources} */
-  const out = { d1: [], queues: [], buckets: [] };
+  const out = { d1: [], kv: [], queues: [], buckets: [] };
   for (const config of configs) {
     const toml = parse(readFileSync(path.join(ROOT, config), "utf8"));
     for (const db of tables(toml["d1_databases"])) {
@@ -46,6 +53,10 @@ export function collectResources(configs) {
       if (c["dead_letter_queue"]) out.queues.push({ queue: str(c["dead_letter_queue"]), config, role: "dead_letter_queue" });
     }
     for (const b of tables(toml["r2_buckets"])) out.buckets.push(str(b["bucket_name"]));
+    // A KV namespace has no name in the config, only a binding: the title says whose it is.
+    for (const kv of tables(toml["kv_namespaces"])) {
+      out.kv.push({ title: `${str(toml["name"])}-${str(kv["binding"])}`, binding: str(kv["binding"]), config, id: str(kv["id"]) });
+    }
   }
   out.buckets = [...new Set(out.buckets)].sort();
   return out;
@@ -58,6 +69,22 @@ export function queueNames(resources) {
 
 /** A placeholder id is what the repo commits until `npm run provision` writes the real one. */
 export const isPlaceholderId = (/** @type {string} */ id) => /^00000000-0000-4000-8000-[0-9a-f]{12}$/.test(id);
+
+/** KV ids are 32 hex digits; the committed placeholder is all zeros. */
+export const isPlaceholderKvId = (/** @type {string} */ id) => /^0{32}$/.test(id);
+
+/**
+ * Writes a real KV namespace id into the config, in the [[kv_namespaces]] block of that binding
+ * (binding first, then id, as the configs write it), keeping comments and layout.
+ * @param {string} text config text
+ * @param {string} binding
+ * @param {string} id
+ */
+export function withKvNamespaceId(text, binding, id) {
+  const block = new RegExp(`(binding\\s*=\\s*"${binding.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*\\n\\s*id\\s*=\\s*")[^"]*(")`);
+  if (!block.test(text)) throw new Error(`no id line right after binding = "${binding}"`);
+  return text.replace(block, `$1${id}$2`);
+}
 
 /**
  * Writes a real database_id into the config, in the [[d1_databases]] block of that database,

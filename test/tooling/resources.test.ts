@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectResources, deployOrder, isPlaceholderId, queueNames, withDatabaseId } from "../../scripts/lib/resources.mjs";
+import { collectResources, deployOrder, isPlaceholderId, isPlaceholderKvId, queueNames, withDatabaseId, withKvNamespaceId } from "../../scripts/lib/resources.mjs";
 import { WORKERS } from "../../scripts/stack.mjs";
 
 const resources = collectResources(WORKERS.map((w) => w.config));
@@ -22,6 +22,19 @@ describe("the stack's queues, read from every Worker's config", () => {
     const names = resources.d1.map((d) => d.name);
     expect(new Set(names).size).toBe(names.length);
     for (const db of resources.d1) expect(isPlaceholderId(db.id), db.name).toBe(true);
+  });
+});
+
+describe("the stack's KV namespaces", () => {
+  it("are read from the configs, each titled by its Worker and binding, with a placeholder id until provisioned", () => {
+    expect(resources.kv).toEqual([{ title: "linkflow-preview-PREVIEWS", binding: "PREVIEWS", config: "workers/consumers/preview/wrangler.toml", id: "0".repeat(32) }]);
+    for (const kv of resources.kv) expect(isPlaceholderKvId(kv.id), kv.title).toBe(true);
+  });
+
+  it("withKvNamespaceId replaces only the id of the named binding and keeps comments", () => {
+    const text = '# a\n[[kv_namespaces]]\nbinding = "A"\nid = "x"\n\n# b\n[[kv_namespaces]]\nbinding = "B"\nid = "y"\n';
+    expect(withKvNamespaceId(text, "B", "abcd")).toBe(text.replace('"y"', '"abcd"'));
+    expect(() => withKvNamespaceId(text, "C", "1")).toThrow(/"C"/);
   });
 });
 

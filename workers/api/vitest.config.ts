@@ -2,7 +2,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineProject } from "vitest/config";
 import { d1DatabasesOf, stackTestWorker } from "../../test/support/build-workers.ts";
-import { ANALYTICS, BILLING, FANOUT, QR, WEBHOOKS } from "./test/global-setup.ts";
+import { ANALYTICS, BILLING, FANOUT, PREVIEW, QR, WEBHOOKS } from "./test/global-setup.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -22,6 +22,15 @@ const stackWorkers = [
   // The real webhooks Worker for the /v1/webhooks RPC; its deliveries are tested in its own
   // project, and the recorder below owns `webhook-events`. A test secret, and no network for DNS.
   stackTestWorker(WEBHOOKS, { consumes: [], bindings: { WEBHOOK_SECRETS_KEY: "test-webhook-secrets-key-0123456789", WEBHOOKS_DNS_RESOLVER: "off" } }),
+  // The real preview Worker: consumes `preview-events`, serves Previews RPC. No network here: every
+  // destination it fetches is answered by this stand-in page (an og:title naming the path).
+  {
+    ...stackTestWorker(PREVIEW, { bindings: { PREVIEW_ALLOW_LOOPBACK_HTTP: "false", PREVIEW_DNS_RESOLVER: "off", PREVIEW_FETCH_TIMEOUT_MS: "2000" } }),
+    outboundService: (request: Request) =>
+      new Response(`<head><meta property="og:title" content="Page at ${new URL(request.url).pathname}"><meta property="og:image" content="/card.png"></head>`, {
+        headers: { "content-type": "text/html" },
+      }),
+  },
 ];
 
 export default defineProject(async () => ({
@@ -48,9 +57,25 @@ export default defineProject(async () => ({
         // The other service bindings (LEDGER, QR, ...) are wrangler.toml's, to the Workers below.
         serviceBindings: { EVENT_RECORDER: "event-recorder" },
         // Tests hand the qr Worker real envelopes from the outbox, as the fan-out would.
-        queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" }, TEST_ANALYTICS_EVENTS: { queueName: "analytics-events" }, TEST_BILLING_EVENTS: { queueName: "billing-events" } },
+        queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" }, TEST_ANALYTICS_EVENTS: { queueName: "analytics-events" }, TEST_BILLING_EVENTS: { queueName: "billing-events" }, TEST_PREVIEW_EVENTS: { queueName: "preview-events" } },
         workers: [
           ...stackWorkers,
+          {
+            // The real preview Worker: consumes `preview-events`, serves Previews RPC. Every page it
+            // fetches is this one (no network in tests); the DNS check is off as on the local stack.
+            name: "linkflow-preview",
+            modules: true,
+            scriptPath: path.join(root, ".wrangler/test-build/preview.js"),
+            compatibilityDate: "2026-11-01",
+            kvNamespaces: { PREVIEWS: "previews-test" },
+            bindings: { PREVIEW_ALLOW_LOOPBACK_HTTP: "false", PREVIEW_DNS_RESOLVER: "off", PREVIEW_FETCH_TIMEOUT_MS: "2000" },
+            outboundService: (request: Request) =>
+              new Response(`<head><meta property="og:title" content="Page at ${new URL(request.url).pathname}"><meta property="og:image" content="/card.png"></head>`, {
+                headers: { "content-type": "text/html" },
+              }),
+            queueConsumers: { "preview-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
+            queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
+          },
           {
             name: "event-recorder",
             modules: true,

@@ -10,6 +10,7 @@ declare namespace Cloudflare {
     TEST_BILLING_EVENTS: Queue;
     EVENT_RECORDER: Fetcher;
     TEST_QR_EVENTS: Queue;
+    TEST_PREVIEW_EVENTS: Queue;
     LEDGER_DB: D1Database;
   }
   // Types `exports.default` (the Worker under test) for the helpers' loopback calls.

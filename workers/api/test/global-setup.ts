@@ -7,8 +7,9 @@ export const QR = "workers/consumers/qr/wrangler.toml";
 export const ANALYTICS = "workers/consumers/analytics/wrangler.toml";
 export const BILLING = "workers/consumers/billing/wrangler.toml";
 export const WEBHOOKS = "workers/consumers/webhooks/wrangler.toml";
+export const PREVIEW = "workers/consumers/preview/wrangler.toml";
 
 export default async function setup(): Promise<void> {
   ensureDocsAssets();
-  for (const config of [FANOUT, QR, ANALYTICS, BILLING, WEBHOOKS]) await bundleStackWorker(config);
+  for (const config of [FANOUT, QR, ANALYTICS, BILLING, WEBHOOKS, PREVIEW]) await bundleStackWorker(config);
 }

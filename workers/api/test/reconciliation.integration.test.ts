@@ -24,6 +24,8 @@ interface Reconciliation {
 }
 
 const ALL = SUBSCRIPTIONS.map((s) => s.subscriber).sort();
+/** Every subscriber at one status: tests then name only the exceptions, so a new subscriber needs no edit here. */
+const allAre = (status: string) => Object.fromEntries(ALL.map((s) => [s, status]));
 
 /** A cron run of the api Worker (relay, replay jobs, reconciler, retention), with the reconciler's vars overridden. */
 async function cronRun(vars: Record<string, string> = {}): Promise<void> {
@@ -98,15 +100,16 @@ describe("end-to-end reconciler", () => {
       lastError: null,
       lastRunAt: expect.any(String),
     });
-    // The consumers running here (qr, analytics, billing) report back; webhooks (the recorder) and dashboard do not.
+    // The consumers running here (qr, analytics, billing, preview) report back; webhooks (the recorder) and dashboard do not.
     await waitFor(async () => {
       const rows = await deliveriesOf(eventId);
-      return rows.filter((r) => r.status === "delivered").length === 3 ? rows : false;
+      return rows.filter((r) => r.status === "delivered").length === 4 ? rows : false;
     });
     expect((await deliveriesOf(eventId)).map((r) => [r.subscriber, r.status])).toEqual([
       ["analytics", "delivered"],
       ["billing", "delivered"],
       ["dashboard", "pending"],
+      ["preview", "delivered"],
       ["qr", "delivered"],
       ["webhooks", "pending"],
     ]);
@@ -162,7 +165,7 @@ describe("end-to-end reconciler", () => {
     const delivered = await oldLinkEvent(team, 1);
     const mixed = await oldLinkEvent(team, 2);
     await setDeliveries(delivered, Object.fromEntries(ALL.map((s) => [s, "delivered"])));
-    await setDeliveries(mixed, { analytics: "retrying", billing: "delivered", dashboard: "pending", qr: "dead", webhooks: "delivered" });
+    await setDeliveries(mixed, { ...allAre("delivered"), analytics: "retrying", dashboard: "pending", qr: "dead" });
     // The team's TeamCreated and ApiKeyMinted are old too, but no subscriber expects them.
     await backdate((await eventRowsOfTeam(team.id, { withAudit: true })).map((r) => r.id));
 
@@ -175,7 +178,7 @@ describe("end-to-end reconciler", () => {
   it("re-sends a delivery stuck `retrying` past the stale-retrying age (its retry message was lost), to that subscriber only", async () => {
     const team = await createTeam("Stuck retrying");
     const eventId = await oldLinkEvent(team, 30);
-    await setDeliveries(eventId, { analytics: "delivered", qr: "delivered", billing: "delivered", dashboard: "delivered", webhooks: "retrying" });
+    await setDeliveries(eventId, { ...allAre("delivered"), webhooks: "retrying" });
     await cronRun();
     expect((await reconciliation()).lastRun).toEqual({ checked: 1, missing: 0, stalePending: 0, staleRetrying: 0, resent: 0 });
 

@@ -72,7 +72,7 @@ describe("Ledger RPC", () => {
     await deliver("link-events", [event]);
     const own = await ledger.eventTrace({ eventId: event.id, teamId: event.teamId });
     expect(own.event?.id).toBe(event.id);
-    expect(own.deliveries.map((d) => d.subscriber)).toEqual(["analytics", "billing", "dashboard", "qr", "webhooks"]);
+    expect(own.deliveries.map((d) => d.subscriber)).toEqual(["analytics", "billing", "dashboard", "preview", "qr", "webhooks"]);
     const other = await ledger.eventTrace({ eventId: event.id, teamId: "team_01JDQ8YX0Q4RZ8K2D5F7G9H1ZZ" });
     expect(other).toEqual({ event: null, deliveries: [] });
   });
@@ -98,6 +98,7 @@ describe("Ledger RPC", () => {
       [created.id, "billing", "retrying", old],
       [created.id, "webhooks", "pending", old],
       [created.id, "dashboard", "pending", now],
+      [created.id, "preview", "delivered", old],
       [updated.id, "qr", "pending", old],
     ];
     for (const [eventId, subscriber, status, at] of rows) {
@@ -118,6 +119,7 @@ describe("Ledger RPC", () => {
       { eventId: updated.id, subscriber: "qr", reason: "stale_pending" },
       { eventId: updated.id, subscriber: "webhooks", reason: "missing" },
       { eventId: updated.id, subscriber: "dashboard", reason: "missing" },
+      { eventId: updated.id, subscriber: "preview", reason: "missing" },
     ]);
     // A replay restarts a pending delivery's age: the reconciler sends it again only after another stale period.
     await ledger.replay({ subscriber: "webhooks", events: [created] });

@@ -7,6 +7,7 @@ import { requireJsonBody } from "../http/json-body";
 import { bearerSecurity, commonErrors, jsonContent } from "../http/openapi";
 import { ID_PATTERN } from "../../../shared/ids";
 import { publishCommitted } from "../outbox/publish";
+import { previewRoutes } from "../preview/preview-routes";
 import { qrRoutes } from "../qr/qr-routes";
 import { shortBaseUrl } from "../config";
 import { bulkCreateLinks, bulkRefusal } from "./bulk-create";
@@ -158,4 +159,5 @@ linksRoutes.openapi(
 // A link's QR code and stats live in their own modules; mounted here, under this router's guard
 // (mounted beside it at /v1/links, a guarded router of their own would run requireTeam twice).
 linksRoutes.route("/", qrRoutes);
+linksRoutes.route("/", previewRoutes);
 linksRoutes.route("/", linkStatsRoutes);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { configParser } from "../../../shared/config";
 import { strongSecret } from "../../../shared/strong-secret";
+import type { UrlPolicy } from "../../../shared/url-safety/url-policy";
 
 /** The webhooks Worker's vars and secrets (workers/shared/config.ts parses them once per env object). */
 const configSchema = z.object({
@@ -26,5 +27,10 @@ const configSchema = z.object({
 });
 
 export type WebhooksConfig = z.infer<typeof configSchema>;
+
+/** Endpoints get signed payloads, so https only; loopback http on the local stack alone. */
+export function urlPolicyOf(config: WebhooksConfig): UrlPolicy {
+  return { allowLoopbackHttp: config.WEBHOOKS_ALLOW_LOOPBACK_HTTP, allowPlainHttp: false };
+}
 
 export const configOf: (env: object) => WebhooksConfig = configParser("webhooks", configSchema);

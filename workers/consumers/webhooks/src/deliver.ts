@@ -1,15 +1,15 @@
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { webhookEndpoints, type EndpointRow } from "#db/webhooks";
-import { configOf } from "./config";
+import { configOf, urlPolicyOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
-import type { HostResolver } from "./dns-resolver";
+import type { HostResolver } from "../../../shared/url-safety/dns-resolver";
 import { disableCause, disableEndpointStatements, healthStatement, type EndpointHealth, type Verdict } from "./endpoint-health";
 import { newId } from "../../../shared/ids";
 import { nextDelaySeconds } from "./retry-schedule";
 import { decryptSecret } from "./secrets";
 import { sendWebhook, TIMEOUT_MS, type SendResult } from "./send-webhook";
-import { endpointUrlProblem, resolvedAddressProblem } from "./url-policy";
+import { resolvedAddressProblem, urlProblem } from "../../../shared/url-safety/url-policy";
 
 /** How long an attempt holds its claim: the request's timeout, the DNS check and the bookkeeping, with room to spare. */
 export const LEASE_SECONDS = TIMEOUT_MS / 1000 + 45;
@@ -85,7 +85,7 @@ export async function attemptDelivery(ctx: DeliveryContext, message: DeliveryMes
   }
 
   const config = configOf(ctx.env);
-  const problem = endpointUrlProblem(endpoint.url, config) ?? (await resolvedAddressProblem(endpoint.url, config, ctx.resolver));
+  const problem = urlProblem(endpoint.url, urlPolicyOf(config)) ?? (await resolvedAddressProblem(endpoint.url, urlPolicyOf(config), ctx.resolver));
   const result: SendResult = problem
     ? { status: null, excerpt: null, error: `refused: the URL ${problem}`, retryAfterSeconds: null }
     : await sendWebhook({ url: endpoint.url, webhookId: claimed.eventId, body: claimed.payload, secrets: await signingSecrets(endpoint, config.WEBHOOK_SECRETS_KEY, ctx.now), now: ctx.now });

@@ -5,7 +5,7 @@ import { errorMessage, logger } from "../../../shared/log";
 import { configOf } from "./config";
 import { attemptDelivery, type DeliveryContext } from "./deliver";
 import { deliveryMessageSchema } from "./delivery-message";
-import { resolverFor } from "./dns-resolver";
+import { resolverFor } from "../../../shared/url-safety/dns-resolver";
 import { planDeliveries } from "./event-deliveries";
 import { pruneDeliveryLog } from "./prune-log";
 import { sweepStranded } from "./stranded-deliveries";
@@ -29,7 +29,7 @@ async function deliver(batch: MessageBatch<unknown>, env: WebhooksEnv): Promise<
   const ctx = (): DeliveryContext => ({
     env,
     now: new Date(),
-    resolver: resolverFor(configOf(env)),
+    resolver: resolverFor(configOf(env).WEBHOOKS_DNS_RESOLVER),
     schedule: async (message, delaySeconds) => {
       await env.WEBHOOK_DELIVERIES.send(message, { delaySeconds, contentType: "json" });
     },

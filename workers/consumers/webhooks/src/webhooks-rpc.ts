@@ -3,9 +3,9 @@ import { and, asc, desc, eq, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "#db/webhooks";
-import { configOf } from "./config";
+import { configOf, urlPolicyOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
-import { resolverFor } from "./dns-resolver";
+import { resolverFor } from "../../../shared/url-safety/dns-resolver";
 import { TEST_EVENT } from "./event-names";
 import { sweepStranded, type SweepCounts } from "./stranded-deliveries";
 import { newId } from "../../../shared/ids";
@@ -22,7 +22,7 @@ import {
 } from "#contracts/webhooks/endpoints";
 import { parseRpcInput, rpcRefusal, type RpcError, type RpcRefusal, type RpcResult } from "../../../shared/rpc";
 import { decryptSecret, encryptSecret, generateSecret, isUnsealed } from "./secrets";
-import { endpointUrlProblem, resolvedAddressProblem } from "./url-policy";
+import { resolvedAddressProblem, urlProblem } from "../../../shared/url-safety/url-policy";
 
 const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 const TEAM_DISABLED_REASON = "disabled by the team";
@@ -68,7 +68,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
 
   private async urlProblem(url: string): Promise<RpcError | null> {
     const config = configOf(this.env);
-    const problem = endpointUrlProblem(url, config) ?? (await resolvedAddressProblem(url, config, resolverFor(config)));
+    const problem = urlProblem(url, urlPolicyOf(config)) ?? (await resolvedAddressProblem(url, urlPolicyOf(config), resolverFor(config.WEBHOOKS_DNS_RESOLVER)));
     return problem ? { code: "invalid_request", message: `The url ${problem}.`, issues: [{ path: "url", message: problem }] } : null;
   }
 

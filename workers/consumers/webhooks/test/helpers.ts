@@ -11,7 +11,7 @@ import { deliverBatch } from "../../../../test/support/consumer-harness";
 import { configOf } from "../src/config";
 import { attemptDelivery, type AttemptOutcome } from "../src/deliver";
 import type { DeliveryMessage } from "../src/delivery-message";
-import { resolverFor } from "../src/dns-resolver";
+import { resolverFor } from "../../../shared/url-safety/dns-resolver";
 import { webhookBody, type WebhookSourceEvent } from "../src/event-names";
 import { newId } from "../../../shared/ids";
 import worker from "../src/index";
@@ -90,7 +90,7 @@ export function clockedAttempts() {
       const schedule = async (next: DeliveryMessage, delaySeconds: number) => {
         scheduled.push({ message: next, delaySeconds });
       };
-      return attemptDelivery({ env, now: new Date(at), resolver: resolverFor(configOf(env)), schedule }, message);
+      return attemptDelivery({ env, now: new Date(at), resolver: resolverFor(configOf(env).WEBHOOKS_DNS_RESOLVER), schedule }, message);
     },
   };
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { isBlockedAddress } from "../src/address-ranges";
-import { dohResolver, type HostResolver } from "../src/dns-resolver";
-import { endpointUrlProblem, resolvedAddressProblem } from "../src/url-policy";
+import { isBlockedAddress } from "../../../shared/url-safety/address-ranges";
+import { dohResolver, type HostResolver } from "../../../shared/url-safety/dns-resolver";
+import { resolvedAddressProblem, urlProblem } from "../../../shared/url-safety/url-policy";
 
-const production = { WEBHOOKS_ALLOW_LOOPBACK_HTTP: false };
-const localStack = { WEBHOOKS_ALLOW_LOOPBACK_HTTP: true };
+// The webhooks Worker's policy (src/config.ts urlPolicyOf): https only.
+const production = { allowLoopbackHttp: false, allowPlainHttp: false };
+const localStack = { allowLoopbackHttp: true, allowPlainHttp: false };
 
 /** A DoH service answering from a table, as the injected fetch of the resolver. */
 function dohService(table: Record<string, { A?: string[]; AAAA?: string[] }>): typeof fetch {
@@ -20,14 +21,14 @@ function dohService(table: Record<string, { A?: string[]; AAAA?: string[] }>): t
 
 describe("loopback http for the local stack", () => {
   it.each(["http://127.0.0.1:8080/hooks", "http://localhost:3000/in", "http://[::1]:9000/x"])("allows %s only when WEBHOOKS_ALLOW_LOOPBACK_HTTP is on", (url) => {
-    expect(endpointUrlProblem(url, localStack)).toBeNull();
-    expect(endpointUrlProblem(url, production)).not.toBeNull();
+    expect(urlProblem(url, localStack)).toBeNull();
+    expect(urlProblem(url, production)).not.toBeNull();
   });
 
   it.each(["http://hooks.example.com/in", "http://10.0.0.1/in", "http://127.0.0.2/in", "http://169.254.169.254/latest", "http://api.localhost/in"])(
     "still refuses %s with it on",
     (url) => {
-      expect(endpointUrlProblem(url, localStack)).not.toBeNull();
+      expect(urlProblem(url, localStack)).not.toBeNull();
     },
   );
 
@@ -35,6 +36,15 @@ describe("loopback http for the local stack", () => {
     const resolver: HostResolver = { addresses: async () => ["127.0.0.1"] };
     expect(await resolvedAddressProblem("http://localhost:3000/in", localStack, resolver)).toBeNull();
     expect(await resolvedAddressProblem("https://hooks.example.com/in", localStack, resolver)).toBe("resolves to a private or internal address (127.0.0.1)");
+  });
+});
+
+describe("plain http to public hosts", () => {
+  it("is refused for webhooks and allowed only where the policy says so (link previews)", () => {
+    expect(urlProblem("http://hooks.example.com/in", production)).toBe("must use https");
+    expect(urlProblem("http://hooks.example.com/in", { allowLoopbackHttp: false, allowPlainHttp: true })).toBeNull();
+    expect(urlProblem("http://10.0.0.1/in", { allowLoopbackHttp: false, allowPlainHttp: true })).not.toBeNull();
+    expect(urlProblem("ftp://hooks.example.com/in", { allowLoopbackHttp: false, allowPlainHttp: true })).toBe("must use http or https");
   });
 });
 

@@ -40,7 +40,7 @@ export function dohResolver(endpoint: string, fetcher: typeof fetch = fetch): Ho
   };
 }
 
-/** The resolver a configuration names, or null when the check is off (offline local stack only). */
-export function resolverFor(config: { WEBHOOKS_DNS_RESOLVER: string }): HostResolver | null {
-  return config.WEBHOOKS_DNS_RESOLVER === "off" ? null : dohResolver(config.WEBHOOKS_DNS_RESOLVER);
+/** The resolver a setting names (a DoH endpoint), or null when it is "off" (offline local stack only). */
+export function resolverFor(setting: string): HostResolver | null {
+  return setting === "off" ? null : dohResolver(setting);
 }

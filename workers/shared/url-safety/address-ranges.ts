@@ -1,5 +1,5 @@
 /**
- * Addresses a webhook must never reach: private, loopback, link-local, CGNAT,
+ * Addresses a Worker must never call (webhooks, link previews): private, loopback, link-local, CGNAT,
  * metadata, multicast and reserved ranges (IPv4 and IPv6, IPv4-mapped included).
  */
 
@@ -68,7 +68,7 @@ export function isBlockedIPv6(groups: number[]): boolean {
   return false;
 }
 
-/** True when `address` (an IPv4 or IPv6 literal) is one a webhook must not reach. */
+/** True when `address` (an IPv4 or IPv6 literal) is one no outbound call may reach. */
 export function isBlockedAddress(address: string): boolean {
   const v4 = parseIPv4(address);
   if (v4 !== null) return isBlockedIPv4(v4);

@@ -1,5 +1,4 @@
-import { errorMessage } from "../../../shared/log";
-import type { WebhooksConfig } from "./config";
+import { errorMessage } from "../log";
 import { isBlockedAddress, parseIPv4, parseIPv6 } from "./address-ranges";
 import type { HostResolver } from "./dns-resolver";
 
@@ -8,11 +7,25 @@ const BLOCKED_HOSTS = new Set(["localhost", "metadata.google.internal", "metadat
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
- * Why an endpoint URL is refused, or null. Literal checks only: `resolvedAddressProblem`
- * checks what a host name resolves to. In production only https is allowed; the
- * local stack may allow http to loopback through an explicit setting.
+ * What a Worker that calls URLs it was handed (webhook endpoints, link destinations for
+ * previews) allows besides public hosts. Loopback is only ever for the local stack.
  */
-export function endpointUrlProblem(raw: string, config: Pick<WebhooksConfig, "WEBHOOKS_ALLOW_LOOPBACK_HTTP">): string | null {
+export interface UrlPolicy {
+  /** "true" only on the local stack: http(s) to 127.0.0.1, localhost and [::1]. */
+  allowLoopbackHttp: boolean;
+  /**
+   * Plain http to public hosts: webhooks carry signed payloads and require https; a
+   * preview reads a public page that a link may well serve over http. The address
+   * checks, the SSRF defence, are the same either way.
+   */
+  allowPlainHttp: boolean;
+}
+
+/**
+ * Why a URL is refused, or null. Literal checks only: `resolvedAddressProblem`
+ * checks what a host name resolves to. Loopback only with `allowLoopbackHttp`.
+ */
+export function urlProblem(raw: string, policy: UrlPolicy): string | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -21,8 +34,8 @@ export function endpointUrlProblem(raw: string, config: Pick<WebhooksConfig, "WE
   }
   if (url.username || url.password) return "must not contain credentials";
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
-  if (config.WEBHOOKS_ALLOW_LOOPBACK_HTTP && LOOPBACK_HOSTS.has(host) && (url.protocol === "http:" || url.protocol === "https:")) return null;
-  if (url.protocol !== "https:") return "must use https";
+  if (policy.allowLoopbackHttp && LOOPBACK_HOSTS.has(host) && (url.protocol === "http:" || url.protocol === "https:")) return null;
+  if (url.protocol !== "https:" && !(policy.allowPlainHttp && url.protocol === "http:")) return policy.allowPlainHttp ? "must use http or https" : "must use https";
   // The URL parser has already turned decimal, octal and hex IPv4 forms into dotted quads.
   if (parseIPv4(host) !== null || parseIPv6(host) !== null) {
     return isBlockedAddress(host) ? "must not point at a private, loopback, link-local or metadata address" : null;
@@ -35,12 +48,12 @@ export function endpointUrlProblem(raw: string, config: Pick<WebhooksConfig, "WE
 /**
  * Refuses a host whose A/AAAA answers include a blocked address, or that cannot be
  * resolved. Checked at creation and again before every delivery (DNS can change in
- * between). Literal addresses were judged by `endpointUrlProblem` already.
+ * between). Literal addresses were judged by `urlProblem` already.
  */
-export async function resolvedAddressProblem(raw: string, config: Pick<WebhooksConfig, "WEBHOOKS_ALLOW_LOOPBACK_HTTP">, resolver: HostResolver | null): Promise<string | null> {
+export async function resolvedAddressProblem(raw: string, policy: Pick<UrlPolicy, "allowLoopbackHttp">, resolver: HostResolver | null): Promise<string | null> {
   const host = new URL(raw).hostname.toLowerCase().replace(/\.$/, "");
   if (resolver === null || parseIPv4(host) !== null || parseIPv6(host) !== null) return null;
-  if (config.WEBHOOKS_ALLOW_LOOPBACK_HTTP && LOOPBACK_HOSTS.has(host)) return null;
+  if (policy.allowLoopbackHttp && LOOPBACK_HOSTS.has(host)) return null;
   let addresses: string[];
   try {
     addresses = await resolver.addresses(host);

@@ -1,0 +1,6 @@
+declare namespace Cloudflare {
+  interface Env {
+    RECORDER: Fetcher;
+    REQUESTED: Fetcher;
+  }
+}
