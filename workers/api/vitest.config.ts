@@ -61,22 +61,6 @@ export default defineProject(async () => ({
         workers: [
           ...stackWorkers,
           {
-            // The real preview Worker: consumes `preview-events`, serves Previews RPC. Every page it
-            // fetches is this one (no network in tests); the DNS check is off as on the local stack.
-            name: "linkflow-preview",
-            modules: true,
-            scriptPath: path.join(root, ".wrangler/test-build/preview.js"),
-            compatibilityDate: "2026-11-01",
-            kvNamespaces: { PREVIEWS: "previews-test" },
-            bindings: { PREVIEW_ALLOW_LOOPBACK_HTTP: "false", PREVIEW_DNS_RESOLVER: "off", PREVIEW_FETCH_TIMEOUT_MS: "2000" },
-            outboundService: (request: Request) =>
-              new Response(`<head><meta property="og:title" content="Page at ${new URL(request.url).pathname}"><meta property="og:image" content="/card.png"></head>`, {
-                headers: { "content-type": "text/html" },
-              }),
-            queueConsumers: { "preview-events": { maxBatchSize: 100, maxBatchTimeout: 0.05 } },
-            queueProducers: { DELIVERY_REPORTS: { queueName: "delivery-reports" } },
-          },
-          {
             name: "event-recorder",
             modules: true,
             scriptPath: path.join(root, "test/support/event-recorder.js"),
