@@ -39,6 +39,7 @@ async function perform(event: LinkEvent, env: PreviewEnv): Promise<void> {
     case "LinkDeleted":
       return removePreview(env.PREVIEWS, event.data.linkId);
     case "LinkClicked":
+    case "ClicksRecorded":
       // Not subscribed (contracts/fanout/subscriptions.ts); a stray one is delivered and ignored.
       return;
   }
