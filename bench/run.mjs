@@ -80,7 +80,9 @@ const results = {
 };
 try {
   if (options.parts.has("redirect")) {
-    log(`\n1. Redirect: GET /:slug over ${options.links} links, random slugs, ${options.connections} connections, ${options.rounds} × ${options.seconds} s per side`);
+    log(
+      `\n1. Redirect: GET /:slug over ${options.links} links, random slugs, ${options.connections} connections, ${options.rounds} × ${options.seconds} s per side`,
+    );
     /** @type {string[]} */
     let slugs = [];
     for (const layout of options.layouts) {
@@ -91,14 +93,34 @@ try {
         log(`  ${slugs.length} links created; their events drained in ${((await waitIdle(s.pids)) / 1000).toFixed(1)} s`);
       }
       log(` layout ${layout}:`);
-      results.redirect[layout] = await benchRedirect({ stackUrl: s.url, floorUrl: floor.url, slugs, pids: s.pids, backgroundPids: s.pipelinePids, floorPids: floor.pids, options, log, profile: s.profile });
+      results.redirect[layout] = await benchRedirect({
+        stackUrl: s.url,
+        floorUrl: floor.url,
+        slugs,
+        pids: s.pids,
+        backgroundPids: s.pipelinePids,
+        floorPids: floor.pids,
+        options,
+        log,
+        profile: s.profile,
+      });
     }
   }
   if (options.parts.has("create")) {
     const s = await boot(options.createLayout);
     log(`\n2. Create: POST /v1/links, ${options.creates1} at concurrency 1 and ${options.creates16} at 16, ${options.rounds} round(s) per side`);
     const team = await createTeam(s.url, adminToken, "bench create");
-    results.create = await benchCreate({ stackUrl: s.url, floorUrl: floor.url, team, pids: s.pids, backgroundPids: s.pipelinePids, floorPids: floor.pids, options, log, profile: s.profile });
+    results.create = await benchCreate({
+      stackUrl: s.url,
+      floorUrl: floor.url,
+      team,
+      pids: s.pids,
+      backgroundPids: s.pipelinePids,
+      floorPids: floor.pids,
+      options,
+      log,
+      profile: s.profile,
+    });
   }
   if (options.parts.has("fanout")) {
     const s = await boot(options.createLayout);
@@ -107,7 +129,9 @@ try {
   }
   if (options.parts.has("clicks")) {
     const s = await boot("single");
-    log(`\n4. Clicks: ${options.clicks.toLocaleString("en-US")} at ${options.clickRate}/s over ${options.clickLinks} links (browsers, 10% bots, 3% HEAD), as npm run dev runs the stack`);
+    log(
+      `\n4. Clicks: ${options.clicks.toLocaleString("en-US")} at ${options.clickRate}/s over ${options.clickLinks} links (browsers, 10% bots, 3% HEAD), as npm run dev runs the stack`,
+    );
     results.clicks = await benchClicks({ stack: s, state, adminToken, options: { ...options, connections: 16 }, log });
   }
 } finally {

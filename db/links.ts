@@ -11,7 +11,9 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 export const teams = sqliteTable("teams", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
-  plan: text("plan", { enum: ["free", "pro"] }).notNull().default("free"),
+  plan: text("plan", { enum: ["free", "pro"] })
+    .notNull()
+    .default("free"),
   createdAt: text("created_at").notNull(),
 });
 
@@ -45,7 +47,10 @@ export const links = sqliteTable(
     url: text("url").notNull(),
     title: text("title"),
     /** JSON array of strings; filtered with json_each. */
-    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    tags: text("tags", { mode: "json" })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
     expiresAt: text("expires_at"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
@@ -86,7 +91,9 @@ export const events = sqliteTable(
     index("events_team_id_idx").on(t.teamId, t.id),
     index("events_team_subject_idx").on(t.teamId, t.subject, t.id),
     index("events_team_type_idx").on(t.teamId, t.type, t.id),
-    index("events_unpublished_idx").on(t.createdAt).where(sql`${t.publishedAt} IS NULL`),
+    index("events_unpublished_idx")
+      .on(t.createdAt)
+      .where(sql`${t.publishedAt} IS NULL`),
   ],
 );
 
@@ -124,7 +131,11 @@ export const replayJobs = sqliteTable(
     finishedAt: text("finished_at"),
   },
   // The cron's work list: running jobs, oldest first.
-  (t) => [index("replay_jobs_running_idx").on(t.id).where(sql`${t.status} = 'running'`)],
+  (t) => [
+    index("replay_jobs_running_idx")
+      .on(t.id)
+      .where(sql`${t.status} = 'running'`),
+  ],
 );
 
 /**

@@ -30,7 +30,10 @@ const planSchema = z.enum(["free", "pro"]);
 export const teamCreatedV1 = envelopeSchema(
   "TeamCreated",
   1,
-  z.strictObject({ actor: actorSchema, team: z.strictObject({ id: teamIdSchema, name: z.string().min(1).max(100), plan: planSchema, createdAt: isoDateTimeSchema }) }),
+  z.strictObject({
+    actor: actorSchema,
+    team: z.strictObject({ id: teamIdSchema, name: z.string().min(1).max(100), plan: planSchema, createdAt: isoDateTimeSchema }),
+  }),
 );
 
 /** subject: the key id. Neither the key nor its hash nor its display prefix. */
@@ -76,4 +79,10 @@ export const auditEventSchema = z.discriminatedUnion("type", [teamCreatedV1, api
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 export type AuditEventType = AuditEvent["type"];
 
-export const AUDIT_EVENT_TYPES = ["TeamCreated", "ApiKeyMinted", "ApiKeyRevoked", "ReplayStarted", "RedriveStarted"] as const satisfies readonly AuditEventType[];
+export const AUDIT_EVENT_TYPES = [
+  "TeamCreated",
+  "ApiKeyMinted",
+  "ApiKeyRevoked",
+  "ReplayStarted",
+  "RedriveStarted",
+] as const satisfies readonly AuditEventType[];

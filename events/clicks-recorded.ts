@@ -22,14 +22,30 @@ export const MAX_BATCH_SPAN_MS = 60_000;
 
 const visitorHashSchema = z.string().regex(/^[0-9a-f]{32}$/);
 const countrySchema = z.string().regex(/^[A-Z]{2}$/);
-const index = z.number().int().min(0).max(MAX_BATCH_DICTIONARY - 1);
+const index = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_BATCH_DICTIONARY - 1);
 /** An index into a dictionary, or -1 for none (no Referer, no User-Agent). */
-const optionalIndex = z.number().int().min(-1).max(MAX_BATCH_DICTIONARY - 1);
+const optionalIndex = z
+  .number()
+  .int()
+  .min(-1)
+  .max(MAX_BATCH_DICTIONARY - 1);
 
 export const clickLinkSchema = z.strictObject({ linkId: linkIdSchema, teamId: teamIdSchema, slug: z.string().min(1).max(64) });
 
 /** [link index, ms after `from`, trace id, country | null, referrer index | -1, agent index | -1, visitor hash] */
-export const humanClickSchema = z.tuple([index, z.number().int().min(0).max(MAX_BATCH_SPAN_MS), traceIdSchema, countrySchema.nullable(), optionalIndex, optionalIndex, visitorHashSchema]);
+export const humanClickSchema = z.tuple([
+  index,
+  z.number().int().min(0).max(MAX_BATCH_SPAN_MS),
+  traceIdSchema,
+  countrySchema.nullable(),
+  optionalIndex,
+  optionalIndex,
+  visitorHashSchema,
+]);
 export type HumanClickTuple = z.infer<typeof humanClickSchema>;
 
 /** [link index, bot GET clicks, HEAD requests]: counted, never carried one by one. */

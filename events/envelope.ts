@@ -15,11 +15,7 @@ export const linkIdSchema = z.string().regex(/^lnk_[0-9A-HJKMNP-TV-Z]{26}$/, "ex
 export const isoDateTimeSchema = z.iso.datetime({ offset: false });
 
 /** Builds the strict envelope schema for one event type at one version. */
-export function envelopeSchema<const T extends string, const V extends number, D extends z.ZodType>(
-  type: T,
-  version: V,
-  data: D,
-) {
+export function envelopeSchema<const T extends string, const V extends number, D extends z.ZodType>(type: T, version: V, data: D) {
   return z.strictObject({
     id: eventIdSchema,
     type: z.literal(type),

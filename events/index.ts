@@ -59,7 +59,14 @@ export const LOG_EVENT_TYPES = [...EVENT_TYPES, ...AUDIT_EVENT_TYPES] as const s
 export const logEventTypeSchema = z.enum(LOG_EVENT_TYPES);
 
 /** Versions producers emit today, for every type in the log. */
-export const CURRENT_LOG_VERSION = { ...CURRENT_VERSION, TeamCreated: 1, ApiKeyMinted: 1, ApiKeyRevoked: 1, ReplayStarted: 1, RedriveStarted: 1 } as const satisfies Record<LogEventType, number>;
+export const CURRENT_LOG_VERSION = {
+  ...CURRENT_VERSION,
+  TeamCreated: 1,
+  ApiKeyMinted: 1,
+  ApiKeyRevoked: 1,
+  ReplayStarted: 1,
+  RedriveStarted: 1,
+} as const satisfies Record<LogEventType, number>;
 
 /** Parses anything claiming to be an event of the log (link or audit). */
 export function parseLogEvent(input: unknown) {

@@ -20,11 +20,7 @@ export type LinkField = z.infer<typeof linkFieldSchema>;
 export const linkCreatedV1 = envelopeSchema("LinkCreated", 1, z.strictObject({ link: linkSnapshotSchema }));
 
 /** v2 adds the short domain the link lives on (additive: v1 consumers' fields are unchanged). */
-export const linkCreatedV2 = envelopeSchema(
-  "LinkCreated",
-  2,
-  z.strictObject({ link: linkSnapshotSchema, domain: z.string().min(1).max(253) }),
-);
+export const linkCreatedV2 = envelopeSchema("LinkCreated", 2, z.strictObject({ link: linkSnapshotSchema, domain: z.string().min(1).max(253) }));
 
 export const linkUpdatedV1 = envelopeSchema(
   "LinkUpdated",

@@ -31,7 +31,16 @@ const BOTS = [
   "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
   "curl/8.5.0",
 ];
-const REFERRERS = ["https://news.ycombinator.com/item?id=1", "https://www.google.com/", "https://t.co/abc", "https://www.reddit.com/r/x", "https://mail.example.com/", null, null, null];
+const REFERRERS = [
+  "https://news.ycombinator.com/item?id=1",
+  "https://www.google.com/",
+  "https://t.co/abc",
+  "https://www.reddit.com/r/x",
+  "https://mail.example.com/",
+  null,
+  null,
+  null,
+];
 
 /** A small deterministic generator, so two runs send the same clicks. */
 /** @param {number} seed */
@@ -179,10 +188,14 @@ export async function benchClicks({ stack, state, adminToken, options, log }) {
     countedHumans,
     wrong: { clicks: wrongClicks, bots: wrongBots, uniques: wrongUniques, links: stats.length },
   };
-  log(`  drained in ${(drainedMs / 1000).toFixed(1)} s; ${result.bytesPerClick.toFixed(0)} B stored a click; ${cpuUs.toFixed(0)} µs of workerd CPU a click; ${topicMessages} topic messages + ${copies} subscriber copies = ${result.messagesPerClick.toFixed(3)} a click`);
+  log(
+    `  drained in ${(drainedMs / 1000).toFixed(1)} s; ${result.bytesPerClick.toFixed(0)} B stored a click; ${cpuUs.toFixed(0)} µs of workerd CPU a click; ${topicMessages} topic messages + ${copies} subscriber copies = ${result.messagesPerClick.toFixed(3)} a click`,
+  );
   for (const s of result.stores) log(`    ${s.name}: +${s.bytes} B (${s.perClick.toFixed(1)} B a click)`);
   log(`  after the day folded: ${result.foldedBytesPerClick.toFixed(1)} B stored a click (steady state)`);
   for (const s of result.foldedStores) log(`    ${s.name}: +${s.bytes} B (${s.perClick.toFixed(1)} B a click)`);
-  log(`  counts: ${countedHumans} of ${sentHumans} human clicks; links with a wrong count: clicks ${wrongClicks}, bots ${wrongBots}, uniques ${wrongUniques} (of ${stats.length})`);
+  log(
+    `  counts: ${countedHumans} of ${sentHumans} human clicks; links with a wrong count: clicks ${wrongClicks}, bots ${wrongBots}, uniques ${wrongUniques} (of ${stats.length})`,
+  );
   return result;
 }

@@ -58,19 +58,26 @@ async function level({ stackUrl, floorUrl, team, pids, backgroundPids, floorPids
     log(`  c=${connections} round ${round} floor: ${describeLoad(floor)}; ${floorUs.toFixed(0)} µs CPU a create`);
     const frontCpu = await cpuMeter(frontPids);
     const measure = () =>
-      inBackground(backgroundPids, () => runLoad({ origin: stackUrl, connections, amount, request: createRequest("/v1/links", team.auth, `create-c${connections}-${round}`) }));
+      inBackground(backgroundPids, () =>
+        runLoad({ origin: stackUrl, connections, amount, request: createRequest("/v1/links", team.auth, `create-c${connections}-${round}`) }),
+      );
     const ours = round === 1 ? await profile(`create-c${connections}`, measure) : await measure();
     log(`  c=${connections} round ${round} ours:  ${describeLoad(ours)}`);
     const drained = await waitIdle(pids);
     const frontUs = await frontCpu.microsEach(ours.responses);
     cpu.push({ floor: floorUs, front: frontUs });
-    log(`  its LinkCreated drained through the pipeline in ${(drained / 1000).toFixed(1)} s; ${frontUs.toFixed(0)} µs CPU a create in the ${backgroundPids.length > 0 ? "api's workerd" : "stack's workerd (the whole pipeline included)"}`);
+    log(
+      `  its LinkCreated drained through the pipeline in ${(drained / 1000).toFixed(1)} s; ${frontUs.toFixed(0)} µs CPU a create in the ${backgroundPids.length > 0 ? "api's workerd" : "stack's workerd (the whole pipeline included)"}`,
+    );
     floorRounds.push(floor);
     oursRounds.push(ours);
   }
   const ours = medianRound(oursRounds);
   const floor = medianRound(floorRounds);
-  for (const [who, r] of /** @type {const} */ ([["ours", ours], ["floor", floor]])) {
+  for (const [who, r] of /** @type {const} */ ([
+    ["ours", ours],
+    ["floor", floor],
+  ])) {
     const wrong = Object.entries(r.statuses).filter(([code]) => code !== "201");
     if (wrong.length > 0 || r.errors > 0) throw new Error(`${who}: creates answered other than 201: ${JSON.stringify(r.statuses)}, ${r.errors} errors`);
   }

@@ -105,7 +105,12 @@ export async function benchFanout(ctx) {
     /** @type {(import("./api.mjs").Link & { respondedAt: number })[]} */
     const links = [];
     for (let i = 0; i < options.fanout; i++) links.push(await createLinkTimed(stack.url, one.team, `https://example.com/fanout/${i}`));
-    const ids = await eventIdsOf(stack.url, one.team, links.map((l) => l.id), "LinkCreated");
+    const ids = await eventIdsOf(
+      stack.url,
+      one.team,
+      links.map((l) => l.id),
+      "LinkCreated",
+    );
     const settled = await settledDeliveries(stack.url, one.team, ids, subscribers.present, 120_000);
     await until(() => links.every((l) => one.feed.firstAt(l.id, "LinkCreated") !== undefined), 30_000);
     one.feed.close();
@@ -122,7 +127,9 @@ export async function benchFanout(ctx) {
       return at === undefined ? [] : [at - l.respondedAt];
     });
     const latency = { frame: spread(toFrame), delivered: spread(toDelivered), webhook: spread(toWebhook), links: links.length };
-    log(`  ${links.length} links: frame p50 ${latency.frame.p50.toFixed(0)} ms p99 ${latency.frame.p99.toFixed(0)} ms (${toFrame.length} frames); last delivered p50 ${latency.delivered.p50.toFixed(0)} ms p99 ${latency.delivered.p99.toFixed(0)} ms (${toDelivered.length} complete)`);
+    log(
+      `  ${links.length} links: frame p50 ${latency.frame.p50.toFixed(0)} ms p99 ${latency.frame.p99.toFixed(0)} ms (${toFrame.length} frames); last delivered p50 ${latency.delivered.p50.toFixed(0)} ms p99 ${latency.delivered.p99.toFixed(0)} ms (${toDelivered.length} complete)`,
+    );
     await waitIdle(stack.pids);
 
     // The burst: creates at concurrency 16, then everything drains; memory watched throughout.
@@ -130,11 +137,20 @@ export async function benchFanout(ctx) {
     await resetPeakMemory(stack.pids);
     const watch = watchMemory(stack.pids);
     const t0 = performance.timeOrigin + performance.now();
-    const made = await mapConcurrent(Array.from({ length: options.burst }, (_, i) => i), 16, (i) => createLinkTimed(stack.url, burst.team, `https://example.com/burst/${i}`));
+    const made = await mapConcurrent(
+      Array.from({ length: options.burst }, (_, i) => i),
+      16,
+      (i) => createLinkTimed(stack.url, burst.team, `https://example.com/burst/${i}`),
+    );
     const sentMs = performance.timeOrigin + performance.now() - t0;
     await waitIdle(stack.pids);
     const memory = await watch.stop();
-    const burstIds = await eventIdsOf(stack.url, burst.team, made.map((l) => l.id), "LinkCreated");
+    const burstIds = await eventIdsOf(
+      stack.url,
+      burst.team,
+      made.map((l) => l.id),
+      "LinkCreated",
+    );
     const burstSettled = await settledDeliveries(stack.url, burst.team, burstIds, subscribers.present, 180_000);
     await until(() => made.every((l) => burst.feed.firstAt(l.id, "LinkCreated") !== undefined), 30_000);
     const ends = made.flatMap((l, i) => {
@@ -143,10 +159,28 @@ export async function benchFanout(ctx) {
       return last.filter((t) => t !== undefined);
     });
     const drainMs = Math.max(...ends) - t0;
-    log(`  burst of ${made.length}: sent in ${(sentMs / 1000).toFixed(1)} s, drained in ${(drainMs / 1000).toFixed(1)} s; workerd peak RSS ${(memory.hwmKb / 1024).toFixed(0)} MB`);
-    const verification = await verifyBurst({ base: stack.url, pids: stack.pids, team: burst.team, links: made, eventIds: burstIds, deliveries: burstSettled, present: subscribers.present, feed: burst.feed, receiver: webhooks ? receiver : null, log });
+    log(
+      `  burst of ${made.length}: sent in ${(sentMs / 1000).toFixed(1)} s, drained in ${(drainMs / 1000).toFixed(1)} s; workerd peak RSS ${(memory.hwmKb / 1024).toFixed(0)} MB`,
+    );
+    const verification = await verifyBurst({
+      base: stack.url,
+      pids: stack.pids,
+      team: burst.team,
+      links: made,
+      eventIds: burstIds,
+      deliveries: burstSettled,
+      present: subscribers.present,
+      feed: burst.feed,
+      receiver: webhooks ? receiver : null,
+      log,
+    });
     burst.feed.close();
-    return { subscribers: { all: subscribers.all, present: [...subscribers.present], missing: subscribers.missing }, latency, burst: { links: made.length, sentMs, drainMs, memory }, verification };
+    return {
+      subscribers: { all: subscribers.all, present: [...subscribers.present], missing: subscribers.missing },
+      latency,
+      burst: { links: made.length, sentMs, drainMs, memory },
+      verification,
+    };
   } finally {
     await receiver.stop();
   }

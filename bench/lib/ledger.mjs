@@ -5,7 +5,12 @@ import { getJson, mapConcurrent } from "./api.mjs";
 const eventPage = z.object({ data: z.array(z.object({ id: z.string(), type: z.string() })) });
 const eventDetail = z.object({
   deliveries: z.array(
-    z.object({ subscriber: z.string(), status: z.enum(["pending", "delivered", "retrying", "dead"]), duplicates: z.number(), processedAt: z.string().nullable() }),
+    z.object({
+      subscriber: z.string(),
+      status: z.enum(["pending", "delivered", "retrying", "dead"]),
+      duplicates: z.number(),
+      processedAt: z.string().nullable(),
+    }),
   ),
 });
 

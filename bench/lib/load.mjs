@@ -50,7 +50,14 @@ export function runLoad({ origin, connections, seconds, amount, rate, request })
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: origin.origin, connections, ...(amount ? { amount } : { duration: seconds ?? 10 }), ...(rate ? { overallRate: rate } : {}), timeout: 30, requests: [request] },
+      {
+        url: origin.origin,
+        connections,
+        ...(amount ? { amount } : { duration: seconds ?? 10 }),
+        ...(rate ? { overallRate: rate } : {}),
+        timeout: 30,
+        requests: [request],
+      },
       (error, result) => {
         if (error) return reject(error);
         const elapsed = (performance.now() - started) / 1000;

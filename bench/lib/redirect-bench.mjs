@@ -21,11 +21,19 @@ import { cpuMeter, inBackground, waitIdle } from "./proc-stats.mjs";
  */
 export async function benchRedirect({ stackUrl, floorUrl, slugs, pids, backgroundPids, floorPids, options, log, profile }) {
   const { connections, seconds, rounds } = options;
-  const random = { method: "GET", setupRequest: (/** @type {import("autocannon").Request} */ r) => ({ ...r, path: `/${slugs[Math.floor(Math.random() * slugs.length)]}` }) };
+  const random = {
+    method: "GET",
+    setupRequest: (/** @type {import("autocannon").Request} */ r) => ({ ...r, path: `/${slugs[Math.floor(Math.random() * slugs.length)]}` }),
+  };
   // Warm-up: every slug once (a cold cache is a D1 read per slug), and the floor as long, so
   // both sides are JIT-compiled and measured in their steady state.
   let next = 0;
-  const warm = await runLoad({ origin: stackUrl, connections, amount: slugs.length, request: { method: "GET", setupRequest: (r) => ({ ...r, path: `/${slugs[next++ % slugs.length]}` }) } });
+  const warm = await runLoad({
+    origin: stackUrl,
+    connections,
+    amount: slugs.length,
+    request: { method: "GET", setupRequest: (r) => ({ ...r, path: `/${slugs[next++ % slugs.length]}` }) },
+  });
   log(`  warm-up, every slug once: ${describeLoad(warm)}`);
   await runLoad({ origin: floorUrl, connections, seconds: Math.min(seconds, 5), request: { method: "GET", path: "/warm-up" } });
   log(`  click backlog of the warm-up drained in ${((await waitIdle(pids)) / 1000).toFixed(1)} s`);
@@ -57,7 +65,9 @@ export async function benchRedirect({ stackUrl, floorUrl, slugs, pids, backgroun
     const frontUs = await frontCpu.microsEach(ours.responses);
     const pipelineUs = await pipelineCpu.microsEach(ours.responses);
     cpu.push({ floor: floorUs, front: frontUs, pipeline: pipelineUs });
-    log(`  its ${ours.responses} clicks drained through the pipeline in ${(drained / 1000).toFixed(1)} s; ${frontUs.toFixed(0)} µs CPU a redirect in the api's workerd${backgroundPids.length > 0 ? `, ${pipelineUs.toFixed(0)} µs in the pipeline's` : ""}`);
+    log(
+      `  its ${ours.responses} clicks drained through the pipeline in ${(drained / 1000).toFixed(1)} s; ${frontUs.toFixed(0)} µs CPU a redirect in the api's workerd${backgroundPids.length > 0 ? `, ${pipelineUs.toFixed(0)} µs in the pipeline's` : ""}`,
+    );
     floorRounds.push(floor);
     oursRounds.push(ours);
   }

@@ -43,26 +43,73 @@ function judged(ratio, kind, bound) {
 function rows(r) {
   /** @type {Row[]} */
   const out = [];
-  for (const [layout, how] of /** @type {const} */ ([["split", "api in its own workerd"], ["single", "whole stack in one workerd"]])) {
+  for (const [layout, how] of /** @type {const} */ ([
+    ["split", "api in its own workerd"],
+    ["single", "whole stack in one workerd"],
+  ])) {
     const result = r.redirect[layout];
     if (!result) continue;
     const { ours, floor } = result;
     // Issue 12's targets: 0.8× with the api on its own thread, 0.5× with the whole stack on one (npm run dev's).
-    out.push({ figure: `Redirect GET /:slug (${how}), throughput`, ours: rps(ours.rps), floor: rps(floor.rps), ...judged(ours.rps / floor.rps, "min", layout === "split" ? 0.8 : 0.5) });
-    out.push({ figure: `Redirect (${how}), p50 latency`, ours: ms(ours.p50), floor: ms(floor.p50), ratio: `${(ours.p50 / floor.p50).toFixed(2)}×`, target: "" });
+    out.push({
+      figure: `Redirect GET /:slug (${how}), throughput`,
+      ours: rps(ours.rps),
+      floor: rps(floor.rps),
+      ...judged(ours.rps / floor.rps, "min", layout === "split" ? 0.8 : 0.5),
+    });
+    out.push({
+      figure: `Redirect (${how}), p50 latency`,
+      ours: ms(ours.p50),
+      floor: ms(floor.p50),
+      ratio: `${(ours.p50 / floor.p50).toFixed(2)}×`,
+      target: "",
+    });
     out.push({ figure: `Redirect (${how}), p99 latency`, ours: ms(ours.p99), floor: ms(floor.p99), ...judged(ours.p99 / floor.p99, "max", 2) });
     const { cpuUs } = result;
     const us = (/** @type {number} */ v) => `${v.toFixed(0)} µs`;
     const where = layout === "split" ? "the api's workerd (with the queue broker and TeamFeed it hosts locally)" : "the one workerd (every consumer included)";
-    out.push({ figure: `Redirect (${how}), CPU a redirect in ${where}`, ours: us(cpuUs.front), floor: us(cpuUs.floor), ratio: `${(cpuUs.front / cpuUs.floor).toFixed(2)}×`, target: "" });
-    if (layout === "split") out.push({ figure: "Redirect (api in its own workerd), CPU a click in the fan-out and consumers' workerd", ours: us(cpuUs.pipeline), floor: "—", ratio: "—", target: "" });
+    out.push({
+      figure: `Redirect (${how}), CPU a redirect in ${where}`,
+      ours: us(cpuUs.front),
+      floor: us(cpuUs.floor),
+      ratio: `${(cpuUs.front / cpuUs.floor).toFixed(2)}×`,
+      target: "",
+    });
+    if (layout === "split")
+      out.push({
+        figure: "Redirect (api in its own workerd), CPU a click in the fan-out and consumers' workerd",
+        ours: us(cpuUs.pipeline),
+        floor: "—",
+        ratio: "—",
+        target: "",
+      });
   }
   if (r.create) {
-    for (const [label, level] of /** @type {const} */ ([["1", r.create.c1], ["16", r.create.c16]])) {
-      out.push({ figure: `Create POST /v1/links, concurrency ${label}, p50`, ours: ms(level.ours.p50), floor: ms(level.floor.p50), ...judged(level.ours.p50 / level.floor.p50, "max", 1.3) });
-      out.push({ figure: `Create, concurrency ${label}, p99`, ours: ms(level.ours.p99), floor: ms(level.floor.p99), ratio: `${(level.ours.p99 / level.floor.p99).toFixed(2)}×`, target: "" });
+    for (const [label, level] of /** @type {const} */ ([
+      ["1", r.create.c1],
+      ["16", r.create.c16],
+    ])) {
+      out.push({
+        figure: `Create POST /v1/links, concurrency ${label}, p50`,
+        ours: ms(level.ours.p50),
+        floor: ms(level.floor.p50),
+        ...judged(level.ours.p50 / level.floor.p50, "max", 1.3),
+      });
+      out.push({
+        figure: `Create, concurrency ${label}, p99`,
+        ours: ms(level.ours.p99),
+        floor: ms(level.floor.p99),
+        ratio: `${(level.ours.p99 / level.floor.p99).toFixed(2)}×`,
+        target: "",
+      });
       const where = r.options.createLayout === "split" ? "the api's workerd" : "the stack's one workerd (every consumer included)";
-      out.push({ figure: `Create, concurrency ${label}, CPU a create in ${where}`, ours: `${level.cpuUs.front.toFixed(0)} µs`, floor: `${level.cpuUs.floor.toFixed(0)} µs`, ratio: `${(level.cpuUs.front / level.cpuUs.floor).toFixed(2)}×`, target: "" });
+      out.push({
+        figure: `Create, concurrency ${label}, CPU a create in ${where}`,
+        ours: `${level.cpuUs.front.toFixed(0)} µs`,
+        floor: `${level.cpuUs.floor.toFixed(0)} µs`,
+        ratio: `${(level.cpuUs.front / level.cpuUs.floor).toFixed(2)}×`,
+        target: "",
+      });
     }
   }
   if (r.fanout) {
@@ -76,22 +123,65 @@ function rows(r) {
       ratio: "—",
       target: `p50 ≤ 100 ms ${frameMet(latency.frame.p50, 100)}; p99 ≤ 500 ms ${frameMet(latency.frame.p99, 500)}`,
     });
-    out.push({ figure: `Create → last subscriber delivered in the ledger, p50 / p99 (${latency.delivered.n} of ${latency.links})`, ours: `${ms(latency.delivered.p50)} / ${ms(latency.delivered.p99)}`, ...none });
-    if (latency.webhook.n > 0) out.push({ figure: `Create → webhook received, p50 / p99 (${latency.webhook.n} of ${latency.links})`, ours: `${ms(latency.webhook.p50)} / ${ms(latency.webhook.p99)}`, ...none });
+    out.push({
+      figure: `Create → last subscriber delivered in the ledger, p50 / p99 (${latency.delivered.n} of ${latency.links})`,
+      ours: `${ms(latency.delivered.p50)} / ${ms(latency.delivered.p99)}`,
+      ...none,
+    });
+    if (latency.webhook.n > 0)
+      out.push({
+        figure: `Create → webhook received, p50 / p99 (${latency.webhook.n} of ${latency.links})`,
+        ours: `${ms(latency.webhook.p50)} / ${ms(latency.webhook.p99)}`,
+        ...none,
+      });
     out.push({ figure: `Burst of ${burst.links} creates (concurrency 16): sent / drained`, ours: `${secs(burst.sentMs)} / ${secs(burst.drainMs)}`, ...none });
-    out.push({ figure: "Peak RSS of workerd during the burst (VmHWM, all processes)", ours: `${(burst.memory.hwmKb / 1024).toFixed(0)} MB (${burst.memory.hwmKbs.map((kb) => `${(kb / 1024).toFixed(0)}`).join(" + ")})`, ...none });
+    out.push({
+      figure: "Peak RSS of workerd during the burst (VmHWM, all processes)",
+      ours: `${(burst.memory.hwmKb / 1024).toFixed(0)} MB (${burst.memory.hwmKbs.map((kb) => `${(kb / 1024).toFixed(0)}`).join(" + ")})`,
+      ...none,
+    });
   }
   if (r.clicks) {
     const c = r.clicks;
     const none = { floor: "—", ratio: "—" };
     const judge = (/** @type {boolean} */ met, /** @type {string} */ target) => `${target} ${met ? "met" : "missed"}`;
-    out.push({ figure: `Clicks (${c.clicks.toLocaleString("en-US")} at ${c.rate}/s, 100 links): bytes added to all stores a click, steady state (the day's visitor sets folded)`, ours: `${c.foldedBytesPerClick.toFixed(1)} B`, ...none, target: judge(c.foldedBytesPerClick <= 64, "≤ 64 B") });
-    out.push({ figure: "Clicks: bytes a click while the day is open (its exact visitor sets kept until it folds)", ours: `${c.bytesPerClick.toFixed(0)} B`, ...none, target: "" });
-    out.push({ figure: "Bytes a create keeps, every store (link, event log, ledger, effects, receipts; within the retention windows)", ours: `${c.bytesPerCreate.toFixed(0)} B`, ...none, target: "" });
-    out.push({ figure: "Clicks: workerd CPU a click, whole pipeline (redirect, send, fan-out, consumers)", ours: `${c.cpuUsPerClick.toFixed(0)} µs`, ...none, target: judge(c.cpuUsPerClick <= 3100 / 4, "≤ 775 µs (¼ of 3.1 ms)") });
-    out.push({ figure: "Clicks: queue messages a click (topic messages + subscriber copies)", ours: c.messagesPerClick.toFixed(3), ...none, target: judge(c.messagesPerClick <= 0.05, "≤ 0.05") });
+    out.push({
+      figure: `Clicks (${c.clicks.toLocaleString("en-US")} at ${c.rate}/s, 100 links): bytes added to all stores a click, steady state (the day's visitor sets folded)`,
+      ours: `${c.foldedBytesPerClick.toFixed(1)} B`,
+      ...none,
+      target: judge(c.foldedBytesPerClick <= 64, "≤ 64 B"),
+    });
+    out.push({
+      figure: "Clicks: bytes a click while the day is open (its exact visitor sets kept until it folds)",
+      ours: `${c.bytesPerClick.toFixed(0)} B`,
+      ...none,
+      target: "",
+    });
+    out.push({
+      figure: "Bytes a create keeps, every store (link, event log, ledger, effects, receipts; within the retention windows)",
+      ours: `${c.bytesPerCreate.toFixed(0)} B`,
+      ...none,
+      target: "",
+    });
+    out.push({
+      figure: "Clicks: workerd CPU a click, whole pipeline (redirect, send, fan-out, consumers)",
+      ours: `${c.cpuUsPerClick.toFixed(0)} µs`,
+      ...none,
+      target: judge(c.cpuUsPerClick <= 3100 / 4, "≤ 775 µs (¼ of 3.1 ms)"),
+    });
+    out.push({
+      figure: "Clicks: queue messages a click (topic messages + subscriber copies)",
+      ours: c.messagesPerClick.toFixed(3),
+      ...none,
+      target: judge(c.messagesPerClick <= 0.05, "≤ 0.05"),
+    });
     const exact = c.wrong.clicks === 0 && c.wrong.bots === 0 && c.wrong.uniques === 0 && c.countedHumans === c.sentHumans;
-    out.push({ figure: "Clicks: counts (clicks, bot clicks, unique visitors) of every link equal what was sent", ours: `${c.countedHumans}/${c.sentHumans} human clicks; wrong links ${c.wrong.clicks}/${c.wrong.bots}/${c.wrong.uniques} of ${c.wrong.links}`, ...none, target: exact ? "exact: met" : "missed" });
+    out.push({
+      figure: "Clicks: counts (clicks, bot clicks, unique visitors) of every link equal what was sent",
+      ours: `${c.countedHumans}/${c.sentHumans} human clicks; wrong links ${c.wrong.clicks}/${c.wrong.bots}/${c.wrong.uniques} of ${c.wrong.links}`,
+      ...none,
+      target: exact ? "exact: met" : "missed",
+    });
   }
   return out;
 }
@@ -116,11 +206,15 @@ function notes(r) {
   ];
   if (r.fanout) {
     const { subscribers, verification } = r.fanout;
-    lines.push(`- Subscribers of LinkCreated: ${subscribers.all.join(", ")}${subscribers.missing.length ? `. **No Worker for ${subscribers.missing.join(", ")}**: its deliveries stay pending and are left out of the figures above.` : " (all present)."}`);
+    lines.push(
+      `- Subscribers of LinkCreated: ${subscribers.all.join(", ")}${subscribers.missing.length ? `. **No Worker for ${subscribers.missing.join(", ")}**: its deliveries stay pending and are left out of the figures above.` : " (all present)."}`,
+    );
     lines.push(`- After the burst (each link then clicked once): ${verification.map((c) => `${c.ok ? "✓" : "✗"} ${c.what} (${c.detail})`).join("; ")}.`);
   }
   if (r.clicks) {
-    lines.push(`- Clicks part, stores that grew (B a click) with the day open: ${r.clicks.stores.map((s) => `${s.name} ${s.perClick.toFixed(1)}`).join("; ")}; after the fold: ${r.clicks.foldedStores.map((s) => `${s.name} ${s.perClick.toFixed(1)}`).join("; ")}. A create: ${r.clicks.createStores.map((g) => `${g.name} ${g.perCreate.toFixed(0)} B`).join("; ")}. Drained ${(r.clicks.drainedMs / 1000).toFixed(1)} s after the last click; ${r.clicks.topicMessages} click batches on the topic, ${r.clicks.copies} copies to subscriber queues.`);
+    lines.push(
+      `- Clicks part, stores that grew (B a click) with the day open: ${r.clicks.stores.map((s) => `${s.name} ${s.perClick.toFixed(1)}`).join("; ")}; after the fold: ${r.clicks.foldedStores.map((s) => `${s.name} ${s.perClick.toFixed(1)}`).join("; ")}. A create: ${r.clicks.createStores.map((g) => `${g.name} ${g.perCreate.toFixed(0)} B`).join("; ")}. Drained ${(r.clicks.drainedMs / 1000).toFixed(1)} s after the last click; ${r.clicks.topicMessages} click batches on the topic, ${r.clicks.copies} copies to subscriber queues.`,
+    );
   }
   return lines;
 }

@@ -27,7 +27,9 @@ function usageOf(file) {
   try {
     const pragma = (/** @type {string} */ name) => Number(Object.values(/** @type {Record<string, unknown>} */ (db.prepare(`PRAGMA ${name}`).get()))[0]);
     const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' ORDER BY name")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' ORDER BY name",
+      )
       .all()
       .map((row) => String(/** @type {{ name: unknown }} */ (row).name));
     return { bytes: (pragma("page_count") - pragma("freelist_count")) * pragma("page_size"), tables };

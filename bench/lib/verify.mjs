@@ -52,12 +52,20 @@ export async function verifyBurst({ base, pids, team, links, eventIds, deliverie
   }
   const frames = feed.totals();
   const missingFrames = links.filter((l) => feed.firstAt(l.id, "LinkCreated") === undefined).length;
-  check("dashboard feed", missingFrames === 0 && frames.frames === frames.events, `${n - missingFrames}/${n} LinkCreated frames, ${frames.frames - frames.events} repeated`);
+  check(
+    "dashboard feed",
+    missingFrames === 0 && frames.frames === frames.events,
+    `${n - missingFrames}/${n} LinkCreated frames, ${frames.frames - frames.events} repeated`,
+  );
   if (receiver) {
     const received = eventIds.map((id) => receiver.receipt(id));
     const unique = received.filter((r) => r !== undefined).length;
     const copies = received.reduce((sum, r) => sum + (r?.count ?? 0), 0);
-    check("webhook receipts", unique === n, `${unique}/${n} link.created received and verified (${copies - unique} retried copies), ${receiver.totals().badSignatures} refused`);
+    check(
+      "webhook receipts",
+      unique === n,
+      `${unique}/${n} link.created received and verified (${copies - unique} retried copies), ${receiver.totals().badSignatures} refused`,
+    );
   }
 
   // One click per link, then the stats must say exactly one per link.

@@ -116,6 +116,17 @@ export const clickBatchSummarySchema = z.strictObject({
   teamId: teamIdSchema,
   subject: z.string(),
   traceId: traceIdSchema,
-  data: z.strictObject({ summary: z.literal(true), from: isoDateTimeSchema, to: isoDateTimeSchema, clicks: count, bots: count, heads: count, links: count, teams: count, agents: count, referrers: count }),
+  data: z.strictObject({
+    summary: z.literal(true),
+    from: isoDateTimeSchema,
+    to: isoDateTimeSchema,
+    clicks: count,
+    bots: count,
+    heads: count,
+    links: count,
+    teams: count,
+    agents: count,
+    referrers: count,
+  }),
 });
 export type ClickBatchSummary = z.infer<typeof clickBatchSummarySchema>;

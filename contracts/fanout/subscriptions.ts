@@ -10,8 +10,18 @@ export const SUBSCRIPTIONS = [
   { subscriber: "analytics", queue: "analytics-events", binding: "ANALYTICS_EVENTS", types: ["LinkCreated", "LinkClicked", "LinkDeleted", "ClicksRecorded"] },
   { subscriber: "qr", queue: "qr-events", binding: "QR_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted"] },
   { subscriber: "billing", queue: "billing-events", binding: "BILLING_EVENTS", types: ["LinkCreated"] },
-  { subscriber: "webhooks", queue: "webhook-events", binding: "WEBHOOK_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"] },
-  { subscriber: "dashboard", queue: "dashboard-events", binding: "DASHBOARD_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"] },
+  {
+    subscriber: "webhooks",
+    queue: "webhook-events",
+    binding: "WEBHOOK_EVENTS",
+    types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"],
+  },
+  {
+    subscriber: "dashboard",
+    queue: "dashboard-events",
+    binding: "DASHBOARD_EVENTS",
+    types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"],
+  },
   { subscriber: "preview", queue: "preview-events", binding: "PREVIEW_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted"] },
 ] as const satisfies readonly Subscription[];
 

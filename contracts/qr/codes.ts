@@ -49,6 +49,4 @@ export type QrRequest = z.input<typeof qrRequestSchema>;
 
 export type QrResult =
   /** Not rendered yet, or not yet re-rendered for the current slug. */
-  | { status: "pending" }
-  | { status: "not-modified"; etag: string }
-  | { status: "ready"; etag: string; svg: string };
+  { status: "pending" } | { status: "not-modified"; etag: string } | { status: "ready"; etag: string; svg: string };

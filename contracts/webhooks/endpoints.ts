@@ -20,8 +20,16 @@ export type DisabledBy = "receiver" | "failures" | "team";
 /** Every input of the Webhooks RPC entrypoint, parsed at the boundary. */
 const teamId = z.string().regex(/^team_[0-9A-HJKMNP-TV-Z]{26}$/);
 const endpointId = z.string().max(64);
-const eventsSchema = z.array(z.enum(PUBLIC_EVENTS)).min(1).max(PUBLIC_EVENTS.length).transform((list) => [...new Set(list)]);
-const description = z.string().trim().max(500).refine((s) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s), "must not contain control characters");
+const eventsSchema = z
+  .array(z.enum(PUBLIC_EVENTS))
+  .min(1)
+  .max(PUBLIC_EVENTS.length)
+  .transform((list) => [...new Set(list)]);
+const description = z
+  .string()
+  .trim()
+  .max(500)
+  .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s), "must not contain control characters");
 
 export const createInputSchema = z.strictObject({
   teamId,
@@ -46,11 +54,18 @@ export const updateInputSchema = z.strictObject({
       receiverOptOutAcknowledged: z.literal(true).optional(),
     })
     .refine((c) => Object.keys(c).length > 0, "send at least one field to change")
-    .refine((c) => c.receiverOptOutAcknowledged === undefined || c.enabled === true, { path: ["receiverOptOutAcknowledged"], message: "only goes with \"enabled\": true" }),
+    .refine((c) => c.receiverOptOutAcknowledged === undefined || c.enabled === true, {
+      path: ["receiverOptOutAcknowledged"],
+      message: 'only goes with "enabled": true',
+    }),
 });
-export const deliveriesInputSchema = z.strictObject({ teamId, endpointId, limit: z.number().int().min(1).max(100).default(50), beforeId: z.string().max(64).optional() });
+export const deliveriesInputSchema = z.strictObject({
+  teamId,
+  endpointId,
+  limit: z.number().int().min(1).max(100).default(50),
+  beforeId: z.string().max(64).optional(),
+});
 export const oneDeliveryInputSchema = z.strictObject({ teamId, endpointId, deliveryId: z.string().max(64) });
-
 
 export interface EndpointView {
   id: string;

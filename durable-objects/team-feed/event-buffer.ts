@@ -67,11 +67,7 @@ export class EventBuffer {
     for (const event of events) {
       const envelope = JSON.stringify(event);
       const row = this.sql
-        .exec<{ seq: number }>(
-          "INSERT INTO feed_events (event_id, envelope) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING seq",
-          event.id,
-          envelope,
-        )
+        .exec<{ seq: number }>("INSERT INTO feed_events (event_id, envelope) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING seq", event.id, envelope)
         .toArray()[0];
       if (row) fresh.push({ seq: row.seq, eventId: event.id, envelope });
     }
@@ -113,9 +109,7 @@ export class EventBuffer {
 
   /** How many envelopes are buffered for replay, and how many ids are remembered. */
   size(): { envelopes: number; ids: number } {
-    return this.sql
-      .exec<{ envelopes: number; ids: number }>("SELECT count(envelope) AS envelopes, count(*) AS ids FROM feed_events")
-      .one();
+    return this.sql.exec<{ envelopes: number; ids: number }>("SELECT count(envelope) AS envelopes, count(*) AS ids FROM feed_events").one();
   }
 
   private prune(): void {

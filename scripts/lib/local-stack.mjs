@@ -73,7 +73,10 @@ export async function startWranglerDev(configs, { port, persistTo, inspectorPort
   /** @type {string[]} */
   let tail = [];
   const log = logFile ? createWriteStream(logFile, { flags: "a" }) : undefined;
-  for (const [stream, sink] of /** @type {const} */ ([[child.stdout, process.stdout], [child.stderr, process.stderr]])) {
+  for (const [stream, sink] of /** @type {const} */ ([
+    [child.stdout, process.stdout],
+    [child.stderr, process.stderr],
+  ])) {
     stream.on("data", (chunk) => {
       if (echo) sink.write(chunk);
       log?.write(chunk);

@@ -40,7 +40,10 @@ export function run(bin, args, { cwd = ROOT, env = {}, echo = true, interactive 
     const stdio = interactive ? "inherit" : ["ignore", "pipe", "pipe"];
     const child = spawn(process.execPath, [bin, ...args], { cwd, env: toolEnv(env), stdio });
     let output = "";
-    for (const [stream, sink] of /** @type {const} */ ([[child.stdout, process.stdout], [child.stderr, process.stderr]])) {
+    for (const [stream, sink] of /** @type {const} */ ([
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ])) {
       stream?.on("data", (chunk) => {
         output += chunk;
         if (echo) sink.write(chunk);

@@ -34,7 +34,11 @@ export async function allPages<T>(who: Caller, path: string): Promise<T[]> {
   let cursor: string | null = null;
   do {
     const sep = path.includes("?") ? "&" : "?";
-    const page: { data: T[]; nextCursor: string | null } = await call(who, "GET", `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page: { data: T[]; nextCursor: string | null } = await call(
+      who,
+      "GET",
+      `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
     items.push(...page.data);
     cursor = page.nextCursor;
   } while (cursor);

@@ -67,7 +67,13 @@ export async function burst(team: Team, stack: Stack, options: BurstOptions): Pr
     while (!stopped && next < options.links) {
       const n = next++;
       try {
-        const link = await call<CreatedLink>({ ...team.api, baseUrl: stack.baseUrl }, "POST", "/v1/links", { url: `https://example.com/chaos/${options.tag}/${n}`, tags: [options.tag] }, [201]);
+        const link = await call<CreatedLink>(
+          { ...team.api, baseUrl: stack.baseUrl },
+          "POST",
+          "/v1/links",
+          { url: `https://example.com/chaos/${options.tag}/${n}`, tags: [options.tag] },
+          [201],
+        );
         result.created.push({ id: link.id, slug: link.slug });
         options.onCreated?.(result.created.length);
       } catch {
@@ -85,7 +91,11 @@ export async function burst(team: Team, stack: Stack, options: BurstOptions): Pr
         continue;
       }
       try {
-        const res = await fetch(`${stack.baseUrl}/${link.slug}`, { redirect: "manual", headers: { "user-agent": BROWSER_UA, "x-forwarded-for": `198.51.100.${(i % 200) + 1}` }, signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`${stack.baseUrl}/${link.slug}`, {
+          redirect: "manual",
+          headers: { "user-agent": BROWSER_UA, "x-forwarded-for": `198.51.100.${(i % 200) + 1}` },
+          signal: AbortSignal.timeout(10_000),
+        });
         await res.arrayBuffer();
         if (res.status === 302) {
           clicked++;

@@ -50,12 +50,23 @@ function linkIdOf(data: unknown): string | null {
 export async function startReceiver(mode: ReceiverMode, { hangMs = HANG_MS }: { hangMs?: number } = {}): Promise<Receiver> {
   const attempts = new Map<string, number>();
   const hanging = new Set<IncomingMessage>();
-  const receiver: Receiver = { mode, url: "", secret: null, accepted: new Map(), stats: { requests: 0, refusedOnPurpose: 0, hung: 0, badSignature: 0 }, close: async () => {} };
+  const receiver: Receiver = {
+    mode,
+    url: "",
+    secret: null,
+    accepted: new Map(),
+    stats: { requests: 0, refusedOnPurpose: 0, hung: 0, badSignature: 0 },
+    close: async () => {},
+  };
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
       receiver.stats.requests++;
-      const headers = { "webhook-id": String(req.headers["webhook-id"] ?? ""), "webhook-timestamp": String(req.headers["webhook-timestamp"] ?? ""), "webhook-signature": String(req.headers["webhook-signature"] ?? "") };
+      const headers = {
+        "webhook-id": String(req.headers["webhook-id"] ?? ""),
+        "webhook-timestamp": String(req.headers["webhook-timestamp"] ?? ""),
+        "webhook-signature": String(req.headers["webhook-signature"] ?? ""),
+      };
       let payload: { type: string; data: unknown };
       try {
         if (!receiver.secret) throw new Error("no secret yet");

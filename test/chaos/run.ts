@@ -69,7 +69,14 @@ async function runScenario(scenario: Scenario): Promise<Outcome> {
     for (const { receiver, events } of receivers) await subscribe(team, receiver, events);
     const feed = new FeedClient(team, where);
     await feed.connect();
-    ticker = setInterval(() => void fetch(`${where.baseUrl}/__scheduled?cron=*+*+*+*+*`).then((r) => r.arrayBuffer(), () => undefined), CRON_EVERY_MS);
+    ticker = setInterval(
+      () =>
+        void fetch(`${where.baseUrl}/__scheduled?cron=*+*+*+*+*`).then(
+          (r) => r.arrayBuffer(),
+          () => undefined,
+        ),
+      CRON_EVERY_MS,
+    );
 
     if (scenario.burstNotBeforeMs) await sleep(Math.max(0, launchedAt + scenario.burstNotBeforeMs - Date.now()));
     const links = Math.round(SIZE.links * (scenario.linksFactor ?? 1));
@@ -163,7 +170,11 @@ function statusOf(o: Outcome): string {
 }
 
 function lineOf(o: Outcome): string {
-  const counts = o.verdict ? Object.entries(o.verdict.tallies).map(([k, t]) => `${k} ${t.found}/${t.expected}`).join(" · ") : (o.error ?? "");
+  const counts = o.verdict
+    ? Object.entries(o.verdict.tallies)
+        .map(([k, t]) => `${k} ${t.found}/${t.expected}`)
+        .join(" · ")
+    : (o.error ?? "");
   const recovery = o.recoveryMs !== null ? ` · recovered in ${Math.round(o.recoveryMs / 1000)} s` : "";
   return `${o.scenario.name.padEnd(34)} ${statusOf(o).padEnd(10)} ${counts}${recovery}`;
 }
@@ -173,8 +184,17 @@ function reportOf(list: Outcome[]): string {
   const rows = list.map((o) => {
     const b = o.burst;
     const clicks = b ? [...b.clicks.values()].reduce((a, n) => a + n, 0) : 0;
-    const effects = o.verdict ? Object.entries(o.verdict.tallies).map(([k, t]) => `${k} ${t.found}/${t.expected}${t.lost ? ` (lost ${t.lost})` : ""}${t.doubled ? ` (doubled ${t.doubled})` : ""}`).join("<br>") : (o.error ?? "").split("\n")[0];
-    const info = o.verdict ? Object.entries(o.verdict.info).filter(([, n]) => n > 0).map(([k, n]) => `${k}: ${n}`).join("<br>") : "";
+    const effects = o.verdict
+      ? Object.entries(o.verdict.tallies)
+          .map(([k, t]) => `${k} ${t.found}/${t.expected}${t.lost ? ` (lost ${t.lost})` : ""}${t.doubled ? ` (doubled ${t.doubled})` : ""}`)
+          .join("<br>")
+      : (o.error ?? "").split("\n")[0];
+    const info = o.verdict
+      ? Object.entries(o.verdict.info)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${k}: ${n}`)
+          .join("<br>")
+      : "";
     const recovery = o.recoveryMs !== null ? `${Math.round(o.recoveryMs / 1000)} s` : "—";
     const restart = o.restartMs !== null ? ` (restart ${Math.round(o.restartMs / 1000)} s)` : "";
     return `| ${o.scenario.name} | ${o.scenario.fault} | **${statusOf(o)}** | ${b ? `${b.created.length} created, ${b.unanswered} unanswered, ${clicks} clicks` : "—"} | ${effects} | ${recovery}${restart} | ${info} |`;

@@ -55,7 +55,12 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "consumer-d1-writes-fail-30s",
     fault: "every consumer's D1 writes fail for 30 s while the burst runs (CHAOS d1WriteFailure)",
-    chaos: (launchedAt) => ({ d1WriteFailure: { from: new Date(launchedAt + D1_WINDOW_FROM_MS).toISOString(), to: new Date(launchedAt + D1_WINDOW_FROM_MS + D1_WINDOW_MS).toISOString() } }),
+    chaos: (launchedAt) => ({
+      d1WriteFailure: {
+        from: new Date(launchedAt + D1_WINDOW_FROM_MS).toISOString(),
+        to: new Date(launchedAt + D1_WINDOW_FROM_MS + D1_WINDOW_MS).toISOString(),
+      },
+    }),
     burstNotBeforeMs: D1_WINDOW_FROM_MS,
     faultsEndAtMs: D1_WINDOW_FROM_MS + D1_WINDOW_MS,
     receivers: [{ mode: "ok", events: BOTH }],

@@ -9,7 +9,10 @@ const subscribersOf = (type: string) =>
     .sort();
 
 function allDelivered(list: Delivery[], expected: string[]): boolean {
-  const delivered = list.filter((d) => d.status === "delivered").map((d) => d.subscriber).sort();
+  const delivered = list
+    .filter((d) => d.status === "delivered")
+    .map((d) => d.subscriber)
+    .sort();
   return JSON.stringify(delivered) === JSON.stringify(expected);
 }
 
@@ -58,14 +61,23 @@ describe("the event backbone on the real stack", () => {
     const goodEventId = await eventIdOf(team, good.id, "LinkCreated");
 
     await eventually(async () => allDelivered(await deliveries(team, goodEventId), subscribersOf("LinkCreated")), "the next event to pass everywhere");
-    const dead = await eventually(async () => {
-      const list = await deliveries(team, badEventId);
-      return list.find((d) => d.subscriber === "analytics" && d.status === "dead");
-    }, "the analytics delivery to end dead", 90_000);
+    const dead = await eventually(
+      async () => {
+        const list = await deliveries(team, badEventId);
+        return list.find((d) => d.subscriber === "analytics" && d.status === "dead");
+      },
+      "the analytics delivery to end dead",
+      90_000,
+    );
     expect(dead.lastError).toBe(`injected fault (${marker})`);
     expect(dead.attempts).toBeGreaterThan(1);
     const others = (await deliveries(team, badEventId)).filter((d) => d.subscriber !== "analytics");
-    expect(allDelivered(others, subscribersOf("LinkCreated").filter((s) => s !== "analytics"))).toBe(true);
+    expect(
+      allDelivered(
+        others,
+        subscribersOf("LinkCreated").filter((s) => s !== "analytics"),
+      ),
+    ).toBe(true);
 
     type Letters = { data: { id: string; eventId: string | null; subscriber: string; lastError: string | null; redrivenAt: string | null }[] };
     const letters = await api.admin<Letters>("GET", "/v1/admin/dead-letters?subscriber=analytics");
@@ -75,11 +87,15 @@ describe("the event backbone on the real stack", () => {
     const redrive = await api.admin<{ redriven: number }>("POST", "/v1/admin/dead-letters/redrive", { subscriber: "analytics", ids: [letter?.id] });
     expect(redrive.redriven).toBe(1);
     // The fault is still there, so the redriven event dies again: a second dead letter for the same event.
-    await eventually(async () => {
-      const again = await api.admin<Letters>("GET", "/v1/admin/dead-letters?subscriber=analytics");
-      const forEvent = again.data.filter((l) => l.eventId === badEventId);
-      return forEvent.length === 2 && forEvent.some((l) => l.redrivenAt !== null);
-    }, "the redriven event to come back to the dead-letter queue", 90_000);
+    await eventually(
+      async () => {
+        const again = await api.admin<Letters>("GET", "/v1/admin/dead-letters?subscriber=analytics");
+        const forEvent = again.data.filter((l) => l.eventId === badEventId);
+        return forEvent.length === 2 && forEvent.some((l) => l.redrivenAt !== null);
+      },
+      "the redriven event to come back to the dead-letter queue",
+      90_000,
+    );
     // Two runs through every retry (11 attempts each) and the dead-letter queue.
   }, 240_000);
 });

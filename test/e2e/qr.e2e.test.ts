@@ -47,7 +47,10 @@ describe("QR codes on the real stack", () => {
     const etag = (await fetch(`${baseUrl}/v1/links/${link.id}/qr`, { headers: team.auth })).headers.get("etag");
     const eventId = await eventIdOf(team, link.id, "LinkCreated");
     for (let i = 0; i < 2; i++) await api.admin("POST", "/v1/admin/replay", { subscriber: "qr", eventIds: [eventId] });
-    const qr = await eventually(async () => (await deliveries(team, eventId)).find((d) => d.subscriber === "qr" && d.duplicates === 2), "qr to skip both copies");
+    const qr = await eventually(
+      async () => (await deliveries(team, eventId)).find((d) => d.subscriber === "qr" && d.duplicates === 2),
+      "qr to skip both copies",
+    );
     expect(qr).toMatchObject({ status: "delivered", attempts: 1, duplicates: 2, lastError: null });
     const again = await fetch(`${baseUrl}/v1/links/${link.id}/qr`, { headers: { ...team.auth, "if-none-match": etag ?? "" } });
     expect(again.status).toBe(304);

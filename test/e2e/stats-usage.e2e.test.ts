@@ -32,7 +32,10 @@ describe("stats and usage on the real stack", () => {
     await api.post("/v1/links/bulk", team, { links: [{ url: "https://example.com/e2e-1" }, { url: "https://example.com/e2e-2" }] });
 
     const created = await eventIdOf(team, link.id, "LinkCreated");
-    await eventually(async () => (await deliveries(team, created)).some((d) => d.subscriber === "billing" && d.status === "delivered"), "billing to record the LinkCreated");
+    await eventually(
+      async () => (await deliveries(team, created)).some((d) => d.subscriber === "billing" && d.status === "delivered"),
+      "billing to record the LinkCreated",
+    );
     const usage = await eventually(async () => {
       const u = await api.get<{ linksCreated: number }>("/v1/usage", team);
       return u.linksCreated === 3 && u;

@@ -55,10 +55,14 @@ describe("webhooks on the real stack, to a real receiver", () => {
     expect(payload.type).toBe("link.created");
     expect(payload.data.link.id).toBe(link.id);
 
-    const calls = await eventually(async () => {
-      const list = received.filter((r) => r.path === "/flaky");
-      return list.length >= 3 && list;
-    }, "the flaky receiver's third attempt", 60_000);
+    const calls = await eventually(
+      async () => {
+        const list = received.filter((r) => r.path === "/flaky");
+        return list.length >= 3 && list;
+      },
+      "the flaky receiver's third attempt",
+      60_000,
+    );
     expect(calls.map((c) => [c.headers["webhook-id"], c.status])).toEqual([
       [eventId, 503],
       [eventId, 503],

@@ -33,7 +33,10 @@ const TEST_CONSUMER = { maxBatchSize: 100, maxBatchTimeout: 0.05 };
  * `bindings` are test-only vars and secrets over the config's. The config's crons are left out
  * (tests run a cron by calling it), and its rootPath: the bundle lives outside the Worker's folder.
  */
-export function stackTestWorker(config: string, { consumes, bindings = {} }: { consumes?: readonly string[]; bindings?: Record<string, string> } = {}): LegacyWorkerOptions {
+export function stackTestWorker(
+  config: string,
+  { consumes, bindings = {} }: { consumes?: readonly string[]; bindings?: Record<string, string> } = {},
+): LegacyWorkerOptions {
   const { name, options } = workerOptionsFromConfig(config);
   const { cronTriggers: _crons, rootPath: _root, queueConsumers = {}, ...rest } = options;
   const declared = Array.isArray(queueConsumers) ? queueConsumers : Object.keys(queueConsumers);
@@ -54,7 +57,9 @@ export function stackTestWorker(config: string, { consumes, bindings = {} }: { c
 export function d1DatabasesOf(workers: readonly LegacyWorkerOptions[]): Record<string, string> {
   return Object.fromEntries(
     workers.flatMap(({ d1Databases = {} }) =>
-      Array.isArray(d1Databases) ? d1Databases.map((binding) => [binding, binding]) : Object.entries(d1Databases).map(([binding, db]) => [binding, typeof db === "string" ? db : db.id]),
+      Array.isArray(d1Databases)
+        ? d1Databases.map((binding) => [binding, binding])
+        : Object.entries(d1Databases).map(([binding, db]) => [binding, typeof db === "string" ? db : db.id]),
     ),
   );
 }

@@ -19,10 +19,7 @@ function parsed<T extends LinkEvent>(event: unknown): T {
   return linkEventSchema.parse(event) as T;
 }
 
-export function linkCreated(
-  target: { teamId: string; linkId: string; slug?: string; at?: string },
-  version: 1 | 2 = 2,
-): EventOf<"LinkCreated"> {
+export function linkCreated(target: { teamId: string; linkId: string; slug?: string; at?: string }, version: 1 | 2 = 2): EventOf<"LinkCreated"> {
   const sample = structuredClone(sampleEvents[version === 1 ? "LinkCreated.v1" : "LinkCreated.v2"]);
   const at = target.at ?? sample.occurredAt;
   const link = { ...sample.data.link, id: target.linkId, slug: target.slug ?? sample.data.link.slug, createdAt: at, updatedAt: at };
@@ -44,12 +41,25 @@ export function linkClicked(target: { teamId: string; linkId: string; at?: strin
 export function linkDeleted(target: { teamId: string; linkId: string; at?: string }): EventOf<"LinkDeleted"> {
   const sample = structuredClone(sampleEvents["LinkDeleted.v1"]);
   const at = target.at ?? sample.occurredAt;
-  return parsed({ ...sample, id: newEventId(), teamId: target.teamId, subject: target.linkId, occurredAt: at, data: { ...sample.data, linkId: target.linkId, deletedAt: at } });
+  return parsed({
+    ...sample,
+    id: newEventId(),
+    teamId: target.teamId,
+    subject: target.linkId,
+    occurredAt: at,
+    data: { ...sample.data, linkId: target.linkId, deletedAt: at },
+  });
 }
 
 export function linkUpdated(target: { teamId: string; linkId: string }): EventOf<"LinkUpdated"> {
   const sample = structuredClone(sampleEvents["LinkUpdated.v1"]);
-  return parsed({ ...sample, id: newEventId(), teamId: target.teamId, subject: target.linkId, data: { ...sample.data, link: { ...sample.data.link, id: target.linkId } } });
+  return parsed({
+    ...sample,
+    id: newEventId(),
+    teamId: target.teamId,
+    subject: target.linkId,
+    data: { ...sample.data, link: { ...sample.data.link, id: target.linkId } },
+  });
 }
 
 /** A 32-hex visitor hash, as the api's daily-salted HMAC makes them. */

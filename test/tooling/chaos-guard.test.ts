@@ -47,7 +47,10 @@ describe("CHAOS in wrangler configs", () => {
 
   it("makes deploy refuse, naming the configs that set it", () => {
     const clean = configFile("clean.toml", '[vars]\nCHAOS = ""\n');
-    const chaotic = configFile("chaotic.toml", 'name = "w"\n[vars]\nCHAOS = \'{"d1WriteFailure": {"from": "2026-01-01T00:00:00Z", "to": "2026-01-01T00:05:00Z"}}\'\n');
+    const chaotic = configFile(
+      "chaotic.toml",
+      'name = "w"\n[vars]\nCHAOS = \'{"d1WriteFailure": {"from": "2026-01-01T00:00:00Z", "to": "2026-01-01T00:05:00Z"}}\'\n',
+    );
     expect(() => refuseChaos([clean])).not.toThrow();
     expect(() => refuseChaos([clean, chaotic])).toThrow(`CHAOS is set in ${chaotic}:`);
   });

@@ -20,7 +20,12 @@ async function post(url: string, id: string, body: unknown, secret = SECRET): Pr
   try {
     const res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(Math.floor(at.getTime() / 1000)), "webhook-signature": signature },
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+        "webhook-signature": signature,
+      },
       body: payload,
       signal: AbortSignal.timeout(2_000),
     });

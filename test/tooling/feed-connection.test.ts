@@ -98,7 +98,10 @@ describe("dashboard FeedConnection", () => {
     const socket = FakeSocket.opened[0];
     const counts = [{ linkId: "lnk_01JDQ8Z5W5S3T6V8X0Y2Z4A6BC", slug: "launch", clicks: 3 }];
     socket?.receive({ type: "ready", lastEventId: null, replayed: 0 });
-    socket?.receive({ type: "event", event: { id: "evt_1", type: "LinkCreated", occurredAt: "2026-12-01T10:00:00.000Z", teamId: "team_1", subject: "lnk_1", data: {} } });
+    socket?.receive({
+      type: "event",
+      event: { id: "evt_1", type: "LinkCreated", occurredAt: "2026-12-01T10:00:00.000Z", teamId: "team_1", subject: "lnk_1", data: {} },
+    });
     socket?.receive({ type: "clicks", at: "2026-12-01T10:00:01.000Z", counts });
     socket?.receive({ type: "clicks", at: "2026-12-01T10:00:01.250Z", counts: [{ linkId: "lnk_x", clicks: "many" }] });
     socket?.receive({ type: "clicks", at: "2026-12-01T10:00:01.500Z" });

@@ -8,7 +8,6 @@ import { BIN, run } from "../../scripts/lib/proc.mjs";
 import { drizzleConfigOf } from "../../drizzle.config.ts";
 import { DATABASES, ROOT } from "../../scripts/stack.mjs";
 
-
 /** Every file under `dir`, as sorted paths relative to it. */
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -16,7 +15,6 @@ function listFiles(dir: string): string[] {
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
     .sort();
 }
-
 
 let work = "";
 

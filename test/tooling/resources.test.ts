@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { collectResources, deployOrder, isPlaceholderId, isPlaceholderKvId, queueNames, withDatabaseId, withKvNamespaceId } from "../../scripts/lib/resources.mjs";
+import {
+  collectResources,
+  deployOrder,
+  isPlaceholderId,
+  isPlaceholderKvId,
+  queueNames,
+  withDatabaseId,
+  withKvNamespaceId,
+} from "../../scripts/lib/resources.mjs";
 import { WORKERS } from "../../scripts/stack.mjs";
 
 const resources = collectResources(WORKERS.map((w) => w.config));
@@ -8,7 +16,10 @@ describe("the stack's queues, read from every Worker's config", () => {
   it("gives every queue exactly one consumer (Queues allow one), and every dead-letter queue a consumer too", () => {
     for (const queue of queueNames(resources)) {
       const consumers = resources.queues.filter((q) => q.queue === queue && q.role === "consumer");
-      expect(consumers.map((c) => c.config), `consumers of ${queue}`).toHaveLength(1);
+      expect(
+        consumers.map((c) => c.config),
+        `consumers of ${queue}`,
+      ).toHaveLength(1);
     }
   });
 
@@ -27,7 +38,9 @@ describe("the stack's queues, read from every Worker's config", () => {
 
 describe("the stack's KV namespaces", () => {
   it("are read from the configs, each titled by its Worker and binding, with a placeholder id until provisioned", () => {
-    expect(resources.kv).toEqual([{ title: "linkflow-preview-PREVIEWS", binding: "PREVIEWS", config: "workers/consumers/preview/wrangler.toml", id: "0".repeat(32) }]);
+    expect(resources.kv).toEqual([
+      { title: "linkflow-preview-PREVIEWS", binding: "PREVIEWS", config: "workers/consumers/preview/wrangler.toml", id: "0".repeat(32) },
+    ]);
     for (const kv of resources.kv) expect(isPlaceholderKvId(kv.id), kv.title).toBe(true);
   });
 
@@ -40,7 +53,8 @@ describe("the stack's KV namespaces", () => {
 
 describe("withDatabaseId", () => {
   it("replaces only the id of the named database and keeps comments", () => {
-    const text = '# a\n[[d1_databases]]\nbinding = "A"\ndatabase_name = "one"\ndatabase_id = "x"\n\n[[d1_databases]]\nbinding = "B"\ndatabase_name = "two"\ndatabase_id = "y"\n';
+    const text =
+      '# a\n[[d1_databases]]\nbinding = "A"\ndatabase_name = "one"\ndatabase_id = "x"\n\n[[d1_databases]]\nbinding = "B"\ndatabase_name = "two"\ndatabase_id = "y"\n';
     expect(withDatabaseId(text, "two", "1234")).toBe(text.replace('"y"', '"1234"'));
     expect(() => withDatabaseId(text, "three", "1")).toThrow(/three/);
   });

@@ -39,8 +39,15 @@ describe("contracts/fanout/subscriptions.ts against the wrangler configs", () =>
     expect(fanout.consumers.map((c) => c.queue).sort()).toEqual(expected.sort());
   });
 
-  it.each(SUBSCRIPTIONS.map((s) => [s.subscriber, s] as const))("%s: its own Worker alone consumes its queue, dead letters to <queue>-dlq", (subscriber, { queue }) => {
-    const consumers = WORKERS.flatMap((w) => queuesOf(w.config).consumers.filter((c) => c.queue === queue).map((c) => ({ config: w.config, dlq: c.dead_letter_queue })));
-    expect(consumers).toEqual([{ config: `workers/consumers/${subscriber}/wrangler.toml`, dlq: dlqName(queue) }]);
-  });
+  it.each(SUBSCRIPTIONS.map((s) => [s.subscriber, s] as const))(
+    "%s: its own Worker alone consumes its queue, dead letters to <queue>-dlq",
+    (subscriber, { queue }) => {
+      const consumers = WORKERS.flatMap((w) =>
+        queuesOf(w.config)
+          .consumers.filter((c) => c.queue === queue)
+          .map((c) => ({ config: w.config, dlq: c.dead_letter_queue })),
+      );
+      expect(consumers).toEqual([{ config: `workers/consumers/${subscriber}/wrangler.toml`, dlq: dlqName(queue) }]);
+    },
+  );
 });

@@ -26,7 +26,10 @@ function workerOf(file: string): string | null {
 /** Every relative import of a file, as [importing file, imported path], both relative to the root. */
 function relativeImports(file: string): [string, string][] {
   const from = path.relative(root, file);
-  return [...readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*"(\.[^"]+)"/g)].map(([, spec]) => [from, path.relative(root, path.resolve(path.dirname(file), spec ?? ""))]);
+  return [...readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*"(\.[^"]+)"/g)].map(([, spec]) => [
+    from,
+    path.relative(root, path.resolve(path.dirname(file), spec ?? "")),
+  ]);
 }
 
 describe("imports between Workers", () => {

@@ -57,7 +57,12 @@ export default defineProject(async () => ({
         // The other service bindings (LEDGER, QR, ...) are wrangler.toml's, to the Workers below.
         serviceBindings: { EVENT_RECORDER: "event-recorder" },
         // Tests hand the qr Worker real envelopes from the outbox, as the fan-out would.
-        queueProducers: { TEST_QR_EVENTS: { queueName: "qr-events" }, TEST_ANALYTICS_EVENTS: { queueName: "analytics-events" }, TEST_BILLING_EVENTS: { queueName: "billing-events" }, TEST_PREVIEW_EVENTS: { queueName: "preview-events" } },
+        queueProducers: {
+          TEST_QR_EVENTS: { queueName: "qr-events" },
+          TEST_ANALYTICS_EVENTS: { queueName: "analytics-events" },
+          TEST_BILLING_EVENTS: { queueName: "billing-events" },
+          TEST_PREVIEW_EVENTS: { queueName: "preview-events" },
+        },
         workers: [
           ...stackWorkers,
           {

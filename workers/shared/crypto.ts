@@ -36,9 +36,6 @@ export async function hmacSha256Hex(secret: string, message: string): Promise<st
  * neither the content nor the length of the expected value leaks through timing.
  */
 export async function secretsEqual(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
+  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(given)), crypto.subtle.digest("SHA-256", encoder.encode(expected))]);
   return crypto.subtle.timingSafeEqual(a, b);
 }

@@ -125,7 +125,10 @@ async function loadPage(client, first) {
   links.append(page.data);
   state.cursor = page.nextCursor;
   ui.loadMore.hidden = page.nextCursor === null;
-  void loadClicks(client, page.data.map((l) => l.id));
+  void loadClicks(
+    client,
+    page.data.map((l) => l.id),
+  );
 }
 
 /**

@@ -30,7 +30,9 @@ export function backoffDelay(attempt, random = Math.random) {
 function isClickCount(value) {
   if (typeof value !== "object" || value === null) return false;
   const count = /** @type {Record<string, unknown>} */ (value);
-  return typeof count.linkId === "string" && typeof count.slug === "string" && typeof count.clicks === "number" && Number.isInteger(count.clicks) && count.clicks > 0;
+  return (
+    typeof count.linkId === "string" && typeof count.slug === "string" && typeof count.clicks === "number" && Number.isInteger(count.clicks) && count.clicks > 0
+  );
 }
 
 /** The tick a `clicks` frame carries, or null when the frame is not one this page understands. @param {object} frame @returns {ClickTick | null} */
@@ -167,8 +169,7 @@ export class FeedConnection {
       // Counts, not events: they are never replayed, so they leave `since` where it is.
       const tick = clickTickOf(frame);
       if (tick) this.options.onClicks?.(tick);
-    }
-    else if (frame.type === "ready") this.ready("lastEventId" in frame && typeof frame.lastEventId === "string" ? frame.lastEventId : null);
+    } else if (frame.type === "ready") this.ready("lastEventId" in frame && typeof frame.lastEventId === "string" ? frame.lastEventId : null);
     else if (frame.type === "resync") {
       // What was missed is no longer buffered: start over from the current state.
       this.lastEventId = null;

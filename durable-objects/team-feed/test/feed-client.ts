@@ -22,9 +22,7 @@ export function feedOf(teamId: string): DurableObjectStub<TeamFeed> {
 /** Valid lifecycle events of one team, each with a fresh id, cycling through every type the feed stores (not clicks). */
 export function teamEvents(teamId: string, count: number): LinkEvent[] {
   const samples = Object.values(sampleEvents).filter((sample) => !(CLICK_EVENT_TYPES as readonly string[]).includes(sample.type));
-  return Array.from({ length: count }, (_, i) =>
-    linkEventSchema.parse({ ...structuredClone(samples[i % samples.length]), id: newEventId(), teamId }),
-  );
+  return Array.from({ length: count }, (_, i) => linkEventSchema.parse({ ...structuredClone(samples[i % samples.length]), id: newEventId(), teamId }));
 }
 
 /** A client socket that records every frame, parsed strictly; raw text (the runtime's "pong") is kept apart. */
@@ -105,22 +103,29 @@ export async function broadcastAll(teamId: string, events: LinkEvent[]): Promise
 export const newLinkId = (): string => `lnk_${ulid()}`;
 
 /** One recordClicks entry: a batch id (fresh unless given) and human clicks per link of the team. */
-export function clickBatch(teamId: string, clicks: { linkId: string; slug: string; clicks: number }[], id = newEventId()): RecordClicksInput["batches"][number] {
+export function clickBatch(
+  teamId: string,
+  clicks: { linkId: string; slug: string; clicks: number }[],
+  id = newEventId(),
+): RecordClicksInput["batches"][number] {
   return { id, counts: clicks.map((count) => ({ ...count, teamId })) };
 }
 
 /** Sums the counts of every `clicks` frame a client received, per link id. */
 export function tickTotals(client: FeedClient): Record<string, number> {
   const totals: Record<string, number> = {};
-  for (const frame of client.frames) if (frame.type === "clicks") for (const count of frame.counts) totals[count.linkId] = (totals[count.linkId] ?? 0) + count.clicks;
+  for (const frame of client.frames)
+    if (frame.type === "clicks") for (const count of frame.counts) totals[count.linkId] = (totals[count.linkId] ?? 0) + count.clicks;
   return totals;
 }
 
 /** Waits until a client's ticks add up to `expected` exactly (per link id). */
 export async function waitForTotals(client: FeedClient, expected: Record<string, number>): Promise<void> {
-  await vi.waitUntil(() => JSON.stringify(sorted(tickTotals(client))) === JSON.stringify(sorted(expected)), { timeout: 5_000, interval: 10 }).catch(() => {
-    throw new Error(`ticks add up to ${JSON.stringify(tickTotals(client))}, expected ${JSON.stringify(expected)}`);
-  });
+  await vi
+    .waitUntil(() => JSON.stringify(sorted(tickTotals(client))) === JSON.stringify(sorted(expected)), { timeout: 5_000, interval: 10 })
+    .catch(() => {
+      throw new Error(`ticks add up to ${JSON.stringify(tickTotals(client))}, expected ${JSON.stringify(expected)}`);
+    });
 }
 
 function sorted(record: Record<string, number>): [string, number][] {

@@ -32,7 +32,9 @@ function send(c: AbuseCase): Promise<Response> {
     body = typeof c.body === "string" ? c.body : JSON.stringify(c.body);
     headers["content-type"] ??= "application/json";
   }
-  return exports.default.fetch(new Request(`${c.origin ?? BASE}${c.path}`, { method: c.method ?? (body === undefined ? "GET" : "POST"), headers, body, redirect: "manual" }));
+  return exports.default.fetch(
+    new Request(`${c.origin ?? BASE}${c.path}`, { method: c.method ?? (body === undefined ? "GET" : "POST"), headers, body, redirect: "manual" }),
+  );
 }
 
 async function expectRefusedUnchanged(c: AbuseCase): Promise<void> {
@@ -42,7 +44,8 @@ async function expectRefusedUnchanged(c: AbuseCase): Promise<void> {
   expect(res.status, `${c.name}: never a 500`).toBeLessThan(500);
   expect(c.statuses, `${c.name}: answered ${res.status}`).toContain(res.status);
   const text = await res.text();
-  if (res.status !== 405 && res.headers.get("content-type")?.includes("json")) expect(errorShape.safeParse(JSON.parse(text)).success, `${c.name}: ${text}`).toBe(true);
+  if (res.status !== 405 && res.headers.get("content-type")?.includes("json"))
+    expect(errorShape.safeParse(JSON.parse(text)).success, `${c.name}: ${text}`).toBe(true);
   expect(await tableCounts(), `${c.name}: nothing written`).toEqual(before);
 }
 
@@ -109,17 +112,78 @@ function hostileUrls(auth: Auth): AbuseCase[] {
 
 function loopbackAliases(auth: Auth): AbuseCase[] {
   // The deployment answering on localhost: every loopback name is its own host.
-  const urls = ["http://127.0.0.1:8787/", "http://127.0.0.2/", "http://127.1/", "http://0x7f000001/", "http://017700000001/", "http://2130706433/", "http://[::1]/", "http://[0::1]/", "http://[::ffff:127.0.0.1]/", "http://localhost./", "http://api.localhost/", "http://0.0.0.0/"];
+  const urls = [
+    "http://127.0.0.1:8787/",
+    "http://127.0.0.2/",
+    "http://127.1/",
+    "http://0x7f000001/",
+    "http://017700000001/",
+    "http://2130706433/",
+    "http://[::1]/",
+    "http://[0::1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://localhost./",
+    "http://api.localhost/",
+    "http://0.0.0.0/",
+  ];
   return urls.map((url) => ({ ...create(auth, `url on a loopback deployment: ${url}`, url), origin: "http://localhost:8787" }));
 }
 
 function hostileSlugs(auth: Auth): AbuseCase[] {
-  const slugs: unknown[] = ["v1", "DOCS", "docs-ui", "Dashboard", "openapi.json", "healthz", "..", ".", "a/b", "a\\b", "%2e%2e", "a%2Fb", "a b", "a?b", "a#b", "", "x".repeat(65), "\u0430dmin", "l\u0131nk", "\u{1f680}", "ab\u200bc", "\u202eab", 42, null, ["a"], { slug: "a" }];
+  const slugs: unknown[] = [
+    "v1",
+    "DOCS",
+    "docs-ui",
+    "Dashboard",
+    "openapi.json",
+    "healthz",
+    "..",
+    ".",
+    "a/b",
+    "a\\b",
+    "%2e%2e",
+    "a%2Fb",
+    "a b",
+    "a?b",
+    "a#b",
+    "",
+    "x".repeat(65),
+    "\u0430dmin",
+    "l\u0131nk",
+    "\u{1f680}",
+    "ab\u200bc",
+    "\u202eab",
+    42,
+    null,
+    ["a"],
+    { slug: "a" },
+  ];
   return slugs.map((slug) => ({ ...create(auth, `slug ${JSON.stringify(slug)}`, "https://example.com/slug-case", { slug }), statuses: [400] }));
 }
 
 function redirectPaths(auth: Auth): AbuseCase[] {
-  const paths = ["/%2e%2e", "/..%2f..%2fetc%2fpasswd", "/%00", "/a%00b", "/%ff", "/%c0%ae%c0%ae", "/" + "s".repeat(65), "/" + "s".repeat(5000), "/a%20b", "/%E2%80%AEabc", "/\u0430bc", "/.env", "/.git/config", "/wp-admin", "/slug;param", "/slug%3Fq", "/v2", "/admin", "/api", "/nope-unknown-slug"];
+  const paths = [
+    "/%2e%2e",
+    "/..%2f..%2fetc%2fpasswd",
+    "/%00",
+    "/a%00b",
+    "/%ff",
+    "/%c0%ae%c0%ae",
+    "/" + "s".repeat(65),
+    "/" + "s".repeat(5000),
+    "/a%20b",
+    "/%E2%80%AEabc",
+    "/\u0430bc",
+    "/.env",
+    "/.git/config",
+    "/wp-admin",
+    "/slug;param",
+    "/slug%3Fq",
+    "/v2",
+    "/admin",
+    "/api",
+    "/nope-unknown-slug",
+  ];
   return [
     ...paths.map((path) => ({ name: `GET ${path.slice(0, 40)}`, path, statuses: [404] })),
     ...["POST", "PUT", "DELETE", "PATCH"].map((method) => ({ name: `${method} on a short link path`, method, path: "/some-slug", statuses: [404, 405] })),
@@ -151,7 +215,14 @@ function authHeaders(auth: Auth): AbuseCase[] {
     "Bearer lf_\u00e9\u00e9",
     "Digest username=x",
   ];
-  return values.map((authorization, i) => ({ name: `Authorization #${i}: ${JSON.stringify(authorization.slice(0, 30))}`, path: "/v1/links", method: "POST", body: { url: "https://example.com/auth" }, headers: { authorization }, statuses: [401, 429] }));
+  return values.map((authorization, i) => ({
+    name: `Authorization #${i}: ${JSON.stringify(authorization.slice(0, 30))}`,
+    path: "/v1/links",
+    method: "POST",
+    body: { url: "https://example.com/auth" },
+    headers: { authorization },
+    statuses: [401, 429],
+  }));
 }
 
 function revokedAndCrossTeam(auth: Auth): AbuseCase[] {
@@ -167,15 +238,52 @@ function revokedAndCrossTeam(auth: Auth): AbuseCase[] {
 
 function otherHeaders(auth: Auth): AbuseCase[] {
   return [
-    { name: "content-type text/plain", path: "/v1/links", body: '{"url":"https://example.com/ct"}', headers: { ...auth, "content-type": "text/plain" }, statuses: [415] },
-    { name: "content-type with a bogus charset", path: "/v1/links", body: { url: "https://example.com/ct" }, headers: { ...auth, "content-type": "application/json; charset=utf-7" }, statuses: [415] },
-    { name: "content-type application/json-patch+json", path: "/v1/links", body: { url: "https://example.com/ct" }, headers: { ...auth, "content-type": "application/json-patch+json" }, statuses: [415] },
-    { name: "a lying Content-Length", path: "/v1/links", body: { url: "https://example.com/cl", title: "x".repeat(70_000) }, headers: { ...auth, "content-length": "10" }, statuses: [400, 413] },
+    {
+      name: "content-type text/plain",
+      path: "/v1/links",
+      body: '{"url":"https://example.com/ct"}',
+      headers: { ...auth, "content-type": "text/plain" },
+      statuses: [415],
+    },
+    {
+      name: "content-type with a bogus charset",
+      path: "/v1/links",
+      body: { url: "https://example.com/ct" },
+      headers: { ...auth, "content-type": "application/json; charset=utf-7" },
+      statuses: [415],
+    },
+    {
+      name: "content-type application/json-patch+json",
+      path: "/v1/links",
+      body: { url: "https://example.com/ct" },
+      headers: { ...auth, "content-type": "application/json-patch+json" },
+      statuses: [415],
+    },
+    {
+      name: "a lying Content-Length",
+      path: "/v1/links",
+      body: { url: "https://example.com/cl", title: "x".repeat(70_000) },
+      headers: { ...auth, "content-length": "10" },
+      statuses: [400, 413],
+    },
     { name: "a huge title", path: "/v1/links", body: { url: "https://example.com/big", title: "x".repeat(70_000) }, headers: auth, statuses: [413] },
     { name: "a garbage traceparent on a bad body", path: "/v1/links", body: "{", headers: { ...auth, traceparent: "00-zz-zz-01" }, statuses: [400] },
-    { name: "an all-zero traceparent on a bad body", path: "/v1/links", body: "{", headers: { ...auth, traceparent: `00-${"0".repeat(32)}-${"0".repeat(16)}-01` }, statuses: [400] },
+    {
+      name: "an all-zero traceparent on a bad body",
+      path: "/v1/links",
+      body: "{",
+      headers: { ...auth, traceparent: `00-${"0".repeat(32)}-${"0".repeat(16)}-01` },
+      statuses: [400],
+    },
     { name: "a 4 KB traceparent on a bad body", path: "/v1/links", body: "{", headers: { ...auth, traceparent: "0".repeat(4096) }, statuses: [400] },
-    { name: "X-HTTP-Method-Override to DELETE", path: "/v1/links/{own}", headers: { ...auth, "x-http-method-override": "DELETE" }, method: "POST", body: {}, statuses: [404, 405] },
+    {
+      name: "X-HTTP-Method-Override to DELETE",
+      path: "/v1/links/{own}",
+      headers: { ...auth, "x-http-method-override": "DELETE" },
+      method: "POST",
+      body: {},
+      statuses: [404, 405],
+    },
   ];
 }
 
@@ -214,8 +322,25 @@ function feedTokens(auth: Auth): AbuseCase[] {
 
 function adminTokens(auth: Auth): AbuseCase[] {
   const real = (ADMIN.authorization ?? "").replace(/^Bearer /, "");
-  const values = [`Bearer ${real},${real}`, `Bearer ${real}x`, `Bearer ${real.slice(0, -1)}`, `Bearer ${real.toUpperCase()}`, `bearer  ${real}`, "Bearer replace-with-a-long-random-string", "Bearer admin", "Bearer " + real.repeat(20), `Basic ${btoa(`admin:${real}`)}`];
-  return values.map((authorization, i) => ({ name: `admin credential #${i}`, method: "POST", path: "/v1/admin/teams", body: { name: "Hostile" }, headers: { authorization }, statuses: [400, 401, 429] }));
+  const values = [
+    `Bearer ${real},${real}`,
+    `Bearer ${real}x`,
+    `Bearer ${real.slice(0, -1)}`,
+    `Bearer ${real.toUpperCase()}`,
+    `bearer  ${real}`,
+    "Bearer replace-with-a-long-random-string",
+    "Bearer admin",
+    "Bearer " + real.repeat(20),
+    `Basic ${btoa(`admin:${real}`)}`,
+  ];
+  return values.map((authorization, i) => ({
+    name: `admin credential #${i}`,
+    method: "POST",
+    path: "/v1/admin/teams",
+    body: { name: "Hostile" },
+    headers: { authorization },
+    statuses: [400, 401, 429],
+  }));
 }
 
 describe("abuse corpus (issue 11): 4xx, never 500, nothing written", () => {
@@ -224,8 +349,20 @@ describe("abuse corpus (issue 11): 4xx, never 500, nothing written", () => {
   beforeAll(async () => {
     team = await createTeam("Abuse target");
     const rival = await createTeam("Rival");
-    const ownLink = await exports.default.fetch(new Request(`${BASE}/v1/links`, { method: "POST", headers: { ...team.auth, "content-type": "application/json" }, body: JSON.stringify({ url: "https://example.com/own" }) }));
-    const otherLink = await exports.default.fetch(new Request(`${BASE}/v1/links`, { method: "POST", headers: { ...rival.auth, "content-type": "application/json" }, body: JSON.stringify({ url: "https://example.com/theirs" }) }));
+    const ownLink = await exports.default.fetch(
+      new Request(`${BASE}/v1/links`, {
+        method: "POST",
+        headers: { ...team.auth, "content-type": "application/json" },
+        body: JSON.stringify({ url: "https://example.com/own" }),
+      }),
+    );
+    const otherLink = await exports.default.fetch(
+      new Request(`${BASE}/v1/links`, {
+        method: "POST",
+        headers: { ...rival.auth, "content-type": "application/json" },
+        body: JSON.stringify({ url: "https://example.com/theirs" }),
+      }),
+    );
     own = ((await ownLink.json()) as { id: string }).id;
     other = ((await otherLink.json()) as { id: string }).id;
     await waitForOutboxQuiet();

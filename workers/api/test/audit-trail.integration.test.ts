@@ -11,7 +11,9 @@ async function auditRows(teamId: string): Promise<EventRowView[]> {
 }
 
 async function systemRows(subject: string): Promise<EventRowView[]> {
-  const { results } = await env.LINKS_DB.prepare("SELECT * FROM events WHERE team_id = ? AND subject = ? ORDER BY id").bind(SYSTEM_TEAM_ID, subject).all<EventRowView>();
+  const { results } = await env.LINKS_DB.prepare("SELECT * FROM events WHERE team_id = ? AND subject = ? ORDER BY id")
+    .bind(SYSTEM_TEAM_ID, subject)
+    .all<EventRowView>();
   return results;
 }
 
@@ -40,9 +42,19 @@ describe("audit trail of admin actions", () => {
     const rows = await auditRows(body.team.id);
     expect(rows.map((r) => r.type)).toEqual(["TeamCreated", "ApiKeyMinted"]);
     const [created, minted] = rows.map(envelopeOf);
-    const key = await env.LINKS_DB.prepare("SELECT id, created_at FROM api_keys WHERE team_id = ?").bind(body.team.id).first<{ id: string; created_at: string }>();
-    expect(created).toMatchObject({ teamId: body.team.id, subject: body.team.id, data: { actor: ADMIN_ACTOR, team: { id: body.team.id, name: "Audited", plan: "pro" } } });
-    expect(minted).toMatchObject({ teamId: body.team.id, subject: key?.id, data: { actor: ADMIN_ACTOR, keyId: key?.id, name: "default", createdAt: key?.created_at } });
+    const key = await env.LINKS_DB.prepare("SELECT id, created_at FROM api_keys WHERE team_id = ?")
+      .bind(body.team.id)
+      .first<{ id: string; created_at: string }>();
+    expect(created).toMatchObject({
+      teamId: body.team.id,
+      subject: body.team.id,
+      data: { actor: ADMIN_ACTOR, team: { id: body.team.id, name: "Audited", plan: "pro" } },
+    });
+    expect(minted).toMatchObject({
+      teamId: body.team.id,
+      subject: key?.id,
+      data: { actor: ADMIN_ACTOR, keyId: key?.id, name: "default", createdAt: key?.created_at },
+    });
     expect(created?.traceId).toBe(minted?.traceId);
     await expectPublished(rows);
   });
@@ -83,7 +95,12 @@ describe("audit trail of admin actions", () => {
 
     expect((await api("/v1/admin/dead-letters/redrive", json({ subscriber: "billing" }, ADMIN))).status).toBe(202);
     const [redrive] = (await systemRows("billing")).slice(-1);
-    expect(redrive && envelopeOf(redrive)).toMatchObject({ type: "RedriveStarted", teamId: SYSTEM_TEAM_ID, subject: "billing", data: { actor: ADMIN_ACTOR, subscriber: "billing", ids: null } });
+    expect(redrive && envelopeOf(redrive)).toMatchObject({
+      type: "RedriveStarted",
+      teamId: SYSTEM_TEAM_ID,
+      subject: "billing",
+      data: { actor: ADMIN_ACTOR, subscriber: "billing", ids: null },
+    });
     await expectPublished([replay, redrive].filter((r): r is EventRowView => r !== undefined));
 
     // Bad input is refused before anything is recorded.
@@ -121,7 +138,9 @@ describe("audit trail of admin actions", () => {
     await api("/v1/admin/replay", json({ subscriber: "webhooks", since: new Date().toISOString() }, ADMIN));
     await api("/v1/admin/dead-letters/redrive", json({ subscriber: "webhooks" }, ADMIN));
 
-    const { results: keys } = await env.LINKS_DB.prepare("SELECT key_hash, prefix FROM api_keys WHERE team_id = ?").bind(team.id).all<{ key_hash: string; prefix: string }>();
+    const { results: keys } = await env.LINKS_DB.prepare("SELECT key_hash, prefix FROM api_keys WHERE team_id = ?")
+      .bind(team.id)
+      .all<{ key_hash: string; prefix: string }>();
     const secrets = [apiKey, minted.apiKey, env.ADMIN_TOKEN, await sha256Hex(env.ADMIN_TOKEN), ...keys.flatMap((k) => [k.key_hash, k.prefix])];
     expect(keys).toHaveLength(2);
     const { results: stored } = await env.LINKS_DB.prepare("SELECT envelope FROM events WHERE type NOT LIKE 'Link%'").all<{ envelope: string }>();

@@ -1,19 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import {
-  ADMIN,
-  api,
-  bearer,
-  createLink,
-  createTeam,
-  eventRowsFor,
-  expectError,
-  json,
-  newClientAddress,
-  tableCounts,
-  unique,
-  waitForEvents,
-} from "./helpers";
+import { ADMIN, api, bearer, createLink, createTeam, eventRowsFor, expectError, json, newClientAddress, tableCounts, unique, waitForEvents } from "./helpers";
 
 interface NewKey {
   id: string;
@@ -143,11 +130,7 @@ describe("admin routes", () => {
     const team = await createTeam("Known");
     await expectError(await api("/v1/admin/teams/team_01JDQ8YX0Q4RZ8K2D5F7G9H1JK/keys", json({}, ADMIN)), 404, "not_found");
     await expectError(await api("/v1/admin/teams/not-a-team/keys", json({}, ADMIN)), 404, "not_found");
-    await expectError(
-      await api(`/v1/admin/teams/${team.id}/keys/key_01JDQ8YX0Q4RZ8K2D5F7G9H1JK`, { method: "DELETE", headers: ADMIN }),
-      404,
-      "not_found",
-    );
+    await expectError(await api(`/v1/admin/teams/${team.id}/keys/key_01JDQ8YX0Q4RZ8K2D5F7G9H1JK`, { method: "DELETE", headers: ADMIN }), 404, "not_found");
   });
 });
 

@@ -63,7 +63,11 @@ const texts: BadRequest[] = [
   withField("an empty tag", "tags", [""]),
   withField("a blank tag", "tags", ["   "]),
   withField("a tag of 41 characters", "tags", ["g".repeat(41)]),
-  withField("21 tags", "tags", Array.from({ length: 21 }, (_, i) => `tag${i}`)),
+  withField(
+    "21 tags",
+    "tags",
+    Array.from({ length: 21 }, (_, i) => `tag${i}`),
+  ),
 ];
 
 const slugs: BadRequest[] = [

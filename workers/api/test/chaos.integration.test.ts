@@ -36,7 +36,11 @@ describe("CHAOS queueSendFailureRate (the api's sends to its topics)", () => {
 
     // The cron's relay goes through the same failing queue while CHAOS is on.
     await cronAt(due, allSendsFail());
-    expect((await eventRowsFor(link.id))[0]).toMatchObject({ published_at: null, send_attempts: 2, last_send_error: expect.stringContaining(QUEUE_SEND_FAILURE) });
+    expect((await eventRowsFor(link.id))[0]).toMatchObject({
+      published_at: null,
+      send_attempts: 2,
+      last_send_error: expect.stringContaining(QUEUE_SEND_FAILURE),
+    });
 
     await cronAt(due, { ...env, CHAOS: "" } as ApiEnv);
     const [received] = await waitForEvents((e) => e.id === row?.id);

@@ -49,19 +49,29 @@ const parsed = (batch: ClicksRecorded | undefined) => {
   return result.data;
 };
 
-const browser = (n = 0) => requestWith({ "user-agent": `Mozilla/5.0 (X11; Linux x86_64) Firefox/${n}`, "cf-connecting-ip": `198.51.100.${n % 250}`, referer: `https://site${n % 7}.example/p` }, { country: "DE" });
+const browser = (n = 0) =>
+  requestWith(
+    { "user-agent": `Mozilla/5.0 (X11; Linux x86_64) Firefox/${n}`, "cf-connecting-ip": `198.51.100.${n % 250}`, referer: `https://site${n % 7}.example/p` },
+    { country: "DE" },
+  );
 
 const odd: [string, Request][] = [
   ["no headers at all", requestWith({})],
   ["a user agent far over 512 characters", requestWith({ "user-agent": "Mozilla/5.0 ".repeat(200) })],
-  ["a referrer with a 300-character host", requestWith({ referer: `https://${"x".repeat(60)}.${"y".repeat(60)}.${"z".repeat(60)}.${"w".repeat(60)}.${"v".repeat(55)}.example/` })],
+  [
+    "a referrer with a 300-character host",
+    requestWith({ referer: `https://${"x".repeat(60)}.${"y".repeat(60)}.${"z".repeat(60)}.${"w".repeat(60)}.${"v".repeat(55)}.example/` }),
+  ],
   ["a referrer that is not a URL", requestWith({ referer: "::not a url::" })],
   ["a lowercase country", requestWith({}, { country: "de" })],
   ["a three-letter country", requestWith({}, { country: "DEU" })],
   ["a country that is not a string", requestWith({}, { country: 49 })],
   ["the Tor pseudo-country", requestWith({}, { country: "T1" })],
   ["a HEAD request from a verified bot", requestWith({ "user-agent": "Googlebot/2.1" }, { botManagement: { verifiedBot: true } }, "HEAD")],
-  ["an IPv6 client", requestWith({ "cf-connecting-ip": "2001:db8::1", "user-agent": "curl/8.5.0", referer: "https://news.example.com/item?id=1" }, { country: "US" })],
+  [
+    "an IPv6 client",
+    requestWith({ "cf-connecting-ip": "2001:db8::1", "user-agent": "curl/8.5.0", referer: "https://news.example.com/item?id=1" }, { country: "US" }),
+  ],
 ];
 
 describe("ClicksRecorded as the redirect packs it", () => {
@@ -74,7 +84,14 @@ describe("ClicksRecorded as the redirect packs it", () => {
 
   it("keeps only what events/ allows of a long user agent and referrer", async () => {
     const { sent, pack } = recordingPacker();
-    await pack([click(requestWith({ "user-agent": `Mozilla/5.0 (X11; Linux x86_64) ${"U".repeat(2000)}`, referer: `https://${"h".repeat(63)}.${"h".repeat(63)}.${"h".repeat(63)}.${"h".repeat(63)}.io/` }))]);
+    await pack([
+      click(
+        requestWith({
+          "user-agent": `Mozilla/5.0 (X11; Linux x86_64) ${"U".repeat(2000)}`,
+          referer: `https://${"h".repeat(63)}.${"h".repeat(63)}.${"h".repeat(63)}.${"h".repeat(63)}.io/`,
+        }),
+      ),
+    ]);
     const [batch] = sent;
     if (!batch) throw new Error("no batch");
     const [record] = clickRecordsOf(batch);
@@ -125,7 +142,8 @@ describe("ClicksRecorded as the redirect packs it", () => {
 
   it("counts bot GETs and HEADs per link, with no tuple, agent, referrer or hash of their own", async () => {
     const { sent, pack } = recordingPacker();
-    const googlebot = () => requestWith({ "user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", referer: "https://bots.example/" });
+    const googlebot = () =>
+      requestWith({ "user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", referer: "https://bots.example/" });
     await pack([
       click(googlebot()),
       click(googlebot()),
@@ -147,7 +165,12 @@ describe("ClicksRecorded as the redirect packs it", () => {
   it("seals a batch at a UTC day change: two batches, each within its day", async () => {
     const { sent, pack } = recordingPacker();
     const midnight = Date.parse("2026-11-28T00:00:00Z");
-    await pack([click(browser(1), linkA, midnight - 2), click(browser(2), linkA, midnight - 1), click(browser(3), linkA, midnight), click(requestWith({}, {}, "HEAD"), linkA, midnight + 1)]);
+    await pack([
+      click(browser(1), linkA, midnight - 2),
+      click(browser(2), linkA, midnight - 1),
+      click(browser(3), linkA, midnight),
+      click(requestWith({}, {}, "HEAD"), linkA, midnight + 1),
+    ]);
     expect(sent).toHaveLength(2);
     const [before, after] = sent.map(parsed);
     expect(before?.data).toMatchObject({ from: "2026-11-27T23:59:59.998Z", to: "2026-11-27T23:59:59.999Z" });
@@ -170,7 +193,17 @@ describe("ClicksRecorded as the redirect packs it", () => {
     const { sent, pack } = recordingPacker();
     const links = Array.from({ length: 300 }, (_, i) => ({ id: newId("lnk"), teamId: i % 3 === 0 ? teamA : teamB, slug: `s${i}-${"x".repeat(58)}` }));
     const clicks = Array.from({ length: 600 }, (_, i) =>
-      click(requestWith({ "user-agent": `Mozilla/5.0 ${i} ${'"\\'.repeat(120)}`, referer: `https://${i}.${"r".repeat(200)}.example/`, "cf-connecting-ip": `10.0.${i % 250}.1` }, { country: "FR" }), links[i % links.length]),
+      click(
+        requestWith(
+          {
+            "user-agent": `Mozilla/5.0 ${i} ${'"\\'.repeat(120)}`,
+            referer: `https://${i}.${"r".repeat(200)}.example/`,
+            "cf-connecting-ip": `10.0.${i % 250}.1`,
+          },
+          { country: "FR" },
+        ),
+        links[i % links.length],
+      ),
     );
     await pack(clicks);
     expect(sent.length).toBeGreaterThan(1);
@@ -192,13 +225,9 @@ describe("ClicksRecorded as the redirect packs it", () => {
   });
 
   it("seals a batch when its send fails too (logged, not thrown, kept in the spool): the next click opens a new one", async () => {
-    const packer = new ClickPacker<string>(
-      visitorHashHex,
-      async () => {
-        throw new Error("queue down (injected)");
-      },
-      [1, 1],
-    );
+    const packer = new ClickPacker<string>(visitorHashHex, async () => {
+      throw new Error("queue down (injected)");
+    }, [1, 1]);
     const first = click(browser(1));
     await expect(packer.add("q", first, clickSinkOf(env))).resolves.toBeUndefined();
     const spooled = await env.CLICK_SPOOL.list({ prefix: "batches/" });

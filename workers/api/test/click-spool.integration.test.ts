@@ -9,7 +9,18 @@ import { ClickPacker, sendToClickQueue } from "../src/redirect/click-batch";
 import { clickFacts, clickSinkOf, packedClickOf, visitorHashHex } from "../src/redirect/click-event";
 import { countsOfBatch, spoolBatch, spoolKeyOf, type ClickSpool } from "../src/redirect/click-spool";
 import { fetchWithEnv, forward, waitForJson } from "./consumers-helpers";
-import { ADMIN, api, createLink, createTeam, receivedClickBatches, receivedLogEvents, waitForClicks, waitForEvents, type LinkBody, type TestTeam } from "./helpers";
+import {
+  ADMIN,
+  api,
+  createLink,
+  createTeam,
+  receivedClickBatches,
+  receivedLogEvents,
+  waitForClicks,
+  waitForEvents,
+  type LinkBody,
+  type TestTeam,
+} from "./helpers";
 
 const BROWSER = { "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15" };
 /** The request that opens a batch waits out its window: short here (the inline retries keep their production delays). */
@@ -66,7 +77,9 @@ async function spooled(id: string): Promise<ClicksRecorded> {
 }
 
 async function deliveriesOf(eventId: string): Promise<[string, string][]> {
-  const { results } = await env.LEDGER_DB.prepare("SELECT subscriber, status FROM deliveries WHERE event_id = ? ORDER BY subscriber").bind(eventId).all<{ subscriber: string; status: string }>();
+  const { results } = await env.LEDGER_DB.prepare("SELECT subscriber, status FROM deliveries WHERE event_id = ? ORDER BY subscriber")
+    .bind(eventId)
+    .all<{ subscriber: string; status: string }>();
   return results.map((r) => [r.subscriber, r.status]);
 }
 
@@ -74,7 +87,9 @@ async function deliveriesOf(eventId: string): Promise<[string, string][]> {
 async function setDeliveries(eventId: string, statuses: Record<string, string>): Promise<void> {
   const now = new Date().toISOString();
   for (const [subscriber, status] of Object.entries(statuses)) {
-    await env.LEDGER_DB.prepare("INSERT OR REPLACE INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 1, ?)").bind(eventId, subscriber, status, now).run();
+    await env.LEDGER_DB.prepare("INSERT OR REPLACE INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 1, ?)")
+      .bind(eventId, subscriber, status, now)
+      .run();
   }
 }
 
@@ -312,7 +327,13 @@ describe("the click spool", () => {
       await sendToClickQueue(queue, batch);
     });
     const request = new Request(`https://lf.test/${link.slug}`, { headers: BROWSER });
-    const click = packedClickOf(clickFacts(request), { id: link.id, teamId: t.id, slug: link.slug }, crypto.randomUUID().replaceAll("-", ""), { hashSecret: env.VISITOR_HASH_SECRET, logSampleRate: 0, windowMs: 10 }, new Date());
+    const click = packedClickOf(
+      clickFacts(request),
+      { id: link.id, teamId: t.id, slug: link.slug },
+      crypto.randomUUID().replaceAll("-", ""),
+      { hashSecret: env.VISITOR_HASH_SECRET, logSampleRate: 0, windowMs: 10 },
+      new Date(),
+    );
     await packer.add(env.CLICK_EVENTS, click, clickSinkOf(env));
     expect(sends).toBe(2);
     const carried = await waitFor(async () => {

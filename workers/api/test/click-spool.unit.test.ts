@@ -58,14 +58,25 @@ describe("spool keys and metadata", () => {
   });
 
   it("refuses keys the spool never writes", () => {
-    for (const key of ["batches/evt_nope", "other/evt_01JDQ8YX0Q4RZ8K2D5F7G9H1AA", "batches/lnk_01JDQ8YX0Q4RZ8K2D5F7G9H1AA", "batches/evt_01JDQ8YX0Q4RZ8K2D5F7G9H1AA/x"]) {
+    for (const key of [
+      "batches/evt_nope",
+      "other/evt_01JDQ8YX0Q4RZ8K2D5F7G9H1AA",
+      "batches/lnk_01JDQ8YX0Q4RZ8K2D5F7G9H1AA",
+      "batches/evt_01JDQ8YX0Q4RZ8K2D5F7G9H1AA/x",
+    ]) {
       expect(spooledBatchOf(key), key).toBeNull();
     }
   });
 
   it("reads back the counts it writes, and nothing else", () => {
     const counts = countsOfBatch(sample);
-    expect(counts).toEqual({ day: sample.data.from.slice(0, 10), clicks: sample.data.clicks.length, bots: expect.any(Number), heads: expect.any(Number), links: sample.data.links.length });
+    expect(counts).toEqual({
+      day: sample.data.from.slice(0, 10),
+      clicks: sample.data.clicks.length,
+      bots: expect.any(Number),
+      heads: expect.any(Number),
+      links: sample.data.links.length,
+    });
     const asMetadata = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)]));
     expect(spooledCountsOf(asMetadata)).toEqual(counts);
     expect(spooledCountsOf(undefined)).toBeNull();
@@ -83,7 +94,11 @@ describe("replayChunks", () => {
     const big = Array.from({ length: 25 }, (_, i) => ({ envelope: batch(i), bytes: 100_000 }));
     expect(replayChunks(big).map((c) => c.length)).toEqual([10, 10, 5]);
     expect(replayChunks([]).length).toBe(0);
-    expect(replayChunks(big).flat().map((e) => e.id)).toEqual(big.map((b) => b.envelope.id));
+    expect(
+      replayChunks(big)
+        .flat()
+        .map((e) => e.id),
+    ).toEqual(big.map((b) => b.envelope.id));
   });
 });
 
@@ -93,6 +108,8 @@ describe("CLICK_SPOOL_MAX_AGE_HOURS", () => {
     expect(configOf({ ...env, CLICK_SPOOL_MAX_AGE_HOURS: "96" } as ApiEnv).CLICK_SPOOL_MAX_AGE_HOURS).toBe(96);
     expect(() => configOf({ ...env, CLICK_SPOOL_MAX_AGE_HOURS: "97" } as ApiEnv)).toThrow(/CLICK_SPOOL_MAX_AGE_HOURS/);
     expect(() => configOf({ ...env, CLICK_SPOOL_MAX_AGE_HOURS: "1.5" } as ApiEnv)).toThrow(/CLICK_SPOOL_MAX_AGE_HOURS/);
-    expect(() => configOf({ ...env, CLICK_SPOOL_MAX_AGE_HOURS: "1", RECONCILE_GRACE_SECONDS: "3600" } as ApiEnv)).toThrow(/longer than RECONCILE_GRACE_SECONDS/);
+    expect(() => configOf({ ...env, CLICK_SPOOL_MAX_AGE_HOURS: "1", RECONCILE_GRACE_SECONDS: "3600" } as ApiEnv)).toThrow(
+      /longer than RECONCILE_GRACE_SECONDS/,
+    );
   });
 });

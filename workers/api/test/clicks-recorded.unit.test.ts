@@ -28,7 +28,9 @@ describe("ClicksRecorded v1 (the click topic's batch)", () => {
       expect.objectContaining({ occurredAt: "2026-11-26T10:30:00.850Z", country: null, referrerHost: null, userAgent: null }),
     ]);
     expect(clickRecordsOf(sample())).toEqual(records); // the same ids on a redelivery
-    expect(botCountsOf(batch)).toEqual([{ linkId: "lnk_01JDQ8Z5W5S3T6V8X0Y2Z4A6BC", teamId: "team_01JDQ8YX0Q4RZ8K2D5F7G9H1JK", slug: "launch", day: "2026-11-26", bots: 3, heads: 1 }]);
+    expect(botCountsOf(batch)).toEqual([
+      { linkId: "lnk_01JDQ8Z5W5S3T6V8X0Y2Z4A6BC", teamId: "team_01JDQ8YX0Q4RZ8K2D5F7G9H1JK", slug: "launch", day: "2026-11-26", bots: 3, heads: 1 },
+    ]);
   });
 
   it("derives distinct valid event ids, carrying across ULID digits", () => {

@@ -66,7 +66,16 @@ export function asLinkClicked(batch: ClicksRecorded): EventOf<"LinkClicked">[] {
     teamId: c.teamId,
     subject: c.linkId,
     traceId: c.traceId,
-    data: { linkId: c.linkId, slug: c.slug, method: "GET", country: c.country, referrerHost: c.referrerHost, userAgent: c.userAgent, bot: false, visitorHash: c.visitorHash },
+    data: {
+      linkId: c.linkId,
+      slug: c.slug,
+      method: "GET",
+      country: c.country,
+      referrerHost: c.referrerHost,
+      userAgent: c.userAgent,
+      bot: false,
+      visitorHash: c.visitorHash,
+    },
   }));
   let n = humans.length;
   const bots = botCountsOf(batch).flatMap((count) =>

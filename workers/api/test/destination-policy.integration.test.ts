@@ -19,7 +19,19 @@ function apiAt(origin: string, path: string, init: RequestInit = {}): Promise<Re
 }
 
 describe("destinations that a browser would resolve against the short link", () => {
-  const relative = ["http:slug", "http:/slug", "HTTPS:x", "https:@evil.com", "https:evil.com", "https:\\\\evil.com", "https:/\\evil.com", "http:///evil.com", "https://@evil.com/", "https://:@evil.com/", "http://user@evil.com"];
+  const relative = [
+    "http:slug",
+    "http:/slug",
+    "HTTPS:x",
+    "https:@evil.com",
+    "https:evil.com",
+    "https:\\\\evil.com",
+    "https:/\\evil.com",
+    "http:///evil.com",
+    "https://@evil.com/",
+    "https://:@evil.com/",
+    "http://user@evil.com",
+  ];
 
   it.each(relative)("refuses %j with 400 naming url and writes nothing", async (url) => {
     const t = await team();
@@ -49,16 +61,14 @@ describe("destinations that a browser would resolve against the short link", () 
 });
 
 describe("the deployment's own hosts under other names", () => {
-  it.each([
-    "https://lf-alias.test/x",
-    "https://LF-ALIAS.TEST./x",
-    "https://linkflow-api.acme.workers.dev/abc",
-    "http://lf.test:9999/loop",
-  ])("refuses %s (a configured name of the deployment) on create", async (url) => {
-    const res = await api("/v1/links", json({ url }, (await team()).auth));
-    expect(res.status).toBe(400);
-    expect((await errorOf(res)).issues?.[0]).toEqual({ path: "url", message: "must not point back at the short domain" });
-  });
+  it.each(["https://lf-alias.test/x", "https://LF-ALIAS.TEST./x", "https://linkflow-api.acme.workers.dev/abc", "http://lf.test:9999/loop"])(
+    "refuses %s (a configured name of the deployment) on create",
+    async (url) => {
+      const res = await api("/v1/links", json({ url }, (await team()).auth));
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).issues?.[0]).toEqual({ path: "url", message: "must not point back at the short domain" });
+    },
+  );
 
   it("refuses them on PATCH and leaves the link as it was", async () => {
     const t = await team();
@@ -73,7 +83,18 @@ describe("the deployment's own hosts under other names", () => {
 
   it("treats every loopback name as the same host when the deployment runs on one", async () => {
     const t = await team();
-    const loopbacks = ["http://127.0.0.1:8787/x", "http://127.1/x", "http://0x7f.0.0.1/x", "http://2130706433/x", "http://[::1]:8787/x", "http://[0:0:0:0:0:0:0:1]/x", "http://app.localhost/x", "http://LOCALHOST./x", "http://0.0.0.0/x", "http://[::ffff:127.0.0.1]/x"];
+    const loopbacks = [
+      "http://127.0.0.1:8787/x",
+      "http://127.1/x",
+      "http://0x7f.0.0.1/x",
+      "http://2130706433/x",
+      "http://[::1]:8787/x",
+      "http://[0:0:0:0:0:0:0:1]/x",
+      "http://app.localhost/x",
+      "http://LOCALHOST./x",
+      "http://0.0.0.0/x",
+      "http://[::ffff:127.0.0.1]/x",
+    ];
     for (const url of loopbacks) {
       const res = await apiAt("http://localhost:8787", "/v1/links", json({ url }, t.auth));
       expect(res.status, url).toBe(400);

@@ -25,7 +25,9 @@ async function logged(teamId: string, now: number, ageDays: number, published = 
 
 /** The team's LinkCreated rows (its TeamCreated and ApiKeyMinted are made by createTeam, today). */
 async function idsOfTeam(teamId: string): Promise<string[]> {
-  const { results } = await env.LINKS_DB.prepare("SELECT id FROM events WHERE team_id = ? AND type = 'LinkCreated' ORDER BY id").bind(teamId).all<{ id: string }>();
+  const { results } = await env.LINKS_DB.prepare("SELECT id FROM events WHERE team_id = ? AND type = 'LinkCreated' ORDER BY id")
+    .bind(teamId)
+    .all<{ id: string }>();
   return results.map((r) => r.id);
 }
 

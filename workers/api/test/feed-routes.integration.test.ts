@@ -145,7 +145,9 @@ describe("GET /v1/feed", () => {
 
   it("is in the OpenAPI document, with its limits", async () => {
     const doc = z
-      .object({ paths: z.record(z.string(), z.record(z.string(), z.object({ description: z.string().optional(), responses: z.record(z.string(), z.unknown()) }))) })
+      .object({
+        paths: z.record(z.string(), z.record(z.string(), z.object({ description: z.string().optional(), responses: z.record(z.string(), z.unknown()) }))),
+      })
       .parse(await (await api("/openapi.json")).json());
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/feed/token", "/v1/feed"]));
     const feed = doc.paths["/v1/feed"]?.["get"];

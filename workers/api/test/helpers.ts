@@ -3,7 +3,18 @@ import { exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { z } from "zod";
 import worker from "../src/index";
-import { AUDIT_EVENT_TYPES, botCountsOf, clickRecordsOf, clicksRecordedV1, logEventSchema, type BotCount, type ClickRecord, type ClicksRecorded, type LinkEvent, type LogEvent } from "#events";
+import {
+  AUDIT_EVENT_TYPES,
+  botCountsOf,
+  clickRecordsOf,
+  clicksRecordedV1,
+  logEventSchema,
+  type BotCount,
+  type ClickRecord,
+  type ClicksRecorded,
+  type LinkEvent,
+  type LogEvent,
+} from "#events";
 
 export const BASE = "https://lf.test";
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
@@ -253,7 +264,9 @@ export async function eventRowsFor(subject: string): Promise<EventRowView[]> {
 
 /** A team's link events in the outbox (its audit events, TeamCreated and ApiKey*, only when asked for). */
 export async function eventRowsOfTeam(teamId: string, { withAudit = false } = {}): Promise<EventRowView[]> {
-  const { results } = await env.LINKS_DB.prepare("SELECT * FROM events WHERE team_id = ?1 AND (?2 OR type NOT IN (SELECT value FROM json_each(?3))) ORDER BY id")
+  const { results } = await env.LINKS_DB.prepare(
+    "SELECT * FROM events WHERE team_id = ?1 AND (?2 OR type NOT IN (SELECT value FROM json_each(?3))) ORDER BY id",
+  )
     .bind(teamId, withAudit ? 1 : 0, JSON.stringify(AUDIT_EVENT_TYPES))
     .all<EventRowView>();
   return results;

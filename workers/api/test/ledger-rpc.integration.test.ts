@@ -17,7 +17,10 @@ describe("event trace through the fan-out's ledger", () => {
       .run();
     const res = await api(`/v1/events/${eventId}`, { headers: team.auth });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { event: { id: string; type: string; version: number }; deliveries: { subscriber: string; status: string; attempts: number; lastError: string | null }[] };
+    const body = (await res.json()) as {
+      event: { id: string; type: string; version: number };
+      deliveries: { subscriber: string; status: string; attempts: number; lastError: string | null }[];
+    };
     expect(body.event).toMatchObject({ id: eventId, type: "LinkCreated", version: 2 });
     expect(body.deliveries).toEqual([
       { subscriber: "analytics", status: "delivered", attempts: 1, duplicates: 0, lastError: null, processedAt: "2026-11-26T00:00:00.000Z" },

@@ -94,7 +94,19 @@ describe("new links per team and minute", () => {
 
   it("counts with links_team_created_idx: an index range, never a scan of links", async () => {
     const createdAt = new Date().toISOString();
-    const row: LinkRow = { id: "lnk_plan", slug: "plan", teamId: "team_plan", url: "https://example.com/", title: null, tags: [], expiresAt: null, createdAt, updatedAt: createdAt, deletedAt: null, lastEventId: "evt_plan" };
+    const row: LinkRow = {
+      id: "lnk_plan",
+      slug: "plan",
+      teamId: "team_plan",
+      url: "https://example.com/",
+      title: null,
+      tags: [],
+      expiresAt: null,
+      createdAt,
+      updatedAt: createdAt,
+      deletedAt: null,
+      lastEventId: "evt_plan",
+    };
     const query = insertLinkUnderLimits(linksDb(env.LINKS_DB), row, { quota: linkQuotaOf("free"), rate: linkRateOf("free", 1) }).toSQL();
     const { results } = await env.LINKS_DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
       .bind(...query.params)

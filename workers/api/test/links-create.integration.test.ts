@@ -65,7 +65,18 @@ describe("POST /v1/links", () => {
       expiresAt: "2031-06-01T10:00:00.000Z",
     });
     const [event] = await waitForEvents((e) => e.type === "LinkCreated" && e.subject === link.id);
-    expect(event?.data).toMatchObject({ link: { id: link.id, slug, url: link.url, title: "Launch page", tags: ["marketing", "q4"], expiresAt: "2031-06-01T10:00:00.000Z", createdAt: link.createdAt, updatedAt: link.updatedAt } });
+    expect(event?.data).toMatchObject({
+      link: {
+        id: link.id,
+        slug,
+        url: link.url,
+        title: "Launch page",
+        tags: ["marketing", "q4"],
+        expiresAt: "2031-06-01T10:00:00.000Z",
+        createdAt: link.createdAt,
+        updatedAt: link.updatedAt,
+      },
+    });
     expect(event?.teamId).toBe(team.id);
   });
 
@@ -192,7 +203,9 @@ describe("POST /v1/links/bulk", () => {
     // The queue really got all 100 ...
     await waitForEvents((e) => e.type === "LinkCreated" && ids.has(e.subject), 100);
     // ... so the outbox must not keep them as unpublished (the relay would re-send them forever).
-    await vi.waitUntil(async () => (await eventRowsOfTeam(team.id)).every((row) => row.published_at !== null), { timeout: 3_000, interval: 50 }).catch(() => undefined);
+    await vi
+      .waitUntil(async () => (await eventRowsOfTeam(team.id)).every((row) => row.published_at !== null), { timeout: 3_000, interval: 50 })
+      .catch(() => undefined);
     const rows = await eventRowsOfTeam(team.id);
     expect(rows).toHaveLength(100);
     expect(rows.filter((row) => row.published_at === null).map((row) => row.id)).toEqual([]);

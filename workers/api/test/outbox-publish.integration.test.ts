@@ -36,11 +36,14 @@ async function linkRow(id: string): Promise<LinkRowView | null> {
 async function waitForRow(id: string, predicate: (row: EventRowView) => boolean): Promise<EventRowView> {
   let found: EventRowView | undefined;
   await expect
-    .poll(async () => {
-      const { results } = await env.LINKS_DB.prepare("SELECT * FROM events WHERE id = ?").bind(id).all<EventRowView>();
-      found = results[0];
-      return found !== undefined && predicate(found);
-    }, { timeout: 5_000, interval: 20 })
+    .poll(
+      async () => {
+        const { results } = await env.LINKS_DB.prepare("SELECT * FROM events WHERE id = ?").bind(id).all<EventRowView>();
+        found = results[0];
+        return found !== undefined && predicate(found);
+      },
+      { timeout: 5_000, interval: 20 },
+    )
     .toBe(true);
   if (!found) throw new Error(`no event row ${id}`);
   return found;
@@ -55,7 +58,9 @@ const triggers: string[] = [];
 /** Real D1, real failure: a trigger makes the event insert of matching rows abort. */
 async function failEventInsertsWhere(condition: string): Promise<void> {
   const name = `fail_events_${triggers.length}`;
-  await env.LINKS_DB.prepare(`CREATE TRIGGER ${name} BEFORE INSERT ON events WHEN ${condition} BEGIN SELECT RAISE(ABORT, 'injected event insert failure'); END`).run();
+  await env.LINKS_DB.prepare(
+    `CREATE TRIGGER ${name} BEFORE INSERT ON events WHEN ${condition} BEGIN SELECT RAISE(ABORT, 'injected event insert failure'); END`,
+  ).run();
   triggers.push(name);
 }
 afterEach(async () => {
@@ -106,7 +111,11 @@ describe("the outbox on the request path", () => {
     expect(patched.status).toBe(200);
     const deleted = await fetchWithQueue(down, `/v1/links/${link.id}`, { method: "DELETE", headers: team.auth });
     expect(deleted.status).toBe(204);
-    const bulk = await fetchWithQueue(down, "/v1/links/bulk", json({ links: [{ url: "https://example.com/b1" }, { url: "https://example.com/b2" }] }, team.auth));
+    const bulk = await fetchWithQueue(
+      down,
+      "/v1/links/bulk",
+      json({ links: [{ url: "https://example.com/b1" }, { url: "https://example.com/b2" }] }, team.auth),
+    );
     expect(bulk.status).toBe(200);
     const { results } = (await bulk.json()) as { results: { ok: boolean; link?: LinkBody }[] };
     const subjects = [link.id, ...results.map((r) => r.link?.id ?? "")];

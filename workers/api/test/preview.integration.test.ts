@@ -55,7 +55,11 @@ describe("GET /v1/links/:id/preview", () => {
     await deliverToPreview(link, "LinkCreated");
     await (await whenServed(team, link)).arrayBuffer();
 
-    const patched = await api(`/v1/links/${link.id}`, { method: "PATCH", headers: { ...team.auth, "content-type": "application/json" }, body: JSON.stringify({ url: "https://example.com/second" }) });
+    const patched = await api(`/v1/links/${link.id}`, {
+      method: "PATCH",
+      headers: { ...team.auth, "content-type": "application/json" },
+      body: JSON.stringify({ url: "https://example.com/second" }),
+    });
     expect(patched.status).toBe(200);
     expect((await api(previewPath(link), { headers: team.auth })).status).toBe(202);
     await deliverToPreview(link, "LinkUpdated");

@@ -139,7 +139,11 @@ describe("failed authentications per client address", () => {
       await expectError(spent, 429, "rate_limited");
       expectRetryAfter(spent);
       expect(rateLimitOf(spent)).toMatchObject({ name: "auth-failures", r: 0 });
-      await expectError(await api("/v1/admin/teams", json({ name: "Nope" }, { authorization: "Bearer still-not-the-admin-token", ...attacker })), 429, "rate_limited");
+      await expectError(
+        await api("/v1/admin/teams", json({ name: "Nope" }, { authorization: "Bearer still-not-the-admin-token", ...attacker })),
+        429,
+        "rate_limited",
+      );
       // No verdict leaks once spent: a valid key (or the admin token) from that address is refused too.
       await expectError(await api("/v1/links", { headers: { ...team.auth, ...attacker } }), 429, "rate_limited");
       await expectError(await api("/v1/admin/teams", json({ name: "Nope" }, { ...ADMIN, ...attacker })), 429, "rate_limited");
@@ -168,7 +172,8 @@ describe("OpenAPI", () => {
     const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, Response> }>> };
     const create = doc.paths["/v1/links"]?.["post"]?.responses;
     expect(create?.["429"]?.headers).toHaveProperty("Retry-After");
-    for (const status of ["201", "400", "401", "429"]) expect(Object.keys(create?.[status]?.headers ?? {})).toEqual(expect.arrayContaining(["RateLimit-Policy", "RateLimit"]));
+    for (const status of ["201", "400", "401", "429"])
+      expect(Object.keys(create?.[status]?.headers ?? {})).toEqual(expect.arrayContaining(["RateLimit-Policy", "RateLimit"]));
     expect(Object.keys(doc.paths["/v1/usage"]?.["get"]?.responses["200"]?.headers ?? {})).toContain("RateLimit");
     // Admin calls have no per-key policy (their failed authentications still answer 429).
     const admin = doc.paths["/v1/admin/teams"]?.["post"]?.responses;

@@ -2,7 +2,18 @@ import { createScheduledController, env } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 import worker from "../src/index";
-import { ADMIN, api, createLink, createTeam, eventRowsFor, eventRowsOfTeam, expectError, receivedLogEvents, waitForOutboxQuiet, type TestTeam } from "./helpers";
+import {
+  ADMIN,
+  api,
+  createLink,
+  createTeam,
+  eventRowsFor,
+  eventRowsOfTeam,
+  expectError,
+  receivedLogEvents,
+  waitForOutboxQuiet,
+  type TestTeam,
+} from "./helpers";
 
 interface Counts {
   checked: number;
@@ -42,18 +53,24 @@ async function reconciliation(): Promise<Reconciliation> {
 /** Makes events look published long enough ago to be past the reconciler's grace period. */
 async function backdate(ids: string[], minutes = 5): Promise<void> {
   const at = new Date(Date.now() - minutes * 60_000).toISOString();
-  await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1, published_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))").bind(at, JSON.stringify(ids)).run();
+  await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1, published_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))")
+    .bind(at, JSON.stringify(ids))
+    .run();
 }
 
 async function deliveriesOf(eventId: string): Promise<{ subscriber: string; status: string; duplicates: number }[]> {
-  const { results } = await env.LEDGER_DB.prepare("SELECT subscriber, status, duplicates FROM deliveries WHERE event_id = ? ORDER BY subscriber").bind(eventId).all<{ subscriber: string; status: string; duplicates: number }>();
+  const { results } = await env.LEDGER_DB.prepare("SELECT subscriber, status, duplicates FROM deliveries WHERE event_id = ? ORDER BY subscriber")
+    .bind(eventId)
+    .all<{ subscriber: string; status: string; duplicates: number }>();
   return results;
 }
 
 async function setDeliveries(eventId: string, statuses: Record<string, string>): Promise<void> {
   const now = new Date().toISOString();
   for (const [subscriber, status] of Object.entries(statuses)) {
-    await env.LEDGER_DB.prepare("INSERT OR REPLACE INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 1, ?)").bind(eventId, subscriber, status, now).run();
+    await env.LEDGER_DB.prepare("INSERT OR REPLACE INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 1, ?)")
+      .bind(eventId, subscriber, status, now)
+      .run();
   }
 }
 
@@ -83,7 +100,9 @@ describe("end-to-end reconciler", () => {
   beforeEach(async () => {
     // Each test starts a fresh sweep, and only its own backdated events are past the grace period.
     await env.LINKS_DB.prepare("DELETE FROM reconciliation").run();
-    await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1, published_at = CASE WHEN published_at IS NULL THEN NULL ELSE ?1 END").bind(new Date().toISOString()).run();
+    await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1, published_at = CASE WHEN published_at IS NULL THEN NULL ELSE ?1 END")
+      .bind(new Date().toISOString())
+      .run();
   });
 
   it("re-sends an event the ledger never saw to every expected subscriber, then leaves it alone; a stale pending goes again", async () => {
@@ -185,7 +204,10 @@ describe("end-to-end reconciler", () => {
     const old = new Date(Date.now() - 40 * 60_000).toISOString();
     await env.LEDGER_DB.prepare("UPDATE deliveries SET updated_at = ? WHERE event_id = ? AND status = 'retrying'").bind(old, eventId).run();
     await cronRun();
-    expect(await reconciliation()).toMatchObject({ lastRun: { checked: 1, missing: 0, stalePending: 0, staleRetrying: 1, resent: 1 }, totals: { staleRetrying: 1 } });
+    expect(await reconciliation()).toMatchObject({
+      lastRun: { checked: 1, missing: 0, stalePending: 0, staleRetrying: 1, resent: 1 },
+      totals: { staleRetrying: 1 },
+    });
     await waitFor(async () => (await webhookCopies(eventId)) === 1);
     // The replay restarted its age: not sent again by the next run.
     await cronRun();
@@ -208,12 +230,19 @@ describe("end-to-end reconciler", () => {
     await cronRun(small);
     expect(await reconciliation()).toMatchObject({ cursor: null, sweeps: 1, lastRun: { checked: 1, missing: 0 }, totals: { checked: 5, missing: 0 } });
     await cronRun({ RECONCILE_PAGE_SIZE: "2", RECONCILE_PAGES_PER_RUN: "5" });
-    expect(await reconciliation()).toMatchObject({ cursor: null, sweeps: 2, lastRun: { checked: 5, missing: ALL.length, resent: ALL.length }, totals: { checked: 10 } });
+    expect(await reconciliation()).toMatchObject({
+      cursor: null,
+      sweeps: 2,
+      lastRun: { checked: 5, missing: ALL.length, resent: ALL.length },
+      totals: { checked: 10 },
+    });
   });
 
   it("the tail checks each event once as it comes due (past the stale-pending age), and stops at the first not due", async () => {
     // Every other test's events out of the window: ids follow creation time here as they do in production.
-    await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1, published_at = ?1").bind(new Date(Date.now() - 40 * 86_400_000).toISOString()).run();
+    await env.LINKS_DB.prepare("UPDATE events SET created_at = ?1, published_at = ?1")
+      .bind(new Date(Date.now() - 40 * 86_400_000).toISOString())
+      .run();
     const team = await createTeam("Tail");
     const due = await oldLinkEvent(team, 20);
     const notDue = await oldLinkEvent(team, 21);
@@ -233,7 +262,11 @@ describe("end-to-end reconciler", () => {
     await backdate([notDue], 11);
     await cronRun();
     const third = await reconciliation();
-    expect(third.tail).toMatchObject({ lastRun: { checked: 1, missing: ALL.length, resent: ALL.length }, totals: { checked: 2, missing: 2 * ALL.length, resent: 2 * ALL.length }, cursor: notDue });
+    expect(third.tail).toMatchObject({
+      lastRun: { checked: 1, missing: ALL.length, resent: ALL.length },
+      totals: { checked: 2, missing: 2 * ALL.length, resent: 2 * ALL.length },
+      cursor: notDue,
+    });
     await waitFor(async () => (await webhookCopies(notDue)) === 1);
     expect(await webhookCopies(due)).toBe(1);
     expect(await usage(team)).toBe(2);

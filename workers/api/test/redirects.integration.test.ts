@@ -52,9 +52,7 @@ describe("GET /:slug", () => {
     const plain = await createLink(t, { url: "https://example.com/landing" });
     const withQuery = await createLink(t, { url: "https://example.com/p?a=1" });
     const withFragment = await createLink(t, { url: "https://example.com/doc#section-2" });
-    expect((await api(`/${plain.slug}?utm_source=mail&utm_medium=x`)).headers.get("location")).toBe(
-      "https://example.com/landing?utm_source=mail&utm_medium=x",
-    );
+    expect((await api(`/${plain.slug}?utm_source=mail&utm_medium=x`)).headers.get("location")).toBe("https://example.com/landing?utm_source=mail&utm_medium=x");
     expect((await api(`/${withQuery.slug}?b=2`)).headers.get("location")).toBe("https://example.com/p?a=1&b=2");
     expect((await api(`/${withFragment.slug}?x=1`)).headers.get("location")).toBe("https://example.com/doc?x=1#section-2");
     // Without an incoming query the destination is untouched.
@@ -113,7 +111,17 @@ describe("GET /:slug", () => {
       await env.LINKS_DB.prepare(
         "INSERT INTO links (id, slug, team_id, url, tags, created_at, updated_at, last_event_id) VALUES (?, ?, ?, 'https://evil.example/', '[]', ?, ?, 'evt_none')",
       )
-        .bind(`lnk_RESERVED${slug.replace(/[^a-z]/g, "").toUpperCase().padEnd(18, "0").slice(0, 18)}`, slug, t.id, now, now)
+        .bind(
+          `lnk_RESERVED${slug
+            .replace(/[^a-z]/g, "")
+            .toUpperCase()
+            .padEnd(18, "0")
+            .slice(0, 18)}`,
+          slug,
+          t.id,
+          now,
+          now,
+        )
         .run();
     }
     const health = await api("/healthz");
@@ -135,7 +143,10 @@ describe("clicks on the click topic (ClicksRecorded)", () => {
     const ip = "203.0.113.77";
     const res = await api(
       `/${link.slug}`,
-      withCf({ headers: { "cf-connecting-ip": ip, "x-forwarded-for": ip, "user-agent": BROWSER_UA, referer: "https://news.ycombinator.com/item?id=42" } }, { country: "DE" }),
+      withCf(
+        { headers: { "cf-connecting-ip": ip, "x-forwarded-for": ip, "user-agent": BROWSER_UA, referer: "https://news.ycombinator.com/item?id=42" } },
+        { country: "DE" },
+      ),
     );
     expect(res.status).toBe(302);
     const click = await clickOf(link.id);

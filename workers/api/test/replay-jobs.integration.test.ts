@@ -73,7 +73,9 @@ const jobRow = (id: string) => env.LINKS_DB.prepare("SELECT * FROM replay_jobs W
 describe("admin replay as a job", () => {
   it("sends a log larger than one cron run in bounded slices, each event once and in order", async () => {
     const { team, eventIds } = await teamWithLinks(530);
-    const logSize = await env.LINKS_DB.prepare("SELECT count(*) AS n FROM events WHERE type IN ('LinkCreated', 'LinkUpdated', 'LinkDeleted', 'LinkClicked')").first<{ n: number }>();
+    const logSize = await env.LINKS_DB.prepare(
+      "SELECT count(*) AS n FROM events WHERE type IN ('LinkCreated', 'LinkUpdated', 'LinkDeleted', 'LinkClicked')",
+    ).first<{ n: number }>();
 
     const started = await startReplay({ subscriber: "webhooks" });
     // The answer comes after one page at most: the rest is the cron's.
@@ -199,7 +201,9 @@ describe("admin replay as a job", () => {
   });
 
   it("is documented in the OpenAPI document", async () => {
-    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+    const doc = (await (await api("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+    };
     const post = doc.paths["/v1/admin/replay"]?.["post"];
     expect(JSON.stringify(post?.responses["202"])).toContain("jobId");
     expect(doc.paths["/v1/admin/replay/{jobId}"]?.["get"]?.responses["200"]).toBeDefined();

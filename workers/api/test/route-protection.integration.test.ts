@@ -58,7 +58,11 @@ describe("every route protects itself", () => {
   it("serves no route that is neither in the OpenAPI document nor on the public list", async () => {
     const documented = new Set((await documentedOperations()).map((o) => o.name.replaceAll(/\{([^}]+)\}/g, ":$1")));
     // Middleware is registered for ALL methods; every handler has its own.
-    const served = new Set(createApp().routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${route.path}`));
+    const served = new Set(
+      createApp()
+        .routes.filter((route) => route.method !== "ALL")
+        .map((route) => `${route.method} ${route.path}`),
+    );
     expect([...served].filter((route) => !documented.has(route)).sort()).toEqual([...PUBLIC_UNDOCUMENTED].sort());
     expect([...documented].filter((operation) => !served.has(operation))).toEqual([]);
   });
@@ -96,10 +100,7 @@ describe("every route protects itself", () => {
 
     const wrongCredentialAdmitted: string[] = [];
     const ownCredentialRefused: string[] = [];
-    for (const [operation, own, wrong] of [
-      ...admin.map((o) => [o, ADMIN, team.auth] as const),
-      ...teamScoped.map((o) => [o, team.auth, ADMIN] as const),
-    ]) {
+    for (const [operation, own, wrong] of [...admin.map((o) => [o, ADMIN, team.auth] as const), ...teamScoped.map((o) => [o, team.auth, ADMIN] as const)]) {
       const refused = await call(operation, wrong);
       if (refused.status !== 401) wrongCredentialAdmitted.push(await statusLine(operation, refused));
       const admitted = await call(operation, own);

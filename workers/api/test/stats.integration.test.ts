@@ -104,7 +104,9 @@ describe("GET /v1/links/:id/stats", () => {
     const team = await createTeam("Ranges");
     const link = await createLink(team, { url: "https://example.com/range" });
     const at = (query: string) => api(`/v1/links/${link.id}/stats?${query}`, { headers: team.auth });
-    expect((await expectError(await at("from=2026-11-05&to=2026-11-01"), 400, "invalid_request")).issues).toEqual([{ path: "query.from", message: "must not be after to" }]);
+    expect((await expectError(await at("from=2026-11-05&to=2026-11-01"), 400, "invalid_request")).issues).toEqual([
+      { path: "query.from", message: "must not be after to" },
+    ]);
     expect((await expectError(await at("from=2025-01-01&to=2026-01-02"), 400, "invalid_request")).issues?.[0]?.path).toBe("query.to");
     expect((await expectError(await at("from=2026-02-30"), 400, "invalid_request")).issues?.[0]?.path).toBe("query.from");
     await expectError(await at("from=yesterday"), 400, "invalid_request");

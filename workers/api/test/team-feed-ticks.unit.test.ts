@@ -61,7 +61,11 @@ describe("TeamFeed: click ticks", () => {
     await runInDurableObject(feedOf(team), (_, state) => {
       const ticks = new ClickTicks(state.storage.sql);
       const link = { linkId: newLinkId(), slug: "many", clicks: 1 };
-      for (let i = 0; i < CLICK_BATCH_MEMORY + 10; i += 100) ticks.record(Array.from({ length: 100 }, () => clickBatch(team, [link])), false);
+      for (let i = 0; i < CLICK_BATCH_MEMORY + 10; i += 100)
+        ticks.record(
+          Array.from({ length: 100 }, () => clickBatch(team, [link])),
+          false,
+        );
       expect(ticks.size()).toEqual({ batches: CLICK_BATCH_MEMORY, pendingLinks: 0 });
     });
   });
@@ -99,13 +103,17 @@ describe("TeamFeed: click ticks", () => {
     const link = { linkId: newLinkId(), slug: "x", clicks: 1 };
     expect(await failureOf(() => stub.recordClicks({ teamId: team, batches: [] }))).toMatch(/invalid counts/);
     expect(await failureOf(() => stub.recordClicks({ teamId: team, batches: [clickBatch(team, [{ ...link, clicks: 0 }])] }))).toMatch(/invalid counts/);
-    expect(await failureOf(() => stub.recordClicks({ teamId: team, batches: [{ id: "evt_nope", counts: [{ ...link, teamId: team }] }] }))).toMatch(/invalid counts/);
+    expect(await failureOf(() => stub.recordClicks({ teamId: team, batches: [{ id: "evt_nope", counts: [{ ...link, teamId: team }] }] }))).toMatch(
+      /invalid counts/,
+    );
     const other = newId("team");
     expect(await failureOf(() => stub.recordClicks({ teamId: team, batches: [clickBatch(team, [link]), clickBatch(other, [link])] }))).toMatch(/another team/);
     expect(await failureOf(() => stub.recordClicks({ teamId: other, batches: [clickBatch(other, [link])] }))).toMatch(/another team/);
     // Clicks no longer travel as feed events, of either shape.
     for (const sample of [sampleEvents["LinkClicked.v1"], sampleEvents["ClicksRecorded.v1"]]) {
-      expect(await failureOf(() => stub.broadcast({ teamId: team, events: [{ ...structuredClone(sample), id: newId("evt"), teamId: team }] }))).toMatch(/invalid events/);
+      expect(await failureOf(() => stub.broadcast({ teamId: team, events: [{ ...structuredClone(sample), id: newId("evt"), teamId: team }] }))).toMatch(
+        /invalid events/,
+      );
     }
     await runInDurableObject(stub, (_, state) => {
       expect(new ClickTicks(state.storage.sql).size()).toEqual({ batches: 0, pendingLinks: 0 });
@@ -118,7 +126,9 @@ describe("TeamFeed: click ticks", () => {
     const stub = env.TEAM_FEED.get(env.TEAM_FEED.newUniqueId());
     await connectFeed(a, undefined, { stub });
     await evictDurableObject(stub);
-    expect(await failureOf(() => stub.recordClicks({ teamId: b, batches: [clickBatch(b, [{ linkId: newLinkId(), slug: "b", clicks: 1 }])] }))).toMatch(/another team/);
+    expect(await failureOf(() => stub.recordClicks({ teamId: b, batches: [clickBatch(b, [{ linkId: newLinkId(), slug: "b", clicks: 1 }])] }))).toMatch(
+      /another team/,
+    );
   });
 
   it("survives eviction between a batch and its tick: the counts and the alarm are stored, the sockets stay", async () => {

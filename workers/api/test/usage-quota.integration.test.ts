@@ -38,7 +38,12 @@ describe("GET /v1/usage", () => {
 
     const usage = await waitForJson<UsageBody>("/v1/usage", team.auth, (u) => u.linksCreated === 2);
     expect(usage).toEqual({ plan: "pro", period: thisMonth(), linksCreated: 2, linkLimit: 100_000 });
-    expect(await (await api("/v1/usage?period=2020-01", { headers: team.auth })).json()).toEqual({ plan: "pro", period: "2020-01", linksCreated: 0, linkLimit: 100_000 });
+    expect(await (await api("/v1/usage?period=2020-01", { headers: team.auth })).json()).toEqual({
+      plan: "pro",
+      period: "2020-01",
+      linksCreated: 0,
+      linkLimit: 100_000,
+    });
     await expectError(await api("/v1/usage?period=2026-13", { headers: team.auth }), 400, "invalid_request");
     await expectError(await api("/v1/usage"), 401, "unauthorized");
 
@@ -58,7 +63,11 @@ describe("the monthly link quota (402 quota_exceeded)", () => {
     const single = await expectError(await api("/v1/links", json({ url: "https://example.com/1001st" }, team.auth)), 402, "quota_exceeded");
     expect(single.message).toMatch(/free plan allows 1000 new links a month/);
     await expectError(await api("/v1/links", json({ url: "https://example.com/x", slug: "quota-custom-slug" }, team.auth)), 402, "quota_exceeded");
-    await expectError(await api("/v1/links/bulk", json({ links: [{ url: "https://example.com/b1" }, { url: "https://example.com/b2" }] }, team.auth)), 402, "quota_exceeded");
+    await expectError(
+      await api("/v1/links/bulk", json({ links: [{ url: "https://example.com/b1" }, { url: "https://example.com/b2" }] }, team.auth)),
+      402,
+      "quota_exceeded",
+    );
     expect(await tableCounts()).toEqual(before);
     // The slug of the refused link is still free.
     const other = await createTeam("Roomy");
@@ -68,7 +77,10 @@ describe("the monthly link quota (402 quota_exceeded)", () => {
   it("fills what is left in a bulk, in order, and refuses the rest item by item", async () => {
     const team = await createTeam("Bulk quota");
     await seedLinks(team.id, 998, await earlierThisMonth());
-    const res = await api("/v1/links/bulk", json({ links: [{ url: "https://example.com/a" }, { url: "notaurl" }, { url: "https://example.com/b" }, { url: "https://example.com/c" }] }, team.auth));
+    const res = await api(
+      "/v1/links/bulk",
+      json({ links: [{ url: "https://example.com/a" }, { url: "notaurl" }, { url: "https://example.com/b" }, { url: "https://example.com/c" }] }, team.auth),
+    );
     expect(res.status).toBe(200);
     const { results } = (await res.json()) as { results: { ok: boolean; error?: { code: string } }[] };
     expect(results.map((r) => (r.ok ? "ok" : r.error?.code))).toEqual(["ok", "invalid_request", "ok", "quota_exceeded"]);

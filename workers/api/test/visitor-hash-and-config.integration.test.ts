@@ -33,7 +33,14 @@ describe("secrets refused at startup (issue 11.9)", () => {
   const placeholder = "replace-with-a-long-random-string"; // .dev.vars.example's value
 
   it("refuses .dev.vars.example's placeholder and low-entropy values, naming the var and never the value", () => {
-    for (const value of [placeholder, "changeme-changeme-changeme", "aaaaaaaaaaaaaaaaaaaaaaaa", "abababababababababababab", "0123456789abcdefghij", "your-secret-here-0000"]) {
+    for (const value of [
+      placeholder,
+      "changeme-changeme-changeme",
+      "aaaaaaaaaaaaaaaaaaaaaaaa",
+      "abababababababababababab",
+      "0123456789abcdefghij",
+      "your-secret-here-0000",
+    ]) {
       const problem = secretProblem("ADMIN_TOKEN", value);
       expect(problem, value).toMatch(/^ADMIN_TOKEN /);
       expect(problem).not.toContain(value);

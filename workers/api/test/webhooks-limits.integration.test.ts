@@ -9,7 +9,13 @@ async function createEndpoint(team: TestTeam, path: string): Promise<Response> {
 }
 
 async function countOf(sql: string, ...params: string[]): Promise<number> {
-  return (await env.WEBHOOKS_DB.prepare(sql).bind(...params).first<{ n: number }>())?.n ?? -1;
+  return (
+    (
+      await env.WEBHOOKS_DB.prepare(sql)
+        .bind(...params)
+        .first<{ n: number }>()
+    )?.n ?? -1
+  );
 }
 
 /** Waits for a fresh window of the clock-aligned limiter if the current one ends within `margin` ms, so one test's calls share a window. */
@@ -42,7 +48,8 @@ describe("/v1/webhooks limits", () => {
     await startOfAWindow(rule.periodSeconds);
     const first = (await (await api(`/v1/webhooks/${id}/test`, { method: "POST", headers: team.auth })).json()) as { deliveryId: string };
     expect((await api(`/v1/webhooks/${id}/deliveries/${first.deliveryId}/redeliver`, { method: "POST", headers: team.auth })).status).toBe(202);
-    for (let i = 2; i < rule.limit; i++) expect((await api(`/v1/webhooks/${id}/test`, { method: "POST", headers: team.auth })).status, `call ${i + 1}`).toBe(202);
+    for (let i = 2; i < rule.limit; i++)
+      expect((await api(`/v1/webhooks/${id}/test`, { method: "POST", headers: team.auth })).status, `call ${i + 1}`).toBe(202);
 
     const over = await api(`/v1/webhooks/${id}/test`, { method: "POST", headers: team.auth });
     expect(over.status).toBe(429);
@@ -66,12 +73,21 @@ describe("/v1/webhooks limits", () => {
     const patch = (body: unknown) => api(`/v1/webhooks/${id}`, { ...json(body, team.auth), method: "PATCH" });
 
     // Disabled by the team: shown as such, and enabled again as before.
-    expect(await (await patch({ enabled: false })).json()).toMatchObject({ enabled: false, disabledBy: "team", disabledAt: expect.any(String), disabledReason: "disabled by the team" });
+    expect(await (await patch({ enabled: false })).json()).toMatchObject({
+      enabled: false,
+      disabledBy: "team",
+      disabledAt: expect.any(String),
+      disabledReason: "disabled by the team",
+    });
     expect(await (await patch({ enabled: true })).json()).toMatchObject({ enabled: true, disabledBy: null, disabledAt: null, disabledReason: null });
 
     // Its receiver answers 410 (as the delivery consumer records it).
     const at = "2026-12-01T10:00:00.000Z";
-    await env.WEBHOOKS_DB.prepare("UPDATE webhook_endpoints SET enabled = 0, disabled_by = 'receiver', disabled_at = ?2, disabled_reason = 'the endpoint answered 410 Gone' WHERE id = ?1").bind(id, at).run();
+    await env.WEBHOOKS_DB.prepare(
+      "UPDATE webhook_endpoints SET enabled = 0, disabled_by = 'receiver', disabled_at = ?2, disabled_reason = 'the endpoint answered 410 Gone' WHERE id = ?1",
+    )
+      .bind(id, at)
+      .run();
     expect(await (await api(`/v1/webhooks/${id}`, { headers: team.auth })).json()).toMatchObject({ enabled: false, disabledBy: "receiver", disabledAt: at });
     const refused = await patch({ enabled: true });
     expect(refused.status).toBe(409);
@@ -90,7 +106,9 @@ describe("/v1/webhooks limits", () => {
       components: { schemas: Record<string, { properties: Record<string, unknown> }> };
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     };
-    expect(Object.keys(doc.components.schemas.WebhookEndpoint?.properties ?? {})).toEqual(expect.arrayContaining(["disabledReason", "disabledAt", "disabledBy"]));
+    expect(Object.keys(doc.components.schemas.WebhookEndpoint?.properties ?? {})).toEqual(
+      expect.arrayContaining(["disabledReason", "disabledAt", "disabledBy"]),
+    );
     expect(Object.keys(doc.components.schemas.UpdateWebhook?.properties ?? {})).toContain("receiverOptOutAcknowledged");
     expect(Object.keys(doc.paths["/v1/webhooks"]?.post?.responses ?? {})).toContain("402");
     expect(Object.keys(doc.paths["/v1/webhooks/{id}"]?.patch?.responses ?? {})).toContain("409");

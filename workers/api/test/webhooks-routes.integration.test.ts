@@ -10,7 +10,10 @@ async function endpointCount(): Promise<number> {
 describe("/v1/webhooks", () => {
   it("creates, lists, reads, changes, rotates, tests and removes an endpoint", async () => {
     const team = await createTeam();
-    const created = await api("/v1/webhooks", json({ url: "https://hooks.example.com/in", events: ["link.created", "link.clicked"], description: "CRM" }, team.auth));
+    const created = await api(
+      "/v1/webhooks",
+      json({ url: "https://hooks.example.com/in", events: ["link.created", "link.clicked"], description: "CRM" }, team.auth),
+    );
     expect(created.status).toBe(201);
     const endpoint = (await created.json()) as { id: string; url: string; events: string[]; secret: string; enabled: boolean };
     expect(endpoint).toMatchObject({ url: "https://hooks.example.com/in", events: ["link.created", "link.clicked"], enabled: true });
@@ -32,7 +35,9 @@ describe("/v1/webhooks", () => {
     expect((await api(`/v1/webhooks/${endpoint.id}/test`, { method: "POST", headers: team.auth })).status).toBe(409);
     await api(`/v1/webhooks/${endpoint.id}`, { ...json({ enabled: true }, team.auth), method: "PATCH" });
     expect((await api(`/v1/webhooks/${endpoint.id}/test`, { method: "POST", headers: team.auth })).status).toBe(202);
-    const deliveries = (await (await api(`/v1/webhooks/${endpoint.id}/deliveries`, { headers: team.auth })).json()) as { data: { eventType: string; status: string }[] };
+    const deliveries = (await (await api(`/v1/webhooks/${endpoint.id}/deliveries`, { headers: team.auth })).json()) as {
+      data: { eventType: string; status: string }[];
+    };
     expect(deliveries.data[0]).toMatchObject({ eventType: "webhook.test", status: "pending" });
 
     expect((await api(`/v1/webhooks/${endpoint.id}`, { method: "DELETE", headers: team.auth })).status).toBe(204);
@@ -62,7 +67,13 @@ describe("/v1/webhooks", () => {
     const other = await createTeam("Other");
     const res = await api("/v1/webhooks", json({ url: "https://hooks.example.com/own", events: ["link.created"] }, owner.auth));
     const { id } = (await res.json()) as { id: string };
-    for (const [method, path] of [["GET", ""], ["DELETE", ""], ["POST", "/rotate-secret"], ["POST", "/test"], ["GET", "/deliveries"]] as const) {
+    for (const [method, path] of [
+      ["GET", ""],
+      ["DELETE", ""],
+      ["POST", "/rotate-secret"],
+      ["POST", "/test"],
+      ["GET", "/deliveries"],
+    ] as const) {
       const answer = await api(`/v1/webhooks/${id}${path}`, { method, headers: other.auth });
       expect(answer.status, `${method} ${path}`).toBe(404);
     }
@@ -81,7 +92,9 @@ describe("/v1/webhooks", () => {
     [{}, ""],
   ])("refuses the change %j with 400 and leaves the endpoint as it was", async (change, path) => {
     const team = await createTeam();
-    const created = (await (await api("/v1/webhooks", json({ url: "https://hooks.example.com/keep", events: ["link.created"] }, team.auth))).json()) as { id: string };
+    const created = (await (await api("/v1/webhooks", json({ url: "https://hooks.example.com/keep", events: ["link.created"] }, team.auth))).json()) as {
+      id: string;
+    };
     const before = await (await api(`/v1/webhooks/${created.id}`, { headers: team.auth })).json();
     const res = await api(`/v1/webhooks/${created.id}`, { ...json(change, team.auth), method: "PATCH" });
     expect(res.status).toBe(400);
@@ -107,11 +120,28 @@ describe("/v1/webhooks", () => {
 
     const endpointId = ids[0] ?? "";
     const tests = [];
-    for (let i = 0; i < 2; i++) tests.push((await (await api(`/v1/webhooks/${endpointId}/test`, { method: "POST", headers: team.auth })).json()) as { deliveryId: string; eventId: string });
-    const log = (await (await api(`/v1/webhooks/${endpointId}/deliveries?limit=1`, { headers: team.auth })).json()) as Page & { data: Record<string, unknown>[] };
+    for (let i = 0; i < 2; i++)
+      tests.push(
+        (await (await api(`/v1/webhooks/${endpointId}/test`, { method: "POST", headers: team.auth })).json()) as { deliveryId: string; eventId: string },
+      );
+    const log = (await (await api(`/v1/webhooks/${endpointId}/deliveries?limit=1`, { headers: team.auth })).json()) as Page & {
+      data: Record<string, unknown>[];
+    };
     expect(log.data).toHaveLength(1);
     expect(Object.keys(log.data[0] ?? {}).sort()).toEqual(
-      ["attempts", "createdAt", "deliveredAt", "eventId", "eventType", "id", "lastError", "nextAttemptAt", "responseExcerpt", "responseStatus", "status"].sort(),
+      [
+        "attempts",
+        "createdAt",
+        "deliveredAt",
+        "eventId",
+        "eventType",
+        "id",
+        "lastError",
+        "nextAttemptAt",
+        "responseExcerpt",
+        "responseStatus",
+        "status",
+      ].sort(),
     );
     expect(log.data[0]).toMatchObject({ id: tests[1]?.deliveryId, eventId: tests[1]?.eventId, eventType: "webhook.test", attempts: 0 });
     const rest = (await (await api(`/v1/webhooks/${endpointId}/deliveries?limit=1&cursor=${log.nextCursor ?? ""}`, { headers: team.auth })).json()) as Page;

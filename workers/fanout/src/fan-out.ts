@@ -54,7 +54,8 @@ function logFannedOut(event: LogEvent, attempt: number, sampleRate: number): voi
   log.info("clicks fanned out", { traceId: event.traceId, eventId: event.id, type: event.type, ...clickCountsOf(event), attempt, outcome: "ack" });
   if (sampleRate === 0) return;
   for (const click of clickRecordsOf(event)) {
-    if (isSampledTrace(click.traceId, sampleRate)) log.info("click sampled", { traceId: click.traceId, eventId: event.id, clickEventId: click.eventId, linkId: click.linkId, teamId: click.teamId });
+    if (isSampledTrace(click.traceId, sampleRate))
+      log.info("click sampled", { traceId: click.traceId, eventId: event.id, clickEventId: click.eventId, linkId: click.linkId, teamId: click.teamId });
   }
 }
 
@@ -78,14 +79,23 @@ export async function fanOut(batch: MessageBatch<unknown>, env: FanoutEnv): Prom
     else {
       const reason = `invalid envelope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`;
       const body = JSON.stringify(message.body) ?? "undefined";
-      const eventId = typeof message.body === "object" && message.body !== null && "id" in message.body && typeof message.body.id === "string" ? message.body.id.slice(0, 64) : null;
+      const eventId =
+        typeof message.body === "object" && message.body !== null && "id" in message.body && typeof message.body.id === "string"
+          ? message.body.id.slice(0, 64)
+          : null;
       invalid.push({ message, letter: { id: newId("dlq"), subscriber: TOPIC.subscriber, eventId, body, reason, attempts: message.attempts } });
     }
   }
 
   if (invalid.length > 0) {
     try {
-      await env.LEDGER_DB.batch([recordDeadLettersStatement(env.LEDGER_DB, invalid.map((i) => i.letter), now)]);
+      await env.LEDGER_DB.batch([
+        recordDeadLettersStatement(
+          env.LEDGER_DB,
+          invalid.map((i) => i.letter),
+          now,
+        ),
+      ]);
       for (const { message, letter } of invalid) {
         log.warn("dead-lettered invalid envelope", { messageId: message.id, eventId: letter.eventId, reason: letter.reason, outcome: "dead" });
         message.ack();
@@ -102,7 +112,11 @@ export async function fanOut(batch: MessageBatch<unknown>, env: FanoutEnv): Prom
     const routes = SUBSCRIPTIONS.map((s) => ({ subscription: s, events: events.filter((e) => (s.types as readonly string[]).includes(e.type)) }));
     await env.LEDGER_DB.batch([
       recordEventsStatement(env.LEDGER_DB, events, now),
-      openDeliveriesStatement(env.LEDGER_DB, routes.flatMap((r) => r.events.map((e) => ({ eventId: e.id, subscriber: r.subscription.subscriber }))), now),
+      openDeliveriesStatement(
+        env.LEDGER_DB,
+        routes.flatMap((r) => r.events.map((e) => ({ eventId: e.id, subscriber: r.subscription.subscriber }))),
+        now,
+      ),
     ]);
     for (const route of routes) {
       if (route.events.length > 0) await sendToQueue(queueOf(env, route.subscription.binding), route.events);
@@ -111,7 +125,13 @@ export async function fanOut(batch: MessageBatch<unknown>, env: FanoutEnv): Prom
     // Some subscribers may have their copy already; they dedupe on the event id.
     for (const { message, event } of valid) {
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-      log.warn("fan-out failed, retrying", { traceId: event.traceId, eventId: event.id, attempt: message.attempts, outcome: "retry", error: errorMessage(error) });
+      log.warn("fan-out failed, retrying", {
+        traceId: event.traceId,
+        eventId: event.id,
+        attempt: message.attempts,
+        outcome: "retry",
+        error: errorMessage(error),
+      });
     }
     return;
   }

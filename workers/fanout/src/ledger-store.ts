@@ -52,7 +52,15 @@ export function ledgerEnvelopeOf(event: LogEvent): LogEvent | ClickBatchSummary 
 }
 
 export function recordEventsStatement(db: D1Database, events: LogEvent[], now: string): D1PreparedStatement {
-  const rows = events.map((e) => ({ id: e.id, type: e.type, team: e.teamId, subject: e.subject, trace: e.traceId, at: e.occurredAt, envelope: JSON.stringify(ledgerEnvelopeOf(e)) }));
+  const rows = events.map((e) => ({
+    id: e.id,
+    type: e.type,
+    team: e.teamId,
+    subject: e.subject,
+    trace: e.traceId,
+    at: e.occurredAt,
+    envelope: JSON.stringify(ledgerEnvelopeOf(e)),
+  }));
   return db
     .prepare(
       `INSERT OR IGNORE INTO ledger_events (event_id, type, team_id, subject, trace_id, occurred_at, envelope, first_seen_at)

@@ -76,9 +76,16 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     return answerRpc(unfinishedInputSchema, input, (query) => this.unfinishedOf(query));
   }
 
-  private async traceOf({ eventId, teamId }: z.infer<typeof traceInputSchema>): Promise<{ event: LogEvent | ClickBatchSummary | null; deliveries: DeliveryView[] }> {
+  private async traceOf({
+    eventId,
+    teamId,
+  }: z.infer<typeof traceInputSchema>): Promise<{ event: LogEvent | ClickBatchSummary | null; deliveries: DeliveryView[] }> {
     const db = drizzle(this.env.LEDGER_DB);
-    const row = await db.select({ envelope: ledgerEvents.envelope, teamId: ledgerEvents.teamId }).from(ledgerEvents).where(eq(ledgerEvents.eventId, eventId)).get();
+    const row = await db
+      .select({ envelope: ledgerEvents.envelope, teamId: ledgerEvents.teamId })
+      .from(ledgerEvents)
+      .where(eq(ledgerEvents.eventId, eventId))
+      .get();
     if (row && teamId && row.teamId !== teamId) return { event: null, deliveries: [] };
     const views: DeliveryView[] = await db
       .select({
@@ -148,13 +155,18 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
       } else {
         const binding = subscriptionOf(subscriber)?.binding;
         if (!binding) throw new Error(`no queue for subscriber ${subscriber}`);
-        await sendToQueue(queueOf(this.env, binding), valid.map((v) => v.event));
+        await sendToQueue(
+          queueOf(this.env, binding),
+          valid.map((v) => v.event),
+        );
       }
       const now = new Date().toISOString();
       await db.batch([
         db.prepare("UPDATE dead_letters SET redriven_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(valid.map((v) => v.id)), now),
         db
-          .prepare("UPDATE deliveries SET status = 'pending', updated_at = ?3 WHERE subscriber = ?2 AND status = 'dead' AND event_id IN (SELECT value FROM json_each(?1))")
+          .prepare(
+            "UPDATE deliveries SET status = 'pending', updated_at = ?3 WHERE subscriber = ?2 AND status = 'dead' AND event_id IN (SELECT value FROM json_each(?1))",
+          )
           .bind(JSON.stringify(valid.map((v) => v.event.id)), subscriber, now),
       ]);
     }
@@ -174,15 +186,28 @@ export class Ledger extends WorkerEntrypoint<FanoutEnv> {
     const ids = JSON.stringify(wanted.map((e) => e.id));
     await db.batch([
       recordEventsStatement(db, wanted, now),
-      openDeliveriesStatement(db, wanted.map((e) => ({ eventId: e.id, subscriber })), now),
+      openDeliveriesStatement(
+        db,
+        wanted.map((e) => ({ eventId: e.id, subscriber })),
+        now,
+      ),
       // A pending or retrying delivery sent again is so since now: the reconciler's stale ages count from here.
-      db.prepare("UPDATE deliveries SET updated_at = ?3 WHERE subscriber = ?2 AND status IN ('pending', 'retrying') AND event_id IN (SELECT value FROM json_each(?1))").bind(ids, subscriber, now),
+      db
+        .prepare(
+          "UPDATE deliveries SET updated_at = ?3 WHERE subscriber = ?2 AND status IN ('pending', 'retrying') AND event_id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(ids, subscriber, now),
     ]);
     await sendToQueue(queueOf(this.env, subscription.binding), wanted);
     return { queued: wanted.length };
   }
 
-  private async unfinishedOf({ events, pendingBefore, includeInFlight, retryingBefore }: z.infer<typeof unfinishedInputSchema>): Promise<{ unfinished: UnfinishedDelivery[] }> {
+  private async unfinishedOf({
+    events,
+    pendingBefore,
+    includeInFlight,
+    retryingBefore,
+  }: z.infer<typeof unfinishedInputSchema>): Promise<{ unfinished: UnfinishedDelivery[] }> {
     const expected = events.flatMap((e) =>
       SUBSCRIPTIONS.filter((s) => (s.types as readonly string[]).includes(e.type)).map((s) => ({ eventId: e.id, subscriber: s.subscriber })),
     );

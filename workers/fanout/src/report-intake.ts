@@ -18,7 +18,14 @@ export async function takeInReports(batch: MessageBatch<unknown>, env: FanoutEnv
     const parsed = deliveryReportSchema.safeParse(message.body);
     if (!parsed.success) {
       // A malformed report says nothing about any delivery; keep it as a dead letter to look at.
-      letters.push({ id: newId("dlq"), subscriber: "delivery-reports", eventId: null, body: JSON.stringify(message.body) ?? "undefined", reason: `invalid report: ${parsed.error.message.slice(0, 500)}`, attempts: message.attempts });
+      letters.push({
+        id: newId("dlq"),
+        subscriber: "delivery-reports",
+        eventId: null,
+        body: JSON.stringify(message.body) ?? "undefined",
+        reason: `invalid report: ${parsed.error.message.slice(0, 500)}`,
+        attempts: message.attempts,
+      });
       continue;
     }
     const { subscriber } = parsed.data;

@@ -18,7 +18,15 @@ function freshBatch(clicks = 2): ClicksRecorded {
     data: {
       ...sample.data,
       links: [...sample.data.links, other],
-      clicks: Array.from({ length: clicks }, (_, i) => [i % 2, i % 851, i.toString(16).padStart(32, "a"), i % 3 ? "DE" : null, 0, 0, i.toString(16).padStart(32, "0")]),
+      clicks: Array.from({ length: clicks }, (_, i) => [
+        i % 2,
+        i % 851,
+        i.toString(16).padStart(32, "a"),
+        i % 3 ? "DE" : null,
+        0,
+        0,
+        i.toString(16).padStart(32, "0"),
+      ]),
       bots: [
         [0, 3, 1],
         [1, 2, 0],
@@ -53,7 +61,9 @@ describe("the click topic (click-events)", () => {
     const batch = freshBatch(1_000);
     expect(JSON.stringify(batch).length).toBeGreaterThan(80_000);
     await deliver(CLICK_TOPIC.queue, [batch]);
-    const row = await env.LEDGER_DB.prepare("SELECT type, team_id, subject, length(envelope) AS bytes, envelope FROM ledger_events WHERE event_id = ?").bind(batch.id).first<{ type: string; team_id: string; subject: string; bytes: number; envelope: string }>();
+    const row = await env.LEDGER_DB.prepare("SELECT type, team_id, subject, length(envelope) AS bytes, envelope FROM ledger_events WHERE event_id = ?")
+      .bind(batch.id)
+      .first<{ type: string; team_id: string; subject: string; bytes: number; envelope: string }>();
     expect(row).toMatchObject({ type: "ClicksRecorded", team_id: batch.teamId, subject: "clicks" });
     expect(row?.bytes).toBeLessThan(600);
     expect(row?.envelope).not.toContain(batch.data.clicks[0]?.[2] ?? "no trace");
@@ -83,7 +93,9 @@ describe("the click topic (click-events)", () => {
     await deliver("delivery-reports", [{ subscriber: "analytics", reports: [{ eventId: batch.id, status: "delivered", attempts: 1, duplicate: true }] }]);
     const events = await env.LEDGER_DB.prepare("SELECT count(*) AS n FROM ledger_events WHERE event_id = ?").bind(batch.id).first<{ n: number }>();
     expect(events?.n).toBe(1);
-    const rows = await env.LEDGER_DB.prepare("SELECT subscriber, status, duplicates FROM deliveries WHERE event_id = ? ORDER BY subscriber").bind(batch.id).all();
+    const rows = await env.LEDGER_DB.prepare("SELECT subscriber, status, duplicates FROM deliveries WHERE event_id = ? ORDER BY subscriber")
+      .bind(batch.id)
+      .all();
     expect(rows.results).toEqual([
       { subscriber: "analytics", status: "delivered", duplicates: 1 },
       { subscriber: "dashboard", status: "pending", duplicates: 0 },
@@ -98,7 +110,9 @@ describe("the click topic (click-events)", () => {
     const result = await deliver(CLICK_TOPIC.queue, [bad, good]);
     expect(result.explicitAcks).toHaveLength(2);
     await recorded("analytics-events", good.id);
-    const letter = await env.LEDGER_DB.prepare("SELECT subscriber, reason FROM dead_letters WHERE event_id = ?").bind(bad.id).first<{ subscriber: string; reason: string }>();
+    const letter = await env.LEDGER_DB.prepare("SELECT subscriber, reason FROM dead_letters WHERE event_id = ?")
+      .bind(bad.id)
+      .first<{ subscriber: string; reason: string }>();
     expect(letter?.subscriber).toBe("fanout");
     expect(letter?.reason).toMatch(/link index out of range/);
   });

@@ -6,7 +6,13 @@ import { deliver, delivery, freshEvent, recorded, recordedNow } from "./helpers"
 
 describe("fan-out of the link-events topic", () => {
   it("re-publishes each event to exactly the subscribers of its type and opens a pending delivery for each", async () => {
-    const events = [freshEvent("LinkCreated.v1"), freshEvent("LinkCreated.v2"), freshEvent("LinkUpdated.v1"), freshEvent("LinkDeleted.v1"), freshEvent("LinkClicked.v1")];
+    const events = [
+      freshEvent("LinkCreated.v1"),
+      freshEvent("LinkCreated.v2"),
+      freshEvent("LinkUpdated.v1"),
+      freshEvent("LinkDeleted.v1"),
+      freshEvent("LinkClicked.v1"),
+    ];
     const result = await deliver("link-events", events);
     expect(result.explicitAcks.length).toBe(events.length);
     expect(result.retryMessages).toEqual([]);

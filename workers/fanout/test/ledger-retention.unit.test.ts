@@ -22,7 +22,10 @@ async function report(event: LinkEvent, subscribers: readonly string[], status: 
 
 async function rowsOf(eventId: string): Promise<{ event: boolean; deliveries: string[] }> {
   const event = await db.prepare("SELECT 1 AS x FROM ledger_events WHERE event_id = ?").bind(eventId).first();
-  const { results } = await db.prepare("SELECT subscriber || ':' || status AS s FROM deliveries WHERE event_id = ? ORDER BY subscriber").bind(eventId).all<{ s: string }>();
+  const { results } = await db
+    .prepare("SELECT subscriber || ':' || status AS s FROM deliveries WHERE event_id = ? ORDER BY subscriber")
+    .bind(eventId)
+    .all<{ s: string }>();
   return { event: event !== null, deliveries: results.map((r) => r.s) };
 }
 
@@ -40,9 +43,15 @@ describe("ledger retention (the hourly cron)", () => {
     await report(pending, CREATED_BY.slice(1));
     await report(retrying, CREATED_BY.slice(1));
     await report(retrying, CREATED_BY.slice(0, 1), "retrying");
-    await report(dead, CREATED_BY.filter((s) => s !== "billing"));
+    await report(
+      dead,
+      CREATED_BY.filter((s) => s !== "billing"),
+    );
     await deliver("billing-events-dlq", [dead]);
-    await report(redriven, CREATED_BY.filter((s) => s !== "qr"));
+    await report(
+      redriven,
+      CREATED_BY.filter((s) => s !== "qr"),
+    );
     await deliver("qr-events-dlq", [redriven]);
     const letters = (await ledger.deadLetters({})).data;
     const redrivenLetter = letters.find((l) => l.eventId === redriven.id);
@@ -73,7 +82,11 @@ describe("ledger retention (the hourly cron)", () => {
     await db.batch([
       recordEventsStatement(db, events, stamp),
       openDeliveriesStatement(db, pairs, stamp),
-      reportDeliveriesStatement(db, pairs.map((p) => ({ ...p, status: "delivered" as const, attempts: 1 })), stamp),
+      reportDeliveriesStatement(
+        db,
+        pairs.map((p) => ({ ...p, status: "delivered" as const, attempts: 1 })),
+        stamp,
+      ),
     ]);
     const limits = { chunk: 10, maxChunks: 2 };
     const runs: number[] = [];
@@ -101,11 +114,17 @@ describe("ledger retention (the hourly cron)", () => {
       await db.batch([
         recordEventsStatement(db, events, stamp),
         openDeliveriesStatement(db, pairs, stamp),
-        reportDeliveriesStatement(db, delivered.map((p) => ({ ...p, status: "delivered" as const, attempts: 1 })), stamp),
+        reportDeliveriesStatement(
+          db,
+          delivered.map((p) => ({ ...p, status: "delivered" as const, attempts: 1 })),
+          stamp,
+        ),
       ]);
       await pruneLedger(db, new Date(today + DAY / 2), 30);
       const counts = await db
-        .prepare("SELECT (SELECT count(*) FROM ledger_events WHERE event_id >= ?1) AS events, (SELECT count(*) FROM deliveries WHERE event_id >= ?1) AS deliveries")
+        .prepare(
+          "SELECT (SELECT count(*) FROM ledger_events WHERE event_id >= ?1) AS events, (SELECT count(*) FROM deliveries WHERE event_id >= ?1) AS deliveries",
+        )
         .bind(`evt_${ulid(start).slice(0, 10)}`)
         .first<{ events: number; deliveries: number }>();
       sizes.push({ events: counts?.events ?? -1, deliveries: counts?.deliveries ?? -1 });

@@ -7,7 +7,9 @@ describe("delivery reports", () => {
   it("moves a delivery forward only: late or duplicate reports never downgrade it", async () => {
     const event = freshEvent("LinkCreated.v2");
     await deliver("link-events", [event]);
-    await deliver("delivery-reports", [{ subscriber: "webhooks", reports: [{ eventId: event.id, status: "retrying", attempts: 1, error: "endpoint answered 503" }] }]);
+    await deliver("delivery-reports", [
+      { subscriber: "webhooks", reports: [{ eventId: event.id, status: "retrying", attempts: 1, error: "endpoint answered 503" }] },
+    ]);
     expect(await delivery(event.id, "webhooks")).toMatchObject({ status: "retrying", attempts: 1, last_error: "endpoint answered 503", processed_at: null });
 
     await deliver("delivery-reports", [{ subscriber: "webhooks", reports: [{ eventId: event.id, status: "delivered", attempts: 3 }] }]);
@@ -47,7 +49,9 @@ describe("dead-letter queues", () => {
   it("marks the delivery dead, keeps the last error, and redrive sends it back to the subscriber", async () => {
     const event = freshEvent("LinkClicked.v1");
     await deliver("link-events", [event]);
-    await deliver("delivery-reports", [{ subscriber: "analytics", reports: [{ eventId: event.id, status: "retrying", attempts: 4, error: "D1 unavailable" }] }]);
+    await deliver("delivery-reports", [
+      { subscriber: "analytics", reports: [{ eventId: event.id, status: "retrying", attempts: 4, error: "D1 unavailable" }] },
+    ]);
     await deliver("analytics-events-dlq", [event]);
     expect(await delivery(event.id, "analytics")).toMatchObject({ status: "dead", attempts: 4, last_error: "D1 unavailable" });
 
@@ -102,7 +106,9 @@ describe("Ledger RPC", () => {
       [updated.id, "qr", "pending", old],
     ];
     for (const [eventId, subscriber, status, at] of rows) {
-      await env.LEDGER_DB.prepare("INSERT INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 0, ?)").bind(eventId, subscriber, status, at).run();
+      await env.LEDGER_DB.prepare("INSERT INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 0, ?)")
+        .bind(eventId, subscriber, status, at)
+        .run();
     }
     const pendingBefore = new Date(Date.now() - 600_000).toISOString();
     const answer = await ledger.unfinished({
@@ -147,8 +153,14 @@ describe("Ledger RPC", () => {
     const batch = freshEvent("ClicksRecorded.v1");
     const now = new Date().toISOString();
     const old = new Date(Date.now() - 3_600_000).toISOString();
-    for (const [subscriber, status, at] of [["analytics", "pending", now], ["webhooks", "retrying", old], ["dashboard", "pending", old]] as const) {
-      await env.LEDGER_DB.prepare("INSERT INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 0, ?)").bind(batch.id, subscriber, status, at).run();
+    for (const [subscriber, status, at] of [
+      ["analytics", "pending", now],
+      ["webhooks", "retrying", old],
+      ["dashboard", "pending", old],
+    ] as const) {
+      await env.LEDGER_DB.prepare("INSERT INTO deliveries (event_id, subscriber, status, attempts, updated_at) VALUES (?, ?, ?, 0, ?)")
+        .bind(batch.id, subscriber, status, at)
+        .run();
     }
     const pendingBefore = new Date(Date.now() - 600_000).toISOString();
     const events = [{ id: batch.id, type: batch.type }];
@@ -159,14 +171,18 @@ describe("Ledger RPC", () => {
       { eventId: batch.id, subscriber: "dashboard", reason: "stale_pending" },
     ]);
     // Delivered and dead are settled: nothing is left of a batch that has only those.
-    await env.LEDGER_DB.prepare("UPDATE deliveries SET status = CASE subscriber WHEN 'webhooks' THEN 'dead' ELSE 'delivered' END WHERE event_id = ?").bind(batch.id).run();
+    await env.LEDGER_DB.prepare("UPDATE deliveries SET status = CASE subscriber WHEN 'webhooks' THEN 'dead' ELSE 'delivered' END WHERE event_id = ?")
+      .bind(batch.id)
+      .run();
     expect((await ledger.unfinished({ events, pendingBefore, includeInFlight: true })).unfinished).toEqual([]);
   });
 
   it("refuses input that does not parse", async () => {
     expect(refusalOf(await ledgerRpc.replay({ subscriber: "nobody", events: [] }))).toMatchObject(invalidInputAt("subscriber"));
     expect(refusalOf(await ledgerRpc.eventTrace({ eventId: "evt_nope" }))).toMatchObject(invalidInputAt("eventId"));
-    expect(refusalOf(await ledgerRpc.unfinished({ events: [{ id: "evt_nope", type: "LinkCreated" }], pendingBefore: new Date().toISOString() }))).toMatchObject(invalidInputAt("events.0.id"));
+    expect(refusalOf(await ledgerRpc.unfinished({ events: [{ id: "evt_nope", type: "LinkCreated" }], pendingBefore: new Date().toISOString() }))).toMatchObject(
+      invalidInputAt("events.0.id"),
+    );
     expect(refusalOf(await ledgerRpc.unfinished({ events: [], pendingBefore: "yesterday" }))).toMatchObject(invalidInputAt("pendingBefore"));
   });
 });

@@ -23,7 +23,15 @@ async function commit<E>(items: EventItem[], db: D1Database, consumer: string, p
     const { statements, beforeCommit } = commitPlanOf(plan ? await plan(events, db, env) : []);
     // What must exist before the rows do (webhooks: the messages of its delivery rows) goes first; failing, it fails this commit.
     await beforeCommit?.();
-    await db.batch([...statements, receiptStatement(db, consumer, events.map((e) => e.id), new Date().toISOString())]);
+    await db.batch([
+      ...statements,
+      receiptStatement(
+        db,
+        consumer,
+        events.map((e) => e.id),
+        new Date().toISOString(),
+      ),
+    ]);
     for (const item of items) item.outcome = { kind: "delivered", duplicate: false };
     return true;
   } catch (error) {

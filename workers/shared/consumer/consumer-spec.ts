@@ -54,7 +54,4 @@ export interface PerformBatchResult {
   duplicates?: string[];
 }
 
-export type Outcome =
-  | { kind: "delivered"; duplicate: boolean }
-  | { kind: "retry"; error: string; delaySeconds?: number }
-  | { kind: "invalid"; reason: string };
+export type Outcome = { kind: "delivered"; duplicate: boolean } | { kind: "retry"; error: string; delaySeconds?: number } | { kind: "invalid"; reason: string };

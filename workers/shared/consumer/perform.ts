@@ -23,7 +23,10 @@ export async function performBatch<E>(items: EventItem[], effect: (events: LinkE
   let failed: Map<string, string>;
   let duplicates = new Set<string>();
   try {
-    const result = await effect(items.map((i) => i.event), env);
+    const result = await effect(
+      items.map((i) => i.event),
+      env,
+    );
     failed = new Map(result.failed.map((f) => [f.eventId, f.error]));
     duplicates = new Set(result.duplicates);
   } catch (error) {

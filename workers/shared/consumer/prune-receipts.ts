@@ -29,7 +29,12 @@ export function receiptsRetentionDaysOf(env: object): number {
  * bounded chunks (index `consumer_receipts_processed_idx`). Every consumer sharing the
  * database is pruned alike. For a consumer Worker's `scheduled` handler.
  */
-export async function pruneReceipts(db: D1Database, now: Date, retentionDays: number, limits: PruneLimits = DEFAULT_PRUNE_LIMITS): Promise<{ receipts: number }> {
+export async function pruneReceipts(
+  db: D1Database,
+  now: Date,
+  retentionDays: number,
+  limits: PruneLimits = DEFAULT_PRUNE_LIMITS,
+): Promise<{ receipts: number }> {
   const cutoff = retentionCutoff(now, retentionDays).toISOString();
   return pruneInChunks(
     db,

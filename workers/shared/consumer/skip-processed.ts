@@ -9,7 +9,11 @@ import { processedEventIds } from "./receipts";
 export async function skipProcessed(items: EventItem[], db: D1Database, consumer: string): Promise<void> {
   if (items.length === 0) return;
   try {
-    const done = await processedEventIds(db, consumer, items.map((i) => i.event.id));
+    const done = await processedEventIds(
+      db,
+      consumer,
+      items.map((i) => i.event.id),
+    );
     for (const item of items) if (done.has(item.event.id)) item.outcome = { kind: "delivered", duplicate: true };
   } catch (error) {
     for (const item of items) item.outcome = { kind: "retry", error: `receipts unavailable: ${errorMessage(error)}` };

@@ -23,7 +23,9 @@ const handler = createQueueHandler<TestEnv>({
     performed.push(event.id);
   },
   effects: (events, db) =>
-    events.map((e) => db.prepare("INSERT INTO link_counts (link_id, events) VALUES (?1, 1) ON CONFLICT (link_id) DO UPDATE SET events = events + 1").bind(e.subject)),
+    events.map((e) =>
+      db.prepare("INSERT INTO link_counts (link_id, events) VALUES (?1, 1) ON CONFLICT (link_id) DO UPDATE SET events = events + 1").bind(e.subject),
+    ),
 });
 
 let seq = 0;
@@ -35,7 +37,12 @@ function event(): LinkEvent {
 
 async function deliver(events: LinkEvent[], chaos: object | undefined, attempts = 1) {
   const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-  const result = await runBatch("analytics-events", events, (batch) => handler(batch, { ...(env as unknown as TestEnv), CHAOS: chaos ? JSON.stringify(chaos) : "" }), attempts);
+  const result = await runBatch(
+    "analytics-events",
+    events,
+    (batch) => handler(batch, { ...(env as unknown as TestEnv), CHAOS: chaos ? JSON.stringify(chaos) : "" }),
+    attempts,
+  );
   const retried = warn.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>).filter((l) => l.msg === "event retried");
   return { result, retried };
 }

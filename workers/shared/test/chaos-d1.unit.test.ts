@@ -125,15 +125,18 @@ describe("d1WithWriteFaults", () => {
 
     now = inside();
     // drizzle wraps the driver's error in its own ("Failed query: ..."); the D1 error is its cause.
-    const refused = await orm.insert(linkCounts).values({ linkId: c, events: 1 }).then(
-      () => null,
-      (error: unknown) => error,
-    );
+    const refused = await orm
+      .insert(linkCounts)
+      .values({ linkId: c, events: 1 })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
     expect(refused).toBeInstanceOf(Error);
     expect(String((refused as Error).cause ?? refused)).toContain(D1_WRITE_FAILURE);
-    await expect(orm.batch([orm.select().from(linkCounts).where(eq(linkCounts.linkId, b)), orm.delete(linkCounts).where(eq(linkCounts.linkId, b))])).rejects.toThrow(
-      D1_WRITE_FAILURE,
-    );
+    await expect(
+      orm.batch([orm.select().from(linkCounts).where(eq(linkCounts.linkId, b)), orm.delete(linkCounts).where(eq(linkCounts.linkId, b))]),
+    ).rejects.toThrow(D1_WRITE_FAILURE);
     expect(await orm.select().from(linkCounts).where(eq(linkCounts.linkId, b))).toEqual([{ linkId: b, events: 4 }]);
     expect(await countOf(c)).toBeNull();
   });

@@ -30,7 +30,11 @@ describe("the CHAOS var", () => {
     ["an unknown field (a typo)", '{"consumerFailRate": 0.5}', /consumerFailRate/],
     ["a window without its end", '{"d1WriteFailure": {"from": "2026-01-01T00:00:00Z"}}', /d1WriteFailure\.to/],
     ["a window that is not a datetime", '{"d1WriteFailure": {"from": "yesterday", "to": "2026-01-01T00:00:00Z"}}', /d1WriteFailure\.from/],
-    ["a window ending before it starts", '{"d1WriteFailure": {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"}}', /from must be before to[\s\S]*d1WriteFailure\.to/],
+    [
+      "a window ending before it starts",
+      '{"d1WriteFailure": {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"}}',
+      /from must be before to[\s\S]*d1WriteFailure\.to/,
+    ],
     ["an unknown window field", '{"d1WriteFailure": {"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z", "subscriber": "qr"}}', /subscriber/],
     ["an array", "[]", /invalid CHAOS/],
   ])("refuses %s, naming the field", (_what, raw, message) => {

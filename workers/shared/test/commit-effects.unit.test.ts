@@ -45,7 +45,10 @@ describe("commitEffects", () => {
     expect(plans).toBe(1);
     expect(await countOf(link)).toBe(2);
     for (const e of events) expect(await hasReceipt(e)).toBe(true);
-    expect(items.map((i) => i.outcome)).toEqual([{ kind: "delivered", duplicate: false }, { kind: "delivered", duplicate: false }]);
+    expect(items.map((i) => i.outcome)).toEqual([
+      { kind: "delivered", duplicate: false },
+      { kind: "delivered", duplicate: false },
+    ]);
   });
 
   it("writes only receipts without an effect", async () => {
@@ -70,7 +73,13 @@ describe("commitEffects", () => {
     const seenBefore: { count: number | null; receipt: boolean }[] = [];
     const items = itemsOf([e]);
     const look = async () => void seenBefore.push({ count: await countOf(e.subject), receipt: await hasReceipt(e) });
-    await commitEffects(items, env.TOOLKIT_DB, "analytics", countsThen(() => look), env);
+    await commitEffects(
+      items,
+      env.TOOLKIT_DB,
+      "analytics",
+      countsThen(() => look),
+      env,
+    );
     expect(seenBefore).toEqual([{ count: null, receipt: false }]);
     expect(await countOf(e.subject)).toBe(1);
     expect(items[0]?.outcome).toEqual({ kind: "delivered", duplicate: false });
@@ -79,7 +88,13 @@ describe("commitEffects", () => {
   it("fails the commit when beforeCommit throws: nothing written, the event retries with its error", async () => {
     const e = event("lnk_01JE0000000000000000000005");
     const items = itemsOf([e]);
-    await commitEffects(items, env.TOOLKIT_DB, "analytics", countsThen(() => () => Promise.reject(new Error("queue refused"))), env);
+    await commitEffects(
+      items,
+      env.TOOLKIT_DB,
+      "analytics",
+      countsThen(() => () => Promise.reject(new Error("queue refused"))),
+      env,
+    );
     expect(items[0]?.outcome).toEqual({ kind: "retry", error: "queue refused" });
     expect(await countOf(e.subject)).toBeNull();
     expect(await hasReceipt(e)).toBe(false);
@@ -91,7 +106,13 @@ describe("commitEffects", () => {
     const hour = 3_600_000;
     const refusing = d1WithWriteFaults(env.TOOLKIT_DB, { from: new Date(Date.now() - hour), to: new Date(Date.now() + hour) });
     const items = itemsOf(events);
-    await commitEffects(items, refusing, "analytics", countsThen((evts) => async () => void sent.push(evts.map((x) => x.id))), env);
+    await commitEffects(
+      items,
+      refusing,
+      "analytics",
+      countsThen((evts) => async () => void sent.push(evts.map((x) => x.id))),
+      env,
+    );
     expect(sent).toEqual([events.map((x) => x.id), [events[0]?.id], [events[1]?.id]]);
     expect(items.map((i) => i.outcome)).toEqual([
       { kind: "retry", error: D1_WRITE_FAILURE },

@@ -42,7 +42,10 @@ describe("performBatch", () => {
   it("retries every item when the call throws, and makes no call for no items", async () => {
     const items = itemsOf([event(7), event(8)]);
     await performBatch(items, () => Promise.reject(new Error("RPC down")), env);
-    expect(items.map((i) => i.outcome)).toEqual([{ kind: "retry", error: "RPC down" }, { kind: "retry", error: "RPC down" }]);
+    expect(items.map((i) => i.outcome)).toEqual([
+      { kind: "retry", error: "RPC down" },
+      { kind: "retry", error: "RPC down" },
+    ]);
     let called = false;
     await performBatch([], async () => ((called = true), { failed: [] }), env);
     expect(called).toBe(false);

@@ -31,8 +31,14 @@ describe("receipt retention", () => {
     const replayed = eventIds(1, ago(40));
     await receipts("webhooks", old, ago(30));
     await receipts("webhooks", replayed, ago(1));
-    await db.prepare("UPDATE consumer_receipts SET processed_at = ?1 WHERE consumer = 'billing' AND event_id IN (SELECT value FROM json_each(?2))").bind(ago(6.9).toISOString(), JSON.stringify(edge)).run();
-    await db.prepare("UPDATE consumer_receipts SET processed_at = ?1 WHERE consumer = 'billing' AND event_id IN (SELECT value FROM json_each(?2))").bind(ago(0).toISOString(), JSON.stringify(fresh)).run();
+    await db
+      .prepare("UPDATE consumer_receipts SET processed_at = ?1 WHERE consumer = 'billing' AND event_id IN (SELECT value FROM json_each(?2))")
+      .bind(ago(6.9).toISOString(), JSON.stringify(edge))
+      .run();
+    await db
+      .prepare("UPDATE consumer_receipts SET processed_at = ?1 WHERE consumer = 'billing' AND event_id IN (SELECT value FROM json_each(?2))")
+      .bind(ago(0).toISOString(), JSON.stringify(fresh))
+      .run();
 
     expect(await pruneReceipts(db, NOW, 7)).toEqual({ receipts: 6 });
 
@@ -49,7 +55,10 @@ describe("receipt retention", () => {
     expect(await pruneReceipts(db, NOW, 7, limits)).toEqual({ receipts: 20 });
     expect(await count("bounded")).toBe(14);
     // The oldest went first: what is left of the backlog includes every 9-day-old receipt.
-    const left = await db.prepare("SELECT count(*) AS n FROM consumer_receipts WHERE consumer = 'bounded' AND processed_at = ?").bind(ago(9).toISOString()).first<{ n: number }>();
+    const left = await db
+      .prepare("SELECT count(*) AS n FROM consumer_receipts WHERE consumer = 'bounded' AND processed_at = ?")
+      .bind(ago(9).toISOString())
+      .first<{ n: number }>();
     expect(left?.n).toBe(5);
     expect(await pruneReceipts(db, NOW, 7, limits)).toEqual({ receipts: 10 });
     expect(await pruneReceipts(db, NOW, 7, limits)).toEqual({ receipts: 0 });

@@ -104,7 +104,9 @@ describe("createQueueHandler", () => {
     expect(result.retryMessages).toHaveLength(1);
     // getQueueResult does not capture a retry's delaySeconds; retryDelaySeconds has its own tests.
     expect(await count(link)).toBe(1);
-    expect(await reportsFor(failing.id)).toEqual([{ eventId: failing.id, status: "retrying", attempts: 3, error: `perform failed for ${failing.id}`, duplicate: false }]);
+    expect(await reportsFor(failing.id)).toEqual([
+      { eventId: failing.id, status: "retrying", attempts: 3, error: `perform failed for ${failing.id}`, duplicate: false },
+    ]);
   });
 
   it("isolates an event whose effect poisons the aggregated batch: the others still commit", async () => {
@@ -136,9 +138,15 @@ describe("fault injection (for e2e tests of dead letters)", () => {
     if (created.type !== "LinkCreated") throw new Error("sample is not LinkCreated");
     created.data.link.tags = ["chaos:analytics"];
     const off = queueBatch("analytics-events", [created]);
-    await expect(settleBatch(off, (batch) => handler(batch, env as unknown as TestEnv))).resolves.toMatchObject({ explicitAcks: off.messages.map((m) => m.id) });
+    await expect(settleBatch(off, (batch) => handler(batch, env as unknown as TestEnv))).resolves.toMatchObject({
+      explicitAcks: off.messages.map((m) => m.id),
+    });
 
-    const otherSubscriber = { ...created, id: "evt_01JF9999999999999999999992", data: { ...created.data, link: { ...created.data.link, tags: ["chaos:billing"] } } };
+    const otherSubscriber = {
+      ...created,
+      id: "evt_01JF9999999999999999999992",
+      data: { ...created.data, link: { ...created.data.link, tags: ["chaos:billing"] } },
+    };
     const on = queueBatch("analytics-events", [{ ...created, id: "evt_01JF9999999999999999999993" }, otherSubscriber]);
     const result = await settleBatch(on, (batch) => handler(batch, { ...(env as unknown as TestEnv), FAULT_INJECTION_TAG: "chaos" } as TestEnv));
     const [faultOn, faultOther] = on.messages.map((m) => m.id);

@@ -18,7 +18,10 @@ function event(): LinkEvent {
 /** Four messages, one of each fate: processed, duplicate, retried (own delay), not an envelope; and one left undecided. */
 function batchOfFates(attempts = 3) {
   const bodies = [event(), event(), event(), { not: "an envelope" }, event()];
-  const batch = createMessageBatch("analytics-events", bodies.map((body, i) => ({ id: `f${seq}-${i}`, timestamp: new Date(), attempts, body })));
+  const batch = createMessageBatch(
+    "analytics-events",
+    bodies.map((body, i) => ({ id: `f${seq}-${i}`, timestamp: new Date(), attempts, body })),
+  );
   const items = parseBatch(batch.messages, () => null);
   const [processed, duplicate, retried] = items;
   if (processed) processed.outcome = { kind: "delivered", duplicate: false };
@@ -50,7 +53,11 @@ describe("deliveryReport", () => {
 
   it("caps an unparsed body at 8,000 characters", () => {
     const batch = createMessageBatch("analytics-events", [{ id: "big", timestamp: new Date(), attempts: 1, body: "x".repeat(20_000) }]);
-    const [invalid] = deliveryReport("analytics", parseBatch(batch.messages, () => null)).invalid ?? [];
+    const [invalid] =
+      deliveryReport(
+        "analytics",
+        parseBatch(batch.messages, () => null),
+      ).invalid ?? [];
     expect(invalid?.body).toHaveLength(8_000);
   });
 });

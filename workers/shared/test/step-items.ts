@@ -11,7 +11,10 @@ export function eventNumbered(prefix: string, n: number, sample: "LinkDeleted.v1
 
 /** Real queue messages (ack and retry recorded by getQueueResult) carrying these bodies. */
 export function messagesOf(queue: string, bodies: unknown[], attempts = 1) {
-  return createMessageBatch(queue, bodies.map((body, i) => ({ id: `${queue}-${i}`, timestamp: new Date(), attempts, body }))).messages;
+  return createMessageBatch(
+    queue,
+    bodies.map((body, i) => ({ id: `${queue}-${i}`, timestamp: new Date(), attempts, body })),
+  ).messages;
 }
 
 /** The items the steps after parsing get: these events parsed, each once. */

@@ -35,7 +35,8 @@ export function urlProblem(raw: string, policy: UrlPolicy): string | null {
   if (url.username || url.password) return "must not contain credentials";
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   if (policy.allowLoopbackHttp && LOOPBACK_HOSTS.has(host) && (url.protocol === "http:" || url.protocol === "https:")) return null;
-  if (url.protocol !== "https:" && !(policy.allowPlainHttp && url.protocol === "http:")) return policy.allowPlainHttp ? "must use http or https" : "must use https";
+  if (url.protocol !== "https:" && !(policy.allowPlainHttp && url.protocol === "http:"))
+    return policy.allowPlainHttp ? "must use http or https" : "must use https";
   // The URL parser has already turned decimal, octal and hex IPv4 forms into dotted quads.
   if (parseIPv4(host) !== null || parseIPv6(host) !== null) {
     return isBlockedAddress(host) ? "must not point at a private, loopback, link-local or metadata address" : null;

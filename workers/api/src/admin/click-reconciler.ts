@@ -75,7 +75,14 @@ function countsOrZero(metadata: Record<string, string> | undefined, at: number):
   return spooledCountsOf(metadata) ?? { day: new Date(at).toISOString().slice(0, 10), clicks: 0, bots: 0, heads: 0, links: 0 };
 }
 
-const dropOf = (entry: SpooledEntry, reason: ClickDrop["reason"]): ClickDrop => ({ day: entry.counts.day, reason, batches: 1, clicks: entry.counts.clicks, bots: entry.counts.bots, heads: entry.counts.heads });
+const dropOf = (entry: SpooledEntry, reason: ClickDrop["reason"]): ClickDrop => ({
+  day: entry.counts.day,
+  reason,
+  batches: 1,
+  clicks: entry.counts.clicks,
+  bots: entry.counts.bots,
+  heads: entry.counts.heads,
+});
 
 /** Envelopes in replay-sized chunks: at most 100 a call and about 1 MB of JSON. */
 export function replayChunks(batches: { envelope: ClicksRecorded; bytes: number }[]): ClicksRecorded[][] {
@@ -100,13 +107,22 @@ export function replayChunks(batches: { envelope: ClicksRecorded; bytes: number 
  * drops counted (before the deletes: a failure between the two counts a batch twice, never not
  * at all), one delete for every batch done with.
  */
-async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedger, page: SpooledEntry[], now: Date, options: ClickReconcileOptions): Promise<ClickSpoolRunCounts> {
+async function checkPage(
+  spool: ClickSpool,
+  db: Database,
+  ledger: ReconcilerLedger,
+  page: SpooledEntry[],
+  now: Date,
+  options: ClickReconcileOptions,
+): Promise<ClickSpoolRunCounts> {
   const counts = emptyCounts();
   counts.checked = page.length;
   const pendingBefore = new Date(now.getTime() - options.stalePendingSeconds * 1000).toISOString();
   const retryingBefore = new Date(now.getTime() - options.staleRetryingSeconds * 1000).toISOString();
   const expiredBefore = now.getTime() - options.maxAgeHours * 3_600_000;
-  const { unfinished } = rpcValueOrThrow(await ledger.unfinished({ events: page.map((b) => ({ id: b.id, type: "ClicksRecorded" })), pendingBefore, retryingBefore, includeInFlight: true }));
+  const { unfinished } = rpcValueOrThrow(
+    await ledger.unfinished({ events: page.map((b) => ({ id: b.id, type: "ClicksRecorded" })), pendingBefore, retryingBefore, includeInFlight: true }),
+  );
   const pairsOf = new Map<string, typeof unfinished>();
   for (const pair of unfinished) pairsOf.set(pair.eventId, [...(pairsOf.get(pair.eventId) ?? []), pair]);
 
@@ -127,7 +143,11 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
       counts.missing += again.filter((p) => p.reason === "missing").length;
       // Pending or retrying past its stale age: one count, the click spool's `stalePending`.
       counts.stalePending += again.filter((p) => p.reason === "stale_pending" || p.reason === "stale_retrying").length;
-      if (again.length > 0) resendTo.set(entry, again.map((p) => p.subscriber));
+      if (again.length > 0)
+        resendTo.set(
+          entry,
+          again.map((p) => p.subscriber),
+        );
       else counts.kept++;
     }
   }
@@ -140,19 +160,28 @@ async function checkPage(spool: ClickSpool, db: Database, ledger: ReconcilerLedg
     const text = await object.text();
     const parsed = clicksRecordedV1.safeParse(safeJson(text));
     if (!parsed.success || parsed.data.id !== entry.id) {
-      log.error("unreadable click batch in the spool; dropped", { key: entry.key, error: parsed.success ? "id does not match its key" : parsed.error.message.slice(0, 500) });
+      log.error("unreadable click batch in the spool; dropped", {
+        key: entry.key,
+        error: parsed.success ? "id does not match its key" : parsed.error.message.slice(0, 500),
+      });
       done.push(entry.key);
       drops.push({ eventId: entry.id, drop: dropOf(entry, "unreadable") });
       continue;
     }
     counts.kept++;
-    for (const subscriber of subscribers) bySubscriber.set(subscriber, [...(bySubscriber.get(subscriber) ?? []), { envelope: parsed.data, bytes: text.length }]);
+    for (const subscriber of subscribers)
+      bySubscriber.set(subscriber, [...(bySubscriber.get(subscriber) ?? []), { envelope: parsed.data, bytes: text.length }]);
   }
   for (const [subscriber, batches] of bySubscriber) {
     for (const events of replayChunks(batches)) counts.resent += rpcValueOrThrow(await ledger.replay({ subscriber, events })).queued;
   }
 
-  if (drops.length > 0) await countClickDrops(db, drops.map((d) => d.drop), now);
+  if (drops.length > 0)
+    await countClickDrops(
+      db,
+      drops.map((d) => d.drop),
+      now,
+    );
   // The same line as the packer's drops: summed over every Worker log, it is the loss metric.
   for (const { eventId, drop } of drops) log.error("clicks dropped", { eventId, ...drop });
   if (done.length > 0) await spool.delete(done);
@@ -178,7 +207,13 @@ function add(into: ClickSpoolRunCounts, counts: ClickSpoolRunCounts): void {
  * grace period (or the spool's end) the sweep is over and the next run starts from the oldest
  * again. A run whose cursor moved under it (an overlapping run) stops.
  */
-export async function reconcileClickSpool(spool: ClickSpool, db: Database, ledger: ReconcilerLedger, now: Date, options: ClickReconcileOptions): Promise<ClickReconcileRun> {
+export async function reconcileClickSpool(
+  spool: ClickSpool,
+  db: Database,
+  ledger: ReconcilerLedger,
+  now: Date,
+  options: ClickReconcileOptions,
+): Promise<ClickReconcileRun> {
   const state = await stateOf(db);
   const dueBefore = now.getTime() - options.graceSeconds * 1000;
   const budget = options.pages * options.pageSize;

@@ -24,17 +24,32 @@ const anySubscriber = z.union([subscriber, z.literal(TOPIC.subscriber)]);
 const replaySchema = z
   .strictObject({
     subscriber,
-    since: z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString()).optional(),
+    since: z.iso
+      .datetime({ offset: true })
+      .transform((s) => new Date(s).toISOString())
+      .optional(),
     eventIds: z.array(eventIdSchema).min(1).max(1000).optional(),
   })
   .openapi("Replay");
 
-const redriveSchema = z.strictObject({ subscriber: anySubscriber, ids: z.array(z.string().regex(/^dlq_[0-9A-Z]{26}$/)).min(1).max(100).optional() }).openapi("Redrive");
+const redriveSchema = z
+  .strictObject({
+    subscriber: anySubscriber,
+    ids: z
+      .array(z.string().regex(/^dlq_[0-9A-Z]{26}$/))
+      .min(1)
+      .max(100)
+      .optional(),
+  })
+  .openapi("Redrive");
 
 const deadLettersQuery = z.strictObject({
   subscriber: anySubscriber.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().regex(/^dlq_[0-9A-Z]{26}$/, "not a cursor this API issued").optional(),
+  cursor: z
+    .string()
+    .regex(/^dlq_[0-9A-Z]{26}$/, "not a cursor this API issued")
+    .optional(),
 });
 
 function parseBody(text: string): unknown {
@@ -48,9 +63,14 @@ function parseBody(text: string): unknown {
 const replayJobSchema = z
   .object({
     id: z.string().openapi({ example: "rpl_01JDQD00000000000000000000" }),
-    status: z.enum(["running", "done", "failed"]).openapi({ description: "running until every event is sent (done), or until five slices in a row failed (failed)" }),
+    status: z
+      .enum(["running", "done", "failed"])
+      .openapi({ description: "running until every event is sent (done), or until five slices in a row failed (failed)" }),
     sent: z.number().int().openapi({ description: "Events sent to the subscriber's queue so far" }),
-    total: z.number().int().openapi({ description: "Events the job sends: the subscriber's types that match the filter, up to the log's end when the job started" }),
+    total: z
+      .number()
+      .int()
+      .openapi({ description: "Events the job sends: the subscriber's types that match the filter, up to the log's end when the job started" }),
     subscriber: z.string(),
     since: z.string().nullable(),
     eventIds: z.array(z.string()).nullable(),
@@ -119,7 +139,14 @@ adminEventsRoutes.openapi(
       createdAt: now,
       updatedAt: now,
     };
-    const started = auditEvent(c, "ReplayStarted", id, { actor, jobId: id, subscriber: job.subscriber, since: job.since, eventIds: job.eventIds, total }, SYSTEM_TEAM_ID, now);
+    const started = auditEvent(
+      c,
+      "ReplayStarted",
+      id,
+      { actor, jobId: id, subscriber: job.subscriber, since: job.since, eventIds: job.eventIds, total },
+      SYSTEM_TEAM_ID,
+      now,
+    );
     await db.batch([db.insert(replayJobs).values(job), insertAuditEvent(db, started)]);
     await publishAudit(c, [started]);
     if (job.status === "running") await runReplaySlice(db, c.env.LEDGER, id, FIRST_SLICE_PAGES);
@@ -191,12 +218,21 @@ adminEventsRoutes.openapi(
     tags: ["Events"],
     security: adminSecurity,
     request: { body: { required: true, content: { "application/json": { schema: redriveSchema } } } },
-    responses: { 202: jsonContent(z.object({ redriven: z.number().int(), skipped: z.number().int() }), "Sent back to the subscriber's queue"), ...commonErrors },
+    responses: {
+      202: jsonContent(z.object({ redriven: z.number().int(), skipped: z.number().int() }), "Sent back to the subscriber's queue"),
+      ...commonErrors,
+    },
   }),
   async (c) => {
     const body = c.req.valid("json");
     // Recorded before the ledger is asked: the attempt is the admin action, whatever it redrives.
-    const started = auditEvent(c, "RedriveStarted", body.subscriber, { actor: await adminActor(c.env), subscriber: body.subscriber, ids: body.ids ?? null }, SYSTEM_TEAM_ID);
+    const started = auditEvent(
+      c,
+      "RedriveStarted",
+      body.subscriber,
+      { actor: await adminActor(c.env), subscriber: body.subscriber, ids: body.ids ?? null },
+      SYSTEM_TEAM_ID,
+    );
     const db = c.get("db");
     await insertAuditEvent(db, started);
     await publishAudit(c, [started]);
@@ -235,20 +271,24 @@ const clickReconciliationSchema = z
     lastRun: clickRunCounts.nullable().openapi({ description: "The last cron run's own counts (null before the first)" }),
     lastRunAt: z.string().nullable(),
     lastError: z.string().nullable().openapi({ description: "The last run's error, if it failed (cleared by the next good run)" }),
-    totals: z.object({ checked: z.number().int(), resent: z.number().int(), cleared: z.number().int() }).openapi({ description: "Since the click reconciler's first run" }),
+    totals: z
+      .object({ checked: z.number().int(), resent: z.number().int(), cleared: z.number().int() })
+      .openapi({ description: "Since the click reconciler's first run" }),
     cursor: z.string().nullable().openapi({ description: "The last spool key checked in the current sweep; null: the next run starts at the oldest batch" }),
     sweeps: z.number().int(),
     dropped: dropCounts
       .extend({
         byReason: z.object({ send_failed: dropCounts, expired: dropCounts, unreadable: dropCounts }).openapi({
-          description: "send_failed: neither spooled nor sent; expired: spooled past the maximum age with some subscriber unfinished; unreadable: a spool object that was not a batch",
+          description:
+            "send_failed: neither spooled nor sent; expired: spooled past the maximum age with some subscriber unfinished; unreadable: a spool object that was not a batch",
         }),
       })
       .openapi({ description: "Clicks lost for good, all time (the links DB's click_drops)" }),
     settings: z.object({ maxAgeHours: z.number().int() }),
   })
   .openapi("ClickReconciliation", {
-    description: "The click spool's reconciler: ClicksRecorded batches are spooled to R2 before their queue send and checked per batch against the ledger, like the event log",
+    description:
+      "The click spool's reconciler: ClicksRecorded batches are spooled to R2 before their queue send and checked per batch against the ledger, like the event log",
   });
 
 const reconciliationSchema = z
@@ -292,18 +332,35 @@ adminEventsRoutes.openapi(
   }),
   async (c) => {
     const db = c.get("db");
-    const [state, tail, clicks, dropped] = await Promise.all([reconciliationState(db), reconciliationTailState(db), clickReconciliationState(db), clickDropTotals(db)]);
+    const [state, tail, clicks, dropped] = await Promise.all([
+      reconciliationState(db),
+      reconciliationTailState(db),
+      clickReconciliationState(db),
+      clickDropTotals(db),
+    ]);
     const config = configOf(c.env);
     return c.json(
       {
-        totals: { checked: state?.checked ?? 0, missing: state?.missing ?? 0, stalePending: state?.stalePending ?? 0, staleRetrying: state?.staleRetrying ?? 0, resent: state?.resent ?? 0 },
+        totals: {
+          checked: state?.checked ?? 0,
+          missing: state?.missing ?? 0,
+          stalePending: state?.stalePending ?? 0,
+          staleRetrying: state?.staleRetrying ?? 0,
+          resent: state?.resent ?? 0,
+        },
         lastRun: state?.lastRun ? { staleRetrying: 0, ...state.lastRun } : null,
         lastRunAt: state?.lastRunAt ?? null,
         lastError: state?.lastError ?? null,
         cursor: state?.cursor ?? null,
         sweeps: state?.sweeps ?? 0,
         tail: {
-          totals: { checked: tail?.checked ?? 0, missing: tail?.missing ?? 0, stalePending: tail?.stalePending ?? 0, staleRetrying: tail?.staleRetrying ?? 0, resent: tail?.resent ?? 0 },
+          totals: {
+            checked: tail?.checked ?? 0,
+            missing: tail?.missing ?? 0,
+            stalePending: tail?.stalePending ?? 0,
+            staleRetrying: tail?.staleRetrying ?? 0,
+            resent: tail?.resent ?? 0,
+          },
           lastRun: tail?.lastRun ? { staleRetrying: 0, ...tail.lastRun } : null,
           lastRunAt: tail?.lastRunAt ?? null,
           cursor: tail?.cursor ?? null,

@@ -46,7 +46,12 @@ const EXPECTED_TYPES = [...new Set(SUBSCRIPTIONS.flatMap((s) => s.types as reado
 
 /** What the reconcilers ask of the fan-out's Ledger RPC (env.LEDGER). */
 export interface ReconcilerLedger {
-  unfinished(input: { events: { id: string; type: string }[]; pendingBefore: string; includeInFlight?: boolean; retryingBefore?: string }): Promise<RpcResult<{ unfinished: UnfinishedDelivery[] }>>;
+  unfinished(input: {
+    events: { id: string; type: string }[];
+    pendingBefore: string;
+    includeInFlight?: boolean;
+    retryingBefore?: string;
+  }): Promise<RpcResult<{ unfinished: UnfinishedDelivery[] }>>;
   replay(input: { subscriber: string; events: unknown[] }): Promise<RpcResult<{ queued: number }>>;
 }
 
@@ -104,7 +109,12 @@ export async function reconcileEventLog(db: Database, ledger: ReconcilerLedger, 
   try {
     while (run.pages < options.pages && !run.sweptToEnd) {
       // The grace counts from publication: an event the relay published late gets the normal path's time too.
-      const conditions = [isNotNull(events.publishedAt), lte(events.publishedAt, olderThan), inArray(events.type, EXPECTED_TYPES), gte(events.createdAt, windowStart)];
+      const conditions = [
+        isNotNull(events.publishedAt),
+        lte(events.publishedAt, olderThan),
+        inArray(events.type, EXPECTED_TYPES),
+        gte(events.createdAt, windowStart),
+      ];
       if (run.cursor) conditions.push(gt(events.id, run.cursor));
       if (tailCursor) conditions.push(lte(events.id, tailCursor));
       const page = await db
@@ -201,7 +211,10 @@ export async function reconcileTail(db: Database, ledger: ReconcilerLedger, now:
     run.caughtUp = stop !== -1 || rows.length < options.pageSize;
   }
   const { checked, missing, stalePending, staleRetrying, resent } = run;
-  await db.update(reconciliation).set({ lastRun: { checked, missing, stalePending, staleRetrying, resent }, lastRunAt: now.toISOString(), lastError: null }).where(eq(reconciliation.id, TAIL_ID));
+  await db
+    .update(reconciliation)
+    .set({ lastRun: { checked, missing, stalePending, staleRetrying, resent }, lastRunAt: now.toISOString(), lastError: null })
+    .where(eq(reconciliation.id, TAIL_ID));
   if (!run.caughtUp) log.warn("reconciliation tail lags: the page budget ran out before the events not due yet", { ...run });
   log.info("reconciliation tail run", { ...run });
   return run;
@@ -242,7 +255,15 @@ type PageCounts = Awaited<ReturnType<typeof resendUnfinished>>;
  * A page's progress, saved only if the row's cursor is still where this run read it (`from`):
  * an overlapping run that moved it wins, and this one stops. Counts add to the row's totals.
  */
-async function savePage(db: Database, id: string, from: string | null, next: string | null, checked: number, counts: PageCounts, sweepDone: boolean): Promise<boolean> {
+async function savePage(
+  db: Database,
+  id: string,
+  from: string | null,
+  next: string | null,
+  checked: number,
+  counts: PageCounts,
+  sweepDone: boolean,
+): Promise<boolean> {
   const saved = await db
     .update(reconciliation)
     .set({

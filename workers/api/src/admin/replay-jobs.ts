@@ -68,7 +68,9 @@ async function claim(db: Database, jobId: string, owner: string): Promise<Replay
   return db
     .update(replayJobs)
     .set({ leaseOwner: owner, leaseExpiresAt: leaseUntil(now), updatedAt: now.toISOString() })
-    .where(and(eq(replayJobs.id, jobId), eq(replayJobs.status, "running"), or(isNull(replayJobs.leaseExpiresAt), lte(replayJobs.leaseExpiresAt, now.toISOString()))))
+    .where(
+      and(eq(replayJobs.id, jobId), eq(replayJobs.status, "running"), or(isNull(replayJobs.leaseExpiresAt), lte(replayJobs.leaseExpiresAt, now.toISOString()))),
+    )
     .returning()
     .get();
 }
@@ -93,7 +95,9 @@ export async function runReplaySlice(db: Database, ledger: Ledger, jobId: string
       used++;
       const last = page.at(-1);
       const now = new Date().toISOString();
-      const result = last ? rpcValueOrThrow(await ledger.replay({ subscriber: job.subscriber, events: page.map((row) => JSON.parse(row.envelope) as unknown) })) : { queued: 0 };
+      const result = last
+        ? rpcValueOrThrow(await ledger.replay({ subscriber: job.subscriber, events: page.map((row) => JSON.parse(row.envelope) as unknown) }))
+        : { queued: 0 };
       const finished = !last || page.length < REPLAY_PAGE_SIZE || last.id === job.untilId;
       const next = await db
         .update(replayJobs)
@@ -126,7 +130,10 @@ export async function runReplaySlice(db: Database, ledger: Ledger, jobId: string
       .set({ failures, lastError: errorMessage(error).slice(0, 500), status: failed ? "failed" : "running", finishedAt: failed ? now : null, updatedAt: now })
       .where(held(job, owner));
   } finally {
-    await db.update(replayJobs).set({ leaseOwner: null, leaseExpiresAt: null }).where(and(eq(replayJobs.id, jobId), eq(replayJobs.leaseOwner, owner)));
+    await db
+      .update(replayJobs)
+      .set({ leaseOwner: null, leaseExpiresAt: null })
+      .where(and(eq(replayJobs.id, jobId), eq(replayJobs.leaseOwner, owner)));
   }
   return used;
 }
@@ -135,7 +142,13 @@ async function nextPage(db: Database, job: ReplayJobRow): Promise<{ id: string; 
   if (job.untilId === null) return [];
   const conditions = jobConditions({ subscriber: job.subscriber, since: job.since ?? undefined, eventIds: job.eventIds ?? undefined }, job.untilId);
   if (job.cursor) conditions.push(gt(events.id, job.cursor));
-  return db.select({ id: events.id, envelope: events.envelope }).from(events).where(and(...conditions)).orderBy(asc(events.id)).limit(REPLAY_PAGE_SIZE).all();
+  return db
+    .select({ id: events.id, envelope: events.envelope })
+    .from(events)
+    .where(and(...conditions))
+    .orderBy(asc(events.id))
+    .limit(REPLAY_PAGE_SIZE)
+    .all();
 }
 
 /**

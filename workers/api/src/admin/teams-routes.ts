@@ -72,7 +72,14 @@ adminTeamsRoutes.openapi(
     const key = await generateApiKey();
     const id = newId("key");
     const row = { id, teamId, name: c.req.valid("json").name ?? "unnamed", prefix: key.prefix, keyHash: key.hash, createdAt: new Date().toISOString() };
-    const minted = auditEvent(c, "ApiKeyMinted", id, { actor: await adminActor(c.env), keyId: id, name: row.name, createdAt: row.createdAt }, teamId, row.createdAt);
+    const minted = auditEvent(
+      c,
+      "ApiKeyMinted",
+      id,
+      { actor: await adminActor(c.env), keyId: id, name: row.name, createdAt: row.createdAt },
+      teamId,
+      row.createdAt,
+    );
     await db.batch([db.insert(apiKeys).values(row), insertAuditEvent(db, minted)]);
     await publishAudit(c, [minted]);
     return c.json({ id, apiKey: key.key, prefix: key.prefix }, 201);
@@ -100,7 +107,12 @@ adminTeamsRoutes.openapi(
     const revokedNow = result.meta.changes === 1;
     // Already revoked: a retry after an answer that failed below must still end the key's sockets.
     const known =
-      revokedNow || (await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.teamId, teamId))).get()) !== undefined;
+      revokedNow ||
+      (await db
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.id, keyId), eq(apiKeys.teamId, teamId)))
+        .get()) !== undefined;
     if (!known) throw ApiError.notFound("API key");
     // After the write, so a connect that checked the key before it is refused by the object itself.
     await c.env.TEAM_FEED.get(c.env.TEAM_FEED.idFromName(teamId)).closeKey({ teamId, keyId });

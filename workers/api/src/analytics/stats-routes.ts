@@ -38,7 +38,11 @@ const rangeQuery = z.strictObject({
 
 function rangeOrThrow(query: z.infer<typeof rangeQuery>): DateRange {
   const resolved = resolveRange(query, new Date());
-  if ("issues" in resolved) throw ApiError.invalid("The date range is not valid.", resolved.issues.map((i) => ({ path: `query.${i.path}`, message: i.message })));
+  if ("issues" in resolved)
+    throw ApiError.invalid(
+      "The date range is not valid.",
+      resolved.issues.map((i) => ({ path: `query.${i.path}`, message: i.message })),
+    );
   return resolved.range;
 }
 
@@ -57,7 +61,10 @@ linkStatsRoutes.openapi(
     const range = rangeOrThrow(c.req.valid("query"));
     const teamId = c.get("team").id;
     // The links table says whether the team has this link; analytics checks the team again on its side.
-    const [link, stats] = await Promise.all([findLiveLink(c.get("db"), teamId, id), c.env.ANALYTICS.forLink({ teamId, linkId: id, ...range }).then((answer) => rpcValueOrThrow(answer))]);
+    const [link, stats] = await Promise.all([
+      findLiveLink(c.get("db"), teamId, id),
+      c.env.ANALYTICS.forLink({ teamId, linkId: id, ...range }).then((answer) => rpcValueOrThrow(answer)),
+    ]);
     if (!link || !stats) throw ApiError.notFound("Link");
     return c.json(stats, 200);
   },

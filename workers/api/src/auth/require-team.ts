@@ -70,7 +70,11 @@ export const requireTeam = createMiddleware<AppEnv>(async (c, next) => {
   const now = Date.now();
   if (!row.lastUsedAt || now - Date.parse(row.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
     c.executionCtx.waitUntil(
-      db.update(apiKeys).set({ lastUsedAt: new Date(now).toISOString() }).where(eq(apiKeys.id, row.keyId)).run(),
+      db
+        .update(apiKeys)
+        .set({ lastUsedAt: new Date(now).toISOString() })
+        .where(eq(apiKeys.id, row.keyId))
+        .run(),
     );
   }
   await next();

@@ -55,7 +55,10 @@ eventsRoutes.openapi(
     tags: ["Events"],
     security: bearerSecurity,
     request: { query: listQuery },
-    responses: { 200: jsonContent(z.object({ data: z.array(eventSchema), nextCursor: z.string().nullable() }), "The team's event log, newest first"), ...commonErrors },
+    responses: {
+      200: jsonContent(z.object({ data: z.array(eventSchema), nextCursor: z.string().nullable() }), "The team's event log, newest first"),
+      ...commonErrors,
+    },
   }),
   async (c) => {
     const query = c.req.valid("query");
@@ -91,7 +94,12 @@ eventsRoutes.openapi(
     if (!ID_PATTERN.evt.test(id)) throw ApiError.notFound("Event");
     const teamId = c.get("team").id;
     const [row, trace] = await Promise.all([
-      c.get("db").select({ envelope: events.envelope }).from(events).where(and(eq(events.id, id), eq(events.teamId, teamId))).get(),
+      c
+        .get("db")
+        .select({ envelope: events.envelope })
+        .from(events)
+        .where(and(eq(events.id, id), eq(events.teamId, teamId)))
+        .get(),
       c.env.LEDGER.eventTrace({ eventId: id, teamId }).then((answer) => rpcValueOrThrow(answer)),
     ]);
     // Clicks skip the outbox: for them the broker's ledger is the record of the event.

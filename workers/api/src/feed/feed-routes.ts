@@ -73,10 +73,14 @@ feedRoutes.openapi(
     responses: {
       101: { description: "Switching protocols: the feed's WebSocket" },
       400: commonErrors[400],
-      401: { description: "unauthorized: the token is missing, expired or not valid, or its API key has been revoked", content: { "application/json": { schema: errorSchema } } },
+      401: {
+        description: "unauthorized: the token is missing, expired or not valid, or its API key has been revoked",
+        content: { "application/json": { schema: errorSchema } },
+      },
       426: { description: "upgrade_required: not a WebSocket request", content: { "application/json": { schema: errorSchema } } },
       429: {
-        description: "rate_limited: too many failed feed tokens from this address, or the team already has as many sockets open as its plan allows; see Retry-After",
+        description:
+          "rate_limited: too many failed feed tokens from this address, or the team already has as many sockets open as its plan allows; see Retry-After",
         headers: { "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" } } },
         content: { "application/json": { schema: errorSchema } },
       },

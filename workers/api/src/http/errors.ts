@@ -76,9 +76,7 @@ function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERROR_STATUS, code);
 }
 
-const statusToCode = new Map<number, ErrorCode>(
-  Object.entries(ERROR_STATUS).flatMap(([code, status]) => (isErrorCode(code) ? [[status, code] as const] : [])),
-);
+const statusToCode = new Map<number, ErrorCode>(Object.entries(ERROR_STATUS).flatMap(([code, status]) => (isErrorCode(code) ? [[status, code] as const] : [])));
 
 /**
  * The one error handler. Client mistakes keep their 4xx; anything unknown is

@@ -24,7 +24,9 @@ export const commonErrors = {
   413: errorResponse("payload_too_large: body over 64 KB"),
   415: errorResponse("unsupported_media_type: send application/json"),
   429: {
-    ...errorResponse("rate_limited: a limit of README \"Limits\" is spent (the key's requests, the address's failed authentications, or the team's new links a minute)"),
+    ...errorResponse(
+      "rate_limited: a limit of README \"Limits\" is spent (the key's requests, the address's failed authentications, or the team's new links a minute)",
+    ),
     headers: { "Retry-After": retryAfter },
   },
 } as const;
@@ -32,11 +34,12 @@ export const commonErrors = {
 /** The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers) of every authenticated answer. */
 export const RATE_LIMIT_HEADERS = {
   "RateLimit-Policy": {
-    description: 'The limits that apply, as a structured-field list: `"api";q=600;w=60` (q requests per w seconds), and `"links"` on a 429 of the links-a-minute cap, `"auth-failures"` on a failed authentication',
+    description:
+      'The limits that apply, as a structured-field list: `"api";q=600;w=60` (q requests per w seconds), and `"links"` on a 429 of the links-a-minute cap, `"auth-failures"` on a failed authentication',
     schema: { type: "string" as const, example: '"api";q=600;w=60' },
   },
   RateLimit: {
-    description: "What is left of each policy: r units (an estimate, see README \"Limits\"; 0 once refused) until the window resets in t seconds",
+    description: 'What is left of each policy: r units (an estimate, see README "Limits"; 0 once refused) until the window resets in t seconds',
     schema: { type: "string" as const, example: '"api";r=599;t=42' },
   },
 };

@@ -32,10 +32,8 @@ export function linkRateExceeded(rate: LinkRate, oldestInWindow: string | null, 
   const frees = oldestInWindow ? Date.parse(oldestInWindow) + LINK_RATE_WINDOW_MS : nowMs;
   const retryAfter = Math.max(1, Math.ceil((frees - nowMs) / 1000));
   const rule: RateLimitRule = { name: "links", limit: rate.limit, periodSeconds: 60 };
-  return new ApiError(
-    "rate_limited",
-    `The ${rate.plan} plan allows ${rate.limit} new links a minute; retry in ${retryAfter} s.`,
-    undefined,
-    { "retry-after": String(retryAfter), ...rateLimitHeaders(rule, 0, nowMs, retryAfter) },
-  );
+  return new ApiError("rate_limited", `The ${rate.plan} plan allows ${rate.limit} new links a minute; retry in ${retryAfter} s.`, undefined, {
+    "retry-after": String(retryAfter),
+    ...rateLimitHeaders(rule, 0, nowMs, retryAfter),
+  });
 }

@@ -5,7 +5,7 @@ export { RATE_LIMIT_RULES, type RateLimitRule } from "./rate-limit-rules";
 
 /** Seconds until the current fixed window of `periodSeconds` ends (at least 1). */
 export function secondsUntilReset(periodSeconds: number, nowMs: number): number {
-  return Math.max(1, Math.ceil(periodSeconds - (nowMs / 1000) % periodSeconds));
+  return Math.max(1, Math.ceil(periodSeconds - ((nowMs / 1000) % periodSeconds)));
 }
 
 /** The client's address as Cloudflare reports it; one shared bucket when there is none (local, tests). */

@@ -67,19 +67,27 @@ export async function bulkCreateLinks(items: unknown[], ctx: LinkWriteContext): 
     pending.push({ index, input: parsed.data, change: buildLinkCreation(parsed.data, slug, ctx, now) });
   }
 
-  const taken = await slugsTaken(ctx.db, pending.map((p) => p.change.row.slug));
+  const taken = await slugsTaken(
+    ctx.db,
+    pending.map((p) => p.change.row.slug),
+  );
   const batch: Pending[] = [];
   const oneByOne: Pending[] = [];
   for (const p of pending) {
     if (!taken.has(p.change.row.slug)) batch.push(p);
-    else if (p.input.slug === undefined) oneByOne.push(p); // a generated slug collided: createLink draws again
+    else if (p.input.slug === undefined)
+      oneByOne.push(p); // a generated slug collided: createLink draws again
     else outcomes[p.index] = failure(new ApiError("conflict", `The slug "${p.input.slug}" is taken.`, [{ path: "slug", message: "is taken" }]));
   }
 
   try {
     // Items past the monthly quota or the links-a-minute cap are not inserted (in order: the first
     // ones fill what is left).
-    const refused = await insertLinksWithEvents(ctx.db, batch.map((p) => p.change), ctx);
+    const refused = await insertLinksWithEvents(
+      ctx.db,
+      batch.map((p) => p.change),
+      ctx,
+    );
     for (const [i, p] of batch.entries()) {
       const error = refused[i];
       outcomes[p.index] = error ? failure(error) : { ok: true, change: p.change };

@@ -16,12 +16,7 @@ const url = z.string().min(1).max(MAX_URL_LENGTH).openapi({ example: "https://ex
 
 const title = z.string().trim().min(1).max(200).refine(isSafeText, "must not contain control or invisible characters");
 
-const tag = z
-  .string()
-  .trim()
-  .min(1)
-  .max(40)
-  .refine(isSafeText, "must not contain control or invisible characters");
+const tag = z.string().trim().min(1).max(40).refine(isSafeText, "must not contain control or invisible characters");
 
 const tags = z
   .array(tag)
@@ -61,7 +56,10 @@ export type UpdateLinkInput = z.infer<typeof updateLinkSchema>;
 export const bulkCreateSchema = z
   .strictObject({
     // Items are validated one by one so one bad link does not sink the other 99.
-    links: z.array(z.unknown().openapi({ description: "A CreateLink object" })).min(1).max(100),
+    links: z
+      .array(z.unknown().openapi({ description: "A CreateLink object" }))
+      .min(1)
+      .max(100),
   })
   .openapi("BulkCreateLinks");
 

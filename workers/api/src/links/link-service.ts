@@ -159,7 +159,13 @@ export async function deleteLink(linkId: string, ctx: LinkWriteContext): Promise
   const link = await findLiveLink(ctx.db, ctx.teamId, linkId);
   if (!link) throw ApiError.notFound("Link");
   const at = new Date().toISOString();
-  const event = newEvent("LinkDeleted", 1, link.id, { linkId: link.id, slug: link.slug, deletedAt: at }, { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at });
+  const event = newEvent(
+    "LinkDeleted",
+    1,
+    link.id,
+    { linkId: link.id, slug: link.slug, deletedAt: at },
+    { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at },
+  );
   // Two deletes racing: only one wins the guarded write; the loser answers 404 like a later delete would.
   if (!(await softDeleteLinkWithEvent(ctx.db, link, at, event))) throw ApiError.notFound("Link");
   return { row: { ...link, deletedAt: at, updatedAt: at, lastEventId: event.id }, event };

@@ -30,7 +30,10 @@ import { linkView } from "./link-view";
 export const linksRoutes = teamRouter();
 
 const conflict = jsonContent(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), "conflict: the slug is taken");
-const quotaError = jsonContent(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), "quota_exceeded: the plan's new links for this UTC month are used up");
+const quotaError = jsonContent(
+  z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  "quota_exceeded: the plan's new links for this UTC month are used up",
+);
 
 function linkIdOrThrow(id: string): string {
   // A malformed id cannot name any link: 404 like any other unknown id, without a query.

@@ -11,7 +11,8 @@ const FORBIDDEN_CHARS = /[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u180e\u2000-\u2
 const ABSOLUTE_HTTP = /^https?:\/\/[^/\\]/i;
 
 // Names every machine gives itself: a deployment on one of them is the same host under each.
-const LOOPBACK_NAME = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\]|\[::ffff:127(\.\d{1,3}){3}\]|\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]|0\.0\.0\.0|\[::\])$/;
+const LOOPBACK_NAME =
+  /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\]|\[::ffff:127(\.\d{1,3}){3}\]|\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]|0\.0\.0\.0|\[::\])$/;
 
 export type DestinationCheck = { ok: true; href: string } | { ok: false; problem: string };
 

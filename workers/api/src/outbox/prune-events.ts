@@ -10,7 +10,12 @@ export const DEFAULT_EVENT_LOG_RETENTION_DAYS = 30;
  * value they read and never read the event row, so a link whose last event is gone still
  * updates and deletes as before. Ids are ULIDs: "created before" is a primary-key range.
  */
-export async function prunePublishedEvents(db: D1Database, now: Date, retentionDays: number, limits: PruneLimits = DEFAULT_PRUNE_LIMITS): Promise<{ events: number }> {
+export async function prunePublishedEvents(
+  db: D1Database,
+  now: Date,
+  retentionDays: number,
+  limits: PruneLimits = DEFAULT_PRUNE_LIMITS,
+): Promise<{ events: number }> {
   const cutoff = retentionCutoff(now, retentionDays);
   return pruneInChunks(
     db,

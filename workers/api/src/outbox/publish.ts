@@ -12,12 +12,7 @@ const log = logger("api");
  * A failed send never fails the caller: the events stay unpublished and the
  * cron relay sends them later. Returns whether the queue accepted them.
  */
-export async function publishCommitted(
-  queue: Queue,
-  db: Database,
-  envelopes: LogEvent[],
-  waitUntil: (p: Promise<unknown>) => void,
-): Promise<boolean> {
+export async function publishCommitted(queue: Queue, db: Database, envelopes: LogEvent[], waitUntil: (p: Promise<unknown>) => void): Promise<boolean> {
   if (envelopes.length === 0) return true;
   const ids = envelopes.map((e) => e.id);
   try {
@@ -49,7 +44,10 @@ function idIn(ids: string[]) {
 }
 
 export async function markPublished(db: Database, ids: string[]): Promise<void> {
-  await db.update(events).set({ publishedAt: new Date().toISOString(), sendAttempts: sql`${events.sendAttempts} + 1` }).where(idIn(ids));
+  await db
+    .update(events)
+    .set({ publishedAt: new Date().toISOString(), sendAttempts: sql`${events.sendAttempts} + 1` })
+    .where(idIn(ids));
 }
 
 export async function recordSendFailure(db: Database, ids: string[], error: unknown): Promise<void> {

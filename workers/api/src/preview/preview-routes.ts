@@ -53,7 +53,17 @@ previewRoutes.openapi(
       return c.json({ status: "pending" as const }, 202);
     }
     const { preview } = answer;
-    const body = { linkId: row.id, url: preview.url, status: preview.status, title: preview.title, description: preview.description, image: preview.image, reason: preview.reason, source: "destination" as const, fetchedAt: preview.fetchedAt };
+    const body = {
+      linkId: row.id,
+      url: preview.url,
+      status: preview.status,
+      title: preview.title,
+      description: preview.description,
+      image: preview.image,
+      reason: preview.reason,
+      source: "destination" as const,
+      fetchedAt: preview.fetchedAt,
+    };
     return c.json(body, 200);
   },
 );

@@ -21,9 +21,18 @@ const qrQuery = z.strictObject({
     .transform(Number)
     .pipe(z.number().int().min(QR_SIZE_RANGE.min).max(QR_SIZE_RANGE.max))
     .optional()
-    .openapi({ param: { name: "size", in: "query" }, example: "512", description: `pixels, ${QR_SIZE_RANGE.min}–${QR_SIZE_RANGE.max} (default ${DEFAULT_QR_OPTIONS.size})` }),
-  ecl: z.enum(QR_ECLS).optional().openapi({ param: { name: "ecl", in: "query" }, description: `error correction level (default ${DEFAULT_QR_OPTIONS.ecl})` }),
-  fg: hexColourSchema.optional().openapi({ param: { name: "fg", in: "query" }, example: "#1a4d8f", description: "module colour, #rgb or #rrggbb (URL-encode the #)" }),
+    .openapi({
+      param: { name: "size", in: "query" },
+      example: "512",
+      description: `pixels, ${QR_SIZE_RANGE.min}–${QR_SIZE_RANGE.max} (default ${DEFAULT_QR_OPTIONS.size})`,
+    }),
+  ecl: z
+    .enum(QR_ECLS)
+    .optional()
+    .openapi({ param: { name: "ecl", in: "query" }, description: `error correction level (default ${DEFAULT_QR_OPTIONS.ecl})` }),
+  fg: hexColourSchema
+    .optional()
+    .openapi({ param: { name: "fg", in: "query" }, example: "#1a4d8f", description: "module colour, #rgb or #rrggbb (URL-encode the #)" }),
   bg: hexColourSchema.optional().openapi({ param: { name: "bg", in: "query" }, example: "#ffffff", description: "background colour, #rgb or #rrggbb" }),
 });
 

@@ -154,7 +154,15 @@ class OpenBatch {
   /** The envelope, visitor hashes made now (HMAC per human click; bots and HEADs cost none). */
   async envelope(visitorHash: VisitorHash): Promise<ClicksRecorded> {
     const hashes = await Promise.all(this.humans.map((h) => visitorHash(h.click.hashSecret, h.click.visitorKey)));
-    const clicks = this.humans.map((h, i): HumanClickTuple => [h.link, h.at - this.min, h.click.traceId, h.click.country, h.referrer, h.agent, hashes[i] ?? ""]);
+    const clicks = this.humans.map((h, i): HumanClickTuple => [
+      h.link,
+      h.at - this.min,
+      h.click.traceId,
+      h.click.country,
+      h.referrer,
+      h.agent,
+      hashes[i] ?? "",
+    ]);
     const teams = new Set(this.links.map((l) => l.teamId));
     const [onlyTeam] = teams;
     return uncheckedEvent(
@@ -251,6 +259,14 @@ export class ClickPacker<K> {
 function logSampledClicks(batch: ClicksRecorded, open: OpenBatch): void {
   for (const { click } of open.humans) {
     if (!isSampledTrace(click.traceId, click.logSampleRate)) continue;
-    log.info("click sampled", { eventId: batch.id, traceId: click.traceId, linkId: click.linkId, teamId: click.teamId, country: click.country, referrerHost: click.referrerHost, userAgent: click.userAgent });
+    log.info("click sampled", {
+      eventId: batch.id,
+      traceId: click.traceId,
+      linkId: click.linkId,
+      teamId: click.teamId,
+      country: click.country,
+      referrerHost: click.referrerHost,
+      userAgent: click.userAgent,
+    });
   }
 }

@@ -33,7 +33,14 @@ export interface Delivery {
  * Write-ahead, then send: the spool put (retried inline), then the queue send (retried inline),
  * each tried whatever the other did. Never throws: every outcome is logged here.
  */
-export async function deliverBatch<K>(key: K, batch: ClicksRecorded, counts: SpooledCounts, sink: ClickSink, send: SendBatch<K>, retryDelaysMs: readonly number[] = INLINE_RETRY_DELAYS_MS): Promise<Delivery> {
+export async function deliverBatch<K>(
+  key: K,
+  batch: ClicksRecorded,
+  counts: SpooledCounts,
+  sink: ClickSink,
+  send: SendBatch<K>,
+  retryDelaysMs: readonly number[] = INLINE_RETRY_DELAYS_MS,
+): Promise<Delivery> {
   const spooled = await withInlineRetries(() => spoolBatch(sink.spool, batch, counts), retryDelaysMs);
   const sent = await withInlineRetries(() => send(key, batch), retryDelaysMs);
   const delivery = { spoolAttempts: spooled.attempts, sendAttempts: sent.attempts };

@@ -122,9 +122,22 @@ export function clickSinkOf(env: ApiEnv): ClickSink {
  * R2 before it is sent, and each is retried a few times; a batch the queue never took is sent by
  * the click reconciler (README "Clicks are telemetry").
  */
-export function sendClickAfterResponse(request: Request, link: ClickedLink, traceId: string, env: ApiEnv, now: Date, waitUntil: (promise: Promise<unknown>) => void): void {
+export function sendClickAfterResponse(
+  request: Request,
+  link: ClickedLink,
+  traceId: string,
+  env: ApiEnv,
+  now: Date,
+  waitUntil: (promise: Promise<unknown>) => void,
+): void {
   const config = configOf(env);
-  const click = packedClickOf(clickFacts(request), link, traceId, { hashSecret: config.VISITOR_HASH_SECRET, logSampleRate: config.CLICK_LOG_SAMPLE_RATE, windowMs: config.CLICK_BATCH_WINDOW_MS }, now);
+  const click = packedClickOf(
+    clickFacts(request),
+    link,
+    traceId,
+    { hashSecret: config.VISITOR_HASH_SECRET, logSampleRate: config.CLICK_LOG_SAMPLE_RATE, windowMs: config.CLICK_BATCH_WINDOW_MS },
+    now,
+  );
   const sending = packer.add(env.CLICK_EVENTS, click, clickSinkOf(env));
   if (sending) waitUntil(sending);
 }

@@ -9,7 +9,11 @@ export type Tried<T> = { ok: true; value: T; attempts: number } | { ok: false; e
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs `attempt` once, then once more after each delay while it throws; never throws itself. */
-export async function withInlineRetries<T>(attempt: () => Promise<T>, delaysMs: readonly number[] = INLINE_RETRY_DELAYS_MS, sleep: (ms: number) => Promise<void> = sleepMs): Promise<Tried<T>> {
+export async function withInlineRetries<T>(
+  attempt: () => Promise<T>,
+  delaysMs: readonly number[] = INLINE_RETRY_DELAYS_MS,
+  sleep: (ms: number) => Promise<void> = sleepMs,
+): Promise<Tried<T>> {
   let attempts = 0;
   for (;;) {
     attempts++;

@@ -51,6 +51,9 @@ export async function syncRedirectCache(cache: RedirectCache, db: Database): Pro
 }
 
 async function newestSeq(db: Database): Promise<number> {
-  const row = await db.select({ seq: sql<number>`coalesce(max(${seq}), 0)` }).from(events).get();
+  const row = await db
+    .select({ seq: sql<number>`coalesce(max(${seq}), 0)` })
+    .from(events)
+    .get();
   return row?.seq ?? 0;
 }

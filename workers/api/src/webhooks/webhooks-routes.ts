@@ -18,7 +18,10 @@ export const webhooksRoutes = teamRouter();
 const ENDPOINT_ID = ID_PATTERN.whk;
 const DELIVERY_ID = ID_PATTERN.dlv;
 
-const events = z.array(z.enum(PUBLIC_EVENTS)).min(1).openapi({ example: ["link.created", "link.clicked"] });
+const events = z
+  .array(z.enum(PUBLIC_EVENTS))
+  .min(1)
+  .openapi({ example: ["link.created", "link.clicked"] });
 const createSchema = z.strictObject({ url: z.string().min(1).max(2048), events, description: z.string().max(500).optional() }).openapi("CreateWebhook");
 const updateSchema = z
   .strictObject({
@@ -27,26 +30,41 @@ const updateSchema = z
     description: z.string().max(500).nullable().optional(),
     enabled: z.boolean().optional(),
     receiverOptOutAcknowledged: z.literal(true).optional().openapi({
-      description: "Only with `enabled: true`. Required to enable an endpoint whose receiver disabled it by answering 410 Gone (`disabledBy: \"receiver\"`); without it that change answers 409 `conflict`.",
+      description:
+        'Only with `enabled: true`. Required to enable an endpoint whose receiver disabled it by answering 410 Gone (`disabledBy: "receiver"`); without it that change answers 409 `conflict`.',
     }),
   })
   .openapi("UpdateWebhook");
 const endpointSchema = z
   .object({
-    id: z.string(), url: z.string(), events: z.array(z.string()), description: z.string().nullable(), enabled: z.boolean(),
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
     disabledReason: z.string().nullable().openapi({ description: "Why the endpoint is disabled; null while enabled." }),
     disabledAt: z.string().nullable().openapi({ description: "When the endpoint was disabled (ISO-8601); null while enabled." }),
     disabledBy: z.enum(["receiver", "failures", "team"]).nullable().openapi({
-      description: "Who disabled it: `receiver` (it answered 410 Gone; re-enabling needs `receiverOptOutAcknowledged: true`), `failures` (deliveries kept failing) or `team` (a PATCH); null while enabled.",
+      description:
+        "Who disabled it: `receiver` (it answered 410 Gone; re-enabling needs `receiverOptOutAcknowledged: true`), `failures` (deliveries kept failing) or `team` (a PATCH); null while enabled.",
     }),
-    createdAt: z.string(), updatedAt: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
   })
   .openapi("WebhookEndpoint");
 const deliverySchema = z
   .object({
-    id: z.string(), eventId: z.string(), eventType: z.string(), status: z.enum(["pending", "retrying", "delivered", "failed"]), attempts: z.number().int(),
-    responseStatus: z.number().int().nullable(), responseExcerpt: z.string().nullable(), lastError: z.string().nullable(), nextAttemptAt: z.string().nullable(),
-    deliveredAt: z.string().nullable(), createdAt: z.string(),
+    id: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    status: z.enum(["pending", "retrying", "delivered", "failed"]),
+    attempts: z.number().int(),
+    responseStatus: z.number().int().nullable(),
+    responseExcerpt: z.string().nullable(),
+    lastError: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+    createdAt: z.string(),
   })
   .openapi("WebhookDelivery");
 const attemptSchema = z
@@ -74,41 +92,73 @@ function consumeWebhookActionOrThrow(c: Context<AppEnv>): Promise<void> {
   return consumeOrThrow(c.env.RL_WEBHOOK_ACTIONS, RATE_LIMIT_RULES.RL_WEBHOOK_ACTIONS, c.get("team").id, "webhook tests and redeliveries");
 }
 
-const actionErrors = { ...commonErrors, 429: errorResponse(`rate_limited: over the team's ${RATE_LIMIT_RULES.RL_WEBHOOK_ACTIONS.limit} webhook tests and redeliveries a minute, with \`Retry-After\``) };
+const actionErrors = {
+  ...commonErrors,
+  429: errorResponse(
+    `rate_limited: over the team's ${RATE_LIMIT_RULES.RL_WEBHOOK_ACTIONS.limit} webhook tests and redeliveries a minute, with \`Retry-After\``,
+  ),
+};
 
 const meta = { tags: ["Webhooks"], security: bearerSecurity };
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "post", path: "/", middleware: [requireJsonBody],
+  createRoute({
+    ...meta,
+    method: "post",
+    path: "/",
+    middleware: [requireJsonBody],
     request: { body: { required: true, content: { "application/json": { schema: createSchema } } } },
     responses: {
       201: jsonContent(endpointSchema.extend({ secret: z.string().openapi({ example: "whsec_..." }) }), "The endpoint and its signing secret (shown once)"),
-      402: errorResponse(`quota_exceeded: the team has as many endpoints as its plan allows (free ${PLAN_LIMITS.free.webhookEndpoints}, pro ${PLAN_LIMITS.pro.webhookEndpoints})`),
+      402: errorResponse(
+        `quota_exceeded: the team has as many endpoints as its plan allows (free ${PLAN_LIMITS.free.webhookEndpoints}, pro ${PLAN_LIMITS.pro.webhookEndpoints})`,
+      ),
       ...commonErrors,
     },
   }),
   async (c) => {
     const team = c.get("team");
-    return c.json(rpcValueOrThrow(await c.env.WEBHOOKS.create({ teamId: team.id, ...c.req.valid("json"), maxEndpoints: limitsOf(team.plan).webhookEndpoints })), 201);
+    return c.json(
+      rpcValueOrThrow(await c.env.WEBHOOKS.create({ teamId: team.id, ...c.req.valid("json"), maxEndpoints: limitsOf(team.plan).webhookEndpoints })),
+      201,
+    );
   },
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "get", path: "/", request: { query: pageQuery }, responses: { 200: jsonContent(z.object({ data: z.array(endpointSchema), nextCursor: z.string().nullable() }), "The team's endpoints"), ...commonErrors } }),
+  createRoute({
+    ...meta,
+    method: "get",
+    path: "/",
+    request: { query: pageQuery },
+    responses: { 200: jsonContent(z.object({ data: z.array(endpointSchema), nextCursor: z.string().nullable() }), "The team's endpoints"), ...commonErrors },
+  }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const page = rpcValueOrThrow(await c.env.WEBHOOKS.list({ teamId: c.get("team").id, limit, afterId: cursor === undefined ? undefined : decodeCursorOrThrow(cursor, ENDPOINT_ID) }));
+    const page = rpcValueOrThrow(
+      await c.env.WEBHOOKS.list({ teamId: c.get("team").id, limit, afterId: cursor === undefined ? undefined : decodeCursorOrThrow(cursor, ENDPOINT_ID) }),
+    );
     return c.json({ data: page.data, nextCursor: page.nextAfterId ? encodeCursor(page.nextAfterId) : null }, 200);
   },
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "get", path: "/{id}", request: { params: idParam }, responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...commonErrors } }),
+  createRoute({
+    ...meta,
+    method: "get",
+    path: "/{id}",
+    request: { params: idParam },
+    responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...commonErrors },
+  }),
   async (c) => c.json(rpcValueOrThrow(await c.env.WEBHOOKS.get({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "patch", path: "/{id}", middleware: [requireJsonBody],
+  createRoute({
+    ...meta,
+    method: "patch",
+    path: "/{id}",
+    middleware: [requireJsonBody],
     request: { params: idParam, body: { required: true, content: { "application/json": { schema: updateSchema } } } },
     responses: {
       200: jsonContent(endpointSchema, "The changed endpoint"),
@@ -131,13 +181,28 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "post", path: "/{id}/rotate-secret", request: { params: idParam }, responses: { 200: jsonContent(z.object({ secret: z.string() }), "The new secret; the old one still signs for 24 h"), ...commonErrors } }),
-  async (c) => c.json(rpcValueOrThrow(await c.env.WEBHOOKS.rotateSecret({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
+  createRoute({
+    ...meta,
+    method: "post",
+    path: "/{id}/rotate-secret",
+    request: { params: idParam },
+    responses: { 200: jsonContent(z.object({ secret: z.string() }), "The new secret; the old one still signs for 24 h"), ...commonErrors },
+  }),
+  async (c) =>
+    c.json(rpcValueOrThrow(await c.env.WEBHOOKS.rotateSecret({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(c.req.valid("param").id) })), 200),
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "post", path: "/{id}/test", request: { params: idParam },
-    responses: { 202: jsonContent(z.object({ deliveryId: z.string(), eventId: z.string() }), "A webhook.test event is on its way"), 409: errorResponse("conflict: the endpoint is disabled"), ...actionErrors },
+  createRoute({
+    ...meta,
+    method: "post",
+    path: "/{id}/test",
+    request: { params: idParam },
+    responses: {
+      202: jsonContent(z.object({ deliveryId: z.string(), eventId: z.string() }), "A webhook.test event is on its way"),
+      409: errorResponse("conflict: the endpoint is disabled"),
+      ...actionErrors,
+    },
   }),
   async (c) => {
     const endpointId = endpointIdOrThrow(c.req.valid("param").id);
@@ -147,9 +212,15 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "get", path: "/{id}/deliveries",
+  createRoute({
+    ...meta,
+    method: "get",
+    path: "/{id}/deliveries",
     request: { params: idParam, query: pageQuery },
-    responses: { 200: jsonContent(z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }), "The delivery log, newest first"), ...commonErrors },
+    responses: {
+      200: jsonContent(z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }), "The delivery log, newest first"),
+      ...commonErrors,
+    },
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
@@ -166,20 +237,38 @@ webhooksRoutes.openapi(
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "get", path: "/{id}/deliveries/{deliveryId}",
+  createRoute({
+    ...meta,
+    method: "get",
+    path: "/{id}/deliveries/{deliveryId}",
     request: { params: deliveryParams },
-    responses: { 200: jsonContent(deliverySchema.extend({ attemptLog: z.array(attemptSchema) }), "One delivery and every attempt made of it, oldest first"), ...commonErrors },
+    responses: {
+      200: jsonContent(deliverySchema.extend({ attemptLog: z.array(attemptSchema) }), "One delivery and every attempt made of it, oldest first"),
+      ...commonErrors,
+    },
   }),
   async (c) => {
     const { id, deliveryId } = c.req.valid("param");
-    return c.json(rpcValueOrThrow(await c.env.WEBHOOKS.delivery({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(id), deliveryId: deliveryIdOrThrow(deliveryId) })), 200);
+    return c.json(
+      rpcValueOrThrow(
+        await c.env.WEBHOOKS.delivery({ teamId: c.get("team").id, endpointId: endpointIdOrThrow(id), deliveryId: deliveryIdOrThrow(deliveryId) }),
+      ),
+      200,
+    );
   },
 );
 
 webhooksRoutes.openapi(
-  createRoute({ ...meta, method: "post", path: "/{id}/deliveries/{deliveryId}/redeliver",
+  createRoute({
+    ...meta,
+    method: "post",
+    path: "/{id}/deliveries/{deliveryId}/redeliver",
     request: { params: deliveryParams },
-    responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Sent again from the start of its schedule"), 409: errorResponse("conflict: the endpoint is disabled"), ...actionErrors },
+    responses: {
+      202: jsonContent(z.object({ queued: z.literal(true) }), "Sent again from the start of its schedule"),
+      409: errorResponse("conflict: the endpoint is disabled"),
+      ...actionErrors,
+    },
   }),
   async (c) => {
     const { id, deliveryId } = c.req.valid("param");

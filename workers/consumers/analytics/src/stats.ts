@@ -8,7 +8,10 @@ import { readStats } from "./stats-read";
 import { linkStatsInputSchema, resolveRange, teamStatsInputSchema, type DateRange, type StatsView } from "#contracts/analytics/stats";
 
 /** The input, then its date range: a range the schema admits can still be backwards or too long. */
-function parseStatsInput<T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(schema: T, input: unknown): RpcResult<{ query: z.infer<T>; range: DateRange }> {
+function parseStatsInput<T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(
+  schema: T,
+  input: unknown,
+): RpcResult<{ query: z.infer<T>; range: DateRange }> {
   const parsed = parseRpcInput(schema, input);
   if (!parsed.ok) return parsed;
   const resolved = resolveRange(parsed.value, new Date());

@@ -35,7 +35,10 @@ export function uniformHash(seed: string): string {
   let h = 0x9747b28c;
   for (let i = 0; i < seed.length; i++) h = mix(h ^ seed.charCodeAt(i)) + i;
   let hex = "";
-  for (let part = 1; part <= 4; part++) hex += mix(h + part * 0x9e3779b9).toString(16).padStart(8, "0");
+  for (let part = 1; part <= 4; part++)
+    hex += mix(h + part * 0x9e3779b9)
+      .toString(16)
+      .padStart(8, "0");
   return hex;
 }
 

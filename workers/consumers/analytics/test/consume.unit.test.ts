@@ -48,7 +48,12 @@ describe("analytics consumer: exactly once, in any order", () => {
     const target = { teamId: newTeamId(), linkId: newLinkId() };
     await deliver([linkClicked(target), linkDeleted({ ...target, at: "2026-11-27T08:00:00.000Z" })]);
     await deliver([linkCreated({ ...target, slug: "gone" })]);
-    expect(await linkRecord(target.linkId)).toEqual({ team_id: target.teamId, slug: "gone", created_at: "2026-11-26T10:00:00.000Z", deleted_at: "2026-11-27T08:00:00.000Z" });
+    expect(await linkRecord(target.linkId)).toEqual({
+      team_id: target.teamId,
+      slug: "gone",
+      created_at: "2026-11-26T10:00:00.000Z",
+      deleted_at: "2026-11-27T08:00:00.000Z",
+    });
     expect((await stats.forLink({ ...target, ...DAY }))?.clicks).toBe(1);
   });
 
@@ -67,7 +72,9 @@ describe("analytics consumer: exactly once, in any order", () => {
     expect(letters).toHaveLength(3);
     for (const letter of letters) expect(letter.reason).toMatch(/^invalid envelope: /);
     expect(letters.find((l) => l.body.includes("not-a-hash"))?.reason).toContain("data.visitorHash");
-    const receipt = await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM consumer_receipts WHERE event_id IN (?, ?)").bind(badHash.id, unknownVersion.id).first<{ n: number }>();
+    const receipt = await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM consumer_receipts WHERE event_id IN (?, ?)")
+      .bind(badHash.id, unknownVersion.id)
+      .first<{ n: number }>();
     expect(receipt?.n).toBe(0);
   });
 

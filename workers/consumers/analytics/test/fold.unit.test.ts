@@ -39,7 +39,10 @@ async function overlappingTeam() {
   }
   // The next day (a few of the same people) is still open when this one folds.
   const nextDay = clicks.slice(0, 10);
-  await deliver([clicksRecorded({ from: `${DAY}T08:00:00.000Z`, links, clicks }), clicksRecorded({ from: "2026-11-27T01:00:00.000Z", links, clicks: nextDay })]);
+  await deliver([
+    clicksRecorded({ from: `${DAY}T08:00:00.000Z`, links, clicks }),
+    clicksRecorded({ from: "2026-11-27T01:00:00.000Z", links, clicks: nextDay }),
+  ]);
   return { teamId, links, days: [clicks, nextDay] };
 }
 
@@ -110,7 +113,15 @@ describe("fold: closed days' visitor sets become counts, answers unchanged", () 
     const two = { teamId: newTeamId(), linkId: newLinkId() };
     // The same person on both teams' links: one unique for each team.
     await deliver([
-      clicksRecorded({ from: `${DAY}T09:00:00.000Z`, links: [one, two], clicks: [{ link: 0, visitor: "eve" }, { link: 1, visitor: "eve" }, { link: 1, visitor: "fay" }] }),
+      clicksRecorded({
+        from: `${DAY}T09:00:00.000Z`,
+        links: [one, two],
+        clicks: [
+          { link: 0, visitor: "eve" },
+          { link: 1, visitor: "eve" },
+          { link: 1, visitor: "fay" },
+        ],
+      }),
     ]);
     await runCron(AFTER_GRACE);
     expect(await openRows([one.linkId, two.linkId])).toBe(0);

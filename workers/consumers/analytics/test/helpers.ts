@@ -27,12 +27,20 @@ export const UA = {
 
 /** Every report this consumer sent about `eventId`, once there are `count` of them. */
 export function reportsOf(eventId: string, count = 1): Promise<DeliveryReport["reports"]> {
-  return waitForReports(env.RECORDER, (all) => all.filter((r) => r.subscriber === "analytics").flatMap((r) => r.reports.filter((x) => x.eventId === eventId)), count);
+  return waitForReports(
+    env.RECORDER,
+    (all) => all.filter((r) => r.subscriber === "analytics").flatMap((r) => r.reports.filter((x) => x.eventId === eventId)),
+    count,
+  );
 }
 
 /** Dead letters this consumer reported whose body contains `marker`. */
 export function invalidReportsWith(marker: string, count = 1): Promise<DeliveryReport["invalid"]> {
-  return waitForReports(env.RECORDER, (all) => all.filter((r) => r.subscriber === "analytics").flatMap((r) => r.invalid.filter((x) => x.body.includes(marker))), count);
+  return waitForReports(
+    env.RECORDER,
+    (all) => all.filter((r) => r.subscriber === "analytics").flatMap((r) => r.invalid.filter((x) => x.body.includes(marker))),
+    count,
+  );
 }
 
 const keyClicks = z.array(z.strictObject({ key: z.string(), clicks: z.number().int().positive() }));

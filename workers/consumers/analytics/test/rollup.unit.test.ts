@@ -8,7 +8,9 @@ const DAY = { from: "2026-11-26", to: "2026-11-26" };
 describe("roll-up: one upsert per key per batch", () => {
   it("sums 100 clicks on one link and day into one day row, one row per dimension value and one row per visitor", () => {
     const target = { teamId: newTeamId(), linkId: newLinkId() };
-    const clicks = Array.from({ length: 100 }, (_, i) => linkClicked(target, { visitorHash: visitorHash(`v${i % 10}`), userAgent: i % 2 ? UA.safariMac : UA.chromeAndroid }));
+    const clicks = Array.from({ length: 100 }, (_, i) =>
+      linkClicked(target, { visitorHash: visitorHash(`v${i % 10}`), userAgent: i % 2 ? UA.safariMac : UA.chromeAndroid }),
+    );
     const rollup = rollUp([linkCreated(target), ...clicks]);
     expect(rollup.links).toEqual([[target.linkId, target.teamId, "launch", "2026-11-26T10:00:00.000Z", null]]);
     expect(rollup.days).toEqual([[target.linkId, "2026-11-26", target.teamId, 100, 0]]);

@@ -14,8 +14,14 @@ describe("stats: bots, unique visitors, dimensions, exact shape", () => {
     await deliver([
       linkCreated({ ...target, at: at("2026-11-01", "08:00:00.000") }),
       // Day 1: alice twice (one unique), bob once.
-      linkClicked({ ...target, at: at("2026-11-02", "00:00:00.000") }, { userAgent: UA.safariMac, country: "DE", referrerHost: "news.ycombinator.com", visitorHash: alice }),
-      linkClicked({ ...target, at: at("2026-11-02", "23:59:59.999") }, { userAgent: UA.safariMac, country: "DE", referrerHost: "News.YCombinator.com", visitorHash: alice }),
+      linkClicked(
+        { ...target, at: at("2026-11-02", "00:00:00.000") },
+        { userAgent: UA.safariMac, country: "DE", referrerHost: "news.ycombinator.com", visitorHash: alice },
+      ),
+      linkClicked(
+        { ...target, at: at("2026-11-02", "23:59:59.999") },
+        { userAgent: UA.safariMac, country: "DE", referrerHost: "News.YCombinator.com", visitorHash: alice },
+      ),
       linkClicked({ ...target, at: at("2026-11-02") }, { userAgent: UA.chromeAndroid, country: "FR", referrerHost: null, visitorHash: bob }),
       // Day 3: alice again (a new day, a new unique), carol on an iPad with no country.
       linkClicked({ ...target, at: at("2026-11-04") }, { userAgent: UA.safariMac, country: "DE", referrerHost: null, visitorHash: alice }),
@@ -77,13 +83,32 @@ describe("stats: bots, unique visitors, dimensions, exact shape", () => {
     const view = await stats.forLink(target);
     expect(view?.timeseries).toHaveLength(30);
     expect(view?.timeseries.at(-1)).toEqual({ date: today, clicks: 1 });
-    expect(view).toMatchObject({ clicks: 1, uniqueVisitors: 1, devices: [{ key: "desktop", clicks: 1 }], browsers: [{ key: "Firefox", clicks: 1 }], os: [{ key: "Windows", clicks: 1 }] });
+    expect(view).toMatchObject({
+      clicks: 1,
+      uniqueVisitors: 1,
+      devices: [{ key: "desktop", clicks: 1 }],
+      browsers: [{ key: "Firefox", clicks: 1 }],
+      os: [{ key: "Windows", clicks: 1 }],
+    });
   });
 
   it("answers zeros for a link with no processed event yet, and null for another team's link", async () => {
     const target = { teamId: newTeamId(), linkId: newLinkId() };
     const empty = await stats.forLink({ ...target, from: "2026-11-01", to: "2026-11-02" });
-    expect(empty).toEqual({ clicks: 0, uniqueVisitors: 0, botClicks: 0, timeseries: [{ date: "2026-11-01", clicks: 0 }, { date: "2026-11-02", clicks: 0 }], countries: [], referrers: [], devices: [], browsers: [], os: [] });
+    expect(empty).toEqual({
+      clicks: 0,
+      uniqueVisitors: 0,
+      botClicks: 0,
+      timeseries: [
+        { date: "2026-11-01", clicks: 0 },
+        { date: "2026-11-02", clicks: 0 },
+      ],
+      countries: [],
+      referrers: [],
+      devices: [],
+      browsers: [],
+      os: [],
+    });
 
     await deliver([linkClicked({ ...target, at: at("2026-11-01") })]);
     expect(await stats.forLink({ teamId: newTeamId(), linkId: target.linkId, from: "2026-11-01", to: "2026-11-02" })).toBeNull();
@@ -120,8 +145,12 @@ describe("stats: bots, unique visitors, dimensions, exact shape", () => {
 
   it("refuses bad ranges and ids with the fields named", async () => {
     const target = { teamId: newTeamId(), linkId: newLinkId() };
-    expect(refusalOf(await statsRpc.forLink({ ...target, from: "2026-11-05", to: "2026-11-01" }))).toMatchObject(invalidInputAt("from", /^must not be after to$/));
-    expect(refusalOf(await statsRpc.forLink({ ...target, from: "2025-01-01", to: "2026-01-02" }))).toMatchObject(invalidInputAt("to", /^the range is at most 366 days$/));
+    expect(refusalOf(await statsRpc.forLink({ ...target, from: "2026-11-05", to: "2026-11-01" }))).toMatchObject(
+      invalidInputAt("from", /^must not be after to$/),
+    );
+    expect(refusalOf(await statsRpc.forLink({ ...target, from: "2025-01-01", to: "2026-01-02" }))).toMatchObject(
+      invalidInputAt("to", /^the range is at most 366 days$/),
+    );
     expect(refusalOf(await statsRpc.forLink({ ...target, from: "2026-02-30" }))).toMatchObject(invalidInputAt("from", /^is not a calendar date/));
     expect(refusalOf(await statsRpc.forLink({ ...target, linkId: "lnk_nope" }))).toMatchObject(invalidInputAt("linkId"));
     expect(refusalOf(await statsRpc.forTeam({ teamId: target.teamId, extra: 1 }))).toMatchObject(invalidInputAt("", /extra/));

@@ -18,8 +18,22 @@ import { deliver, stats, UA } from "./helpers";
 const LINKS = 100;
 const CLICKS_PER_DAY = 20_000;
 const VISITORS_PER_DAY = 8_000;
-const AGENTS = [UA.safariMac, UA.chromeAndroid, UA.firefoxWindows, UA.safariIpad, ...Array.from({ length: 8 }, (_, i) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/12${i}.0.0.0 Safari/537.36`)];
-const REFERRERS = [null, "news.ycombinator.com", "t.co", "www.google.com", "www.reddit.com", "lnkd.in", ...Array.from({ length: 10 }, (_, i) => `blog${i}.example`)];
+const AGENTS = [
+  UA.safariMac,
+  UA.chromeAndroid,
+  UA.firefoxWindows,
+  UA.safariIpad,
+  ...Array.from({ length: 8 }, (_, i) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/12${i}.0.0.0 Safari/537.36`),
+];
+const REFERRERS = [
+  null,
+  "news.ycombinator.com",
+  "t.co",
+  "www.google.com",
+  "www.reddit.com",
+  "lnkd.in",
+  ...Array.from({ length: 10 }, (_, i) => `blog${i}.example`),
+];
 const COUNTRIES = [null, "DE", "FR", "US", "GB", "NL", "ES", "IT", "PL", "SE", "CA", "BR", "IN", "JP", "AU", "CH", "AT", "BE", "DK", "NO"];
 
 async function fileBytes(): Promise<number> {
@@ -94,7 +108,18 @@ describe("storage per click", () => {
       steadyDoubleDay: (day3 - day2) / (2 * CLICKS_PER_DAY),
     };
     const perSetRow = (day2Open - day2) / openRows;
-    console.log(JSON.stringify({ bench: "analytics D1 bytes per click", links: LINKS, clicksPerDay: CLICKS_PER_DAY, visitorsPerDay: VISITORS_PER_DAY, fileBytes: { base, peakOpen, day1, day2Open, day2, day3 }, perClick, openSetRows: openRows, bytesPerSetRow: perSetRow }));
+    console.log(
+      JSON.stringify({
+        bench: "analytics D1 bytes per click",
+        links: LINKS,
+        clicksPerDay: CLICKS_PER_DAY,
+        visitorsPerDay: VISITORS_PER_DAY,
+        fileBytes: { base, peakOpen, day1, day2Open, day2, day3 },
+        perClick,
+        openSetRows: openRows,
+        bytesPerSetRow: perSetRow,
+      }),
+    );
 
     const left = await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM visitor_sets").first<{ n: number }>();
     expect(left?.n).toBe(0);
@@ -108,7 +133,10 @@ describe("storage per click", () => {
 
     // And the counts are exact: every click once, bots apart.
     const team = await stats.forTeam({ teamId: teams[0] ?? "", from: "2026-11-20", to: "2026-11-22" });
-    const total = (await Promise.all(teams.map((teamId) => stats.forTeam({ teamId, from: "2026-11-20", to: "2026-11-22" })))).reduce((sum, t) => sum + t.clicks, 0);
+    const total = (await Promise.all(teams.map((teamId) => stats.forTeam({ teamId, from: "2026-11-20", to: "2026-11-22" })))).reduce(
+      (sum, t) => sum + t.clicks,
+      0,
+    );
     expect(total).toBe(5 * CLICKS_PER_DAY);
     expect(team.clicks).toBeGreaterThan(0);
   });

@@ -17,11 +17,19 @@ export const usage = {
 export const deliver = (bodies: unknown[], attempts = 1) => deliverBatch(worker, env, "billing-events", bodies, attempts);
 
 export function reportsOf(eventId: string, count = 1): Promise<DeliveryReport["reports"]> {
-  return waitForReports(env.RECORDER, (all) => all.filter((r) => r.subscriber === "billing").flatMap((r) => r.reports.filter((x) => x.eventId === eventId)), count);
+  return waitForReports(
+    env.RECORDER,
+    (all) => all.filter((r) => r.subscriber === "billing").flatMap((r) => r.reports.filter((x) => x.eventId === eventId)),
+    count,
+  );
 }
 
 export function invalidReportsWith(marker: string, count = 1): Promise<DeliveryReport["invalid"]> {
-  return waitForReports(env.RECORDER, (all) => all.filter((r) => r.subscriber === "billing").flatMap((r) => r.invalid.filter((x) => x.body.includes(marker))), count);
+  return waitForReports(
+    env.RECORDER,
+    (all) => all.filter((r) => r.subscriber === "billing").flatMap((r) => r.invalid.filter((x) => x.body.includes(marker))),
+    count,
+  );
 }
 
 export async function ledgerRows(teamId: string) {

@@ -7,7 +7,9 @@ import { deliver, ledgerRows, reportsOf, usage } from "./helpers";
 const DAY = 24 * 3_600_000;
 
 async function receiptOf(eventId: string): Promise<string | null> {
-  const row = await env.BILLING_DB.prepare("SELECT processed_at FROM consumer_receipts WHERE consumer = 'billing' AND event_id = ?").bind(eventId).first<{ processed_at: string }>();
+  const row = await env.BILLING_DB.prepare("SELECT processed_at FROM consumer_receipts WHERE consumer = 'billing' AND event_id = ?")
+    .bind(eventId)
+    .first<{ processed_at: string }>();
   return row?.processed_at ?? null;
 }
 

@@ -2,15 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { clicksRecordedV1, linkEventSchema, type ClicksRecorded, type LinkEvent } from "#events";
 import { sampleEvents } from "#events/samples";
-import {
-  connectFeed,
-  newEventId,
-  newLinkId,
-  newTeamId,
-  teamEvents,
-  tickTotals,
-  waitForTotals,
-} from "../../../../durable-objects/team-feed/test/feed-client";
+import { connectFeed, newEventId, newLinkId, newTeamId, teamEvents, tickTotals, waitForTotals } from "../../../../durable-objects/team-feed/test/feed-client";
 import { TICK_INTERVAL_MS } from "../../../../durable-objects/team-feed/click-ticks";
 import { recordClicksPerTeam, type TeamFeeds } from "../src/consumer";
 import worker from "../src/index";
@@ -50,7 +42,9 @@ function linkOf(teamId: string, slug: string): Link {
 
 /** A packed click batch: `humans[i]` human clicks and `bots[i]` bot GETs / HEADs on links[i]. */
 function clickBatch(links: Link[], humans: number[], bots: [number, number][] = []): ClicksRecorded {
-  const clicks = links.flatMap((_, link) => Array.from({ length: humans[link] ?? 0 }, (_, i) => [link, i, hex(link * 1_000 + i + 1), null, -1, -1, hex(i + 7)]));
+  const clicks = links.flatMap((_, link) =>
+    Array.from({ length: humans[link] ?? 0 }, (_, i) => [link, i, hex(link * 1_000 + i + 1), null, -1, -1, hex(i + 7)]),
+  );
   return clicksRecordedV1.parse({
     ...structuredClone(sampleEvents["ClicksRecorded.v1"]),
     id: newEventId(),
@@ -84,7 +78,15 @@ describe("dashboard consumer: clicks as ticks", () => {
     const [aClient, bClient] = await Promise.all([connectFeed(a), connectFeed(b)]);
     const links = [linkOf(a, "a-one"), linkOf(b, "b-one"), linkOf(a, "a-two")];
     // Bots and HEADs are counts in the batch; the live counters leave them out, as the stats' `clicks` do.
-    const batch = clickBatch(links, [3, 2, 1], [[5, 1], [0, 0], [2, 0]]);
+    const batch = clickBatch(
+      links,
+      [3, 2, 1],
+      [
+        [5, 1],
+        [0, 0],
+        [2, 0],
+      ],
+    );
     const lifecycle = teamEvents(a, 1);
     const result = await consume([batch, ...lifecycle]);
     expect(result.explicitAcks).toHaveLength(2);
@@ -150,7 +152,10 @@ describe("dashboard consumer: clicks as ticks", () => {
         },
       }),
     };
-    expect(await recordClicksPerTeam([batch], feeds)).toEqual({ failed: [{ eventId: batch.id, error: "team feed: object unavailable (injected)" }], duplicates: [] });
+    expect(await recordClicksPerTeam([batch], feeds)).toEqual({
+      failed: [{ eventId: batch.id, error: "team feed: object unavailable (injected)" }],
+      duplicates: [],
+    });
     failing = false;
     // The retry: the team that had it skips it, the other counts it; not a duplicate as a whole.
     expect(await recordClicksPerTeam([batch], feeds)).toEqual({ failed: [], duplicates: [] });

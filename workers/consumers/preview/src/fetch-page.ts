@@ -7,9 +7,7 @@ export const MAX_PAGE_BYTES = 256 * 1024;
 export const MAX_REDIRECTS = 3;
 const USER_AGENT = "Linkflow-Preview/1.0 (+link previews)";
 
-export type FetchedPage =
-  | { ok: true; url: string; html: string; truncated: boolean }
-  | { ok: false; reason: string };
+export type FetchedPage = { ok: true; url: string; html: string; truncated: boolean } | { ok: false; reason: string };
 
 /** Reads at most `limit` bytes of the body, then cancels the stream: a huge page costs no more. */
 async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {

@@ -5,7 +5,10 @@ import type { UrlPolicy } from "../../../shared/url-safety/url-policy";
 /** The preview Worker's vars, parsed once per env object. */
 const configSchema = z.object({
   /** "true" only on the local stack: destinations on loopback http may be previewed. */
-  PREVIEW_ALLOW_LOOPBACK_HTTP: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  PREVIEW_ALLOW_LOOPBACK_HTTP: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** A DNS-over-HTTPS JSON endpoint; "off" skips the resolved-address check (offline local stack). */
   PREVIEW_DNS_RESOLVER: z.union([z.literal("off"), z.url({ protocol: /^https$/ })]).default("https://cloudflare-dns.com/dns-query"),
   /** Budget for one page: every redirect hop and the body read. */

@@ -27,11 +27,21 @@ const snapshot = (link: TestLink) => ({ ...structuredClone(sampleEvents["LinkCre
 
 /** Envelopes built from the samples and parsed by the events module, so each is one a producer could send. */
 export function created(link: TestLink): LinkEvent {
-  return linkEventSchema.parse({ ...sampleEvents["LinkCreated.v2"], id: newEventId(), subject: link.id, data: { link: snapshot(link), domain: "lnk.example" } });
+  return linkEventSchema.parse({
+    ...sampleEvents["LinkCreated.v2"],
+    id: newEventId(),
+    subject: link.id,
+    data: { link: snapshot(link), domain: "lnk.example" },
+  });
 }
 
 export function updated(link: TestLink, changed: LinkField[]): LinkEvent {
-  return linkEventSchema.parse({ ...sampleEvents["LinkUpdated.v1"], id: newEventId(), subject: link.id, data: { link: snapshot(link), changed, previous: {} } });
+  return linkEventSchema.parse({
+    ...sampleEvents["LinkUpdated.v1"],
+    id: newEventId(),
+    subject: link.id,
+    data: { link: snapshot(link), changed, previous: {} },
+  });
 }
 
 export function deleted(link: TestLink): LinkEvent {

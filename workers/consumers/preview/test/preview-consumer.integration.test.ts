@@ -13,7 +13,14 @@ async function previewAfterCreate(url: string) {
 describe("a page with Open Graph tags", () => {
   it("is stored ready with its og:title, og:description and og:image", async () => {
     const { link, preview } = await previewAfterCreate(`${SITE}/og`);
-    expect(preview).toMatchObject({ status: "ready", url: link.url, title: "The OG title", description: "The OG description", image: "https://cdn.site.example/card.png", reason: null });
+    expect(preview).toMatchObject({
+      status: "ready",
+      url: link.url,
+      title: "The OG title",
+      description: "The OG description",
+      image: "https://cdn.site.example/card.png",
+      reason: null,
+    });
     expect(await previews.preview({ linkId: link.id, url: link.url })).toEqual({ ok: true, value: { status: "stored", preview } });
   });
 
@@ -54,7 +61,13 @@ describe("a page that cannot be previewed is stored failed, with the reason", ()
   });
 
   it("never calls a private address: literal, resolved, or reached by a redirect", async () => {
-    const urls = ["http://10.0.0.5/og", "http://169.254.169.254/latest/meta-data", "https://private.example/og", "http://localhost:8080/og", `${SITE}/redirect?to=${encodeURIComponent("http://169.254.169.254/latest")}`];
+    const urls = [
+      "http://10.0.0.5/og",
+      "http://169.254.169.254/latest/meta-data",
+      "https://private.example/og",
+      "http://localhost:8080/og",
+      `${SITE}/redirect?to=${encodeURIComponent("http://169.254.169.254/latest")}`,
+    ];
     for (const url of urls) {
       const { preview } = await previewAfterCreate(url);
       expect(preview?.status).toBe("failed");

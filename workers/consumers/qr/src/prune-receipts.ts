@@ -19,7 +19,12 @@ export const DEFAULT_R2_PRUNE_LIMITS: R2PruneLimits = { pageSize: 1_000, maxPage
  * of an old event) is kept until it is old itself. Bounded: at most `maxPages` list calls and
  * as many deletes (1,000 keys each, R2's limit) a run; the next run goes on from the start.
  */
-export async function pruneQrReceipts(bucket: R2Bucket, now: Date, retentionDays: number, limits: R2PruneLimits = DEFAULT_R2_PRUNE_LIMITS): Promise<{ receipts: number }> {
+export async function pruneQrReceipts(
+  bucket: R2Bucket,
+  now: Date,
+  retentionDays: number,
+  limits: R2PruneLimits = DEFAULT_R2_PRUNE_LIMITS,
+): Promise<{ receipts: number }> {
   const cutoff = retentionCutoff(now, retentionDays);
   const end = receiptKey(idsBefore("evt", cutoff));
   let receipts = 0;

@@ -92,8 +92,8 @@ export function reportsFor(eventId: string, count = 1) {
 
 /** Waits for the dead-letter entry (an `invalid` report) whose body contains `marker`. */
 export function invalidReportFor(marker: string) {
-  return vi.waitUntil(
-    async () => (await reportMessages()).flatMap((m) => m.invalid).find((i) => i.body.includes(marker)) ?? false,
-    { timeout: 5_000, interval: 20 },
-  );
+  return vi.waitUntil(async () => (await reportMessages()).flatMap((m) => m.invalid).find((i) => i.body.includes(marker)) ?? false, {
+    timeout: 5_000,
+    interval: 20,
+  });
 }

@@ -60,7 +60,10 @@ describe("QrCodes RPC: variants", () => {
     // The same colours spelt differently are the same variant.
     const respelt = await qrCodes.qrCode({ linkId: link.id, slug: "variant", options: { ...VARIANT, fg: "#112233", bg: "#fffff0" } });
     expect(respelt).toMatchObject({ etag: result.etag });
-    expect(await qrCodes.qrCode({ linkId: link.id, slug: "variant", options: VARIANT, ifNoneMatch: result.etag })).toEqual({ status: "not-modified", etag: result.etag });
+    expect(await qrCodes.qrCode({ linkId: link.id, slug: "variant", options: VARIANT, ifNoneMatch: result.etag })).toEqual({
+      status: "not-modified",
+      etag: result.etag,
+    });
     const other = await qrCodes.qrCode({ linkId: link.id, slug: "variant", options: { ...VARIANT, size: 256 } });
     expect(other).toMatchObject({ status: "ready" });
     expect(other.status === "ready" && other.etag).not.toBe(result.etag);

@@ -1,7 +1,21 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { renderQrSvg } from "../src/render-qr";
-import { BASE, created, deleted, deliver, deliverInOrder, invalidReportFor, newLinkId, receipt, reportsFor, stored, storedHead, tombstone, updated } from "./helpers";
+import {
+  BASE,
+  created,
+  deleted,
+  deliver,
+  deliverInOrder,
+  invalidReportFor,
+  newLinkId,
+  receipt,
+  reportsFor,
+  stored,
+  storedHead,
+  tombstone,
+  updated,
+} from "./helpers";
 
 /** The URL a stored code encodes: the stored SVG is the renderer's output for it, plus a version comment. */
 async function encodedUrlIs(linkId: string, url: string): Promise<void> {

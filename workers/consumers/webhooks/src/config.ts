@@ -7,7 +7,10 @@ import type { UrlPolicy } from "../../../shared/url-safety/url-policy";
 const configSchema = z.object({
   WEBHOOK_SECRETS_KEY: strongSecret("WEBHOOK_SECRETS_KEY"),
   /** "true" only in the local stack: lets http://127.0.0.1:PORT / localhost receive webhooks. */
-  WEBHOOKS_ALLOW_LOOPBACK_HTTP: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  WEBHOOKS_ALLOW_LOOPBACK_HTTP: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** A DNS-over-HTTPS JSON endpoint used to refuse hosts that resolve to private addresses; "off" skips it (local, offline). */
   WEBHOOKS_DNS_RESOLVER: z.union([z.literal("off"), z.url({ protocol: /^https$/ })]).default("https://cloudflare-dns.com/dns-query"),
   /** Deliveries in a row that end failed (every retry spent) after which an endpoint is disabled. */

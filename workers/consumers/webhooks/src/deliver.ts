@@ -78,7 +78,9 @@ export async function attemptDelivery(ctx: DeliveryContext, message: DeliveryMes
     const why = endpoint ? `the endpoint is disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ""}` : "the endpoint was removed";
     // Not an attempt: the delivery ends here without counting against the endpoint.
     await db
-      .prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = ?3, next_attempt_at = NULL, lease_token = NULL, lease_until = NULL WHERE id = ?1 AND lease_token = ?2")
+      .prepare(
+        "UPDATE webhook_deliveries SET status = 'failed', last_error = ?3, next_attempt_at = NULL, lease_token = NULL, lease_until = NULL WHERE id = ?1 AND lease_token = ?2",
+      )
       .bind(row.id, token, why)
       .run();
     return { kind: "skipped", why };
@@ -88,7 +90,13 @@ export async function attemptDelivery(ctx: DeliveryContext, message: DeliveryMes
   const problem = urlProblem(endpoint.url, urlPolicyOf(config)) ?? (await resolvedAddressProblem(endpoint.url, urlPolicyOf(config), ctx.resolver));
   const result: SendResult = problem
     ? { status: null, excerpt: null, error: `refused: the URL ${problem}`, retryAfterSeconds: null }
-    : await sendWebhook({ url: endpoint.url, webhookId: claimed.eventId, body: claimed.payload, secrets: await signingSecrets(endpoint, config.WEBHOOK_SECRETS_KEY, ctx.now), now: ctx.now });
+    : await sendWebhook({
+        url: endpoint.url,
+        webhookId: claimed.eventId,
+        body: claimed.payload,
+        secrets: await signingSecrets(endpoint, config.WEBHOOK_SECRETS_KEY, ctx.now),
+        now: ctx.now,
+      });
 
   const delay = result.error === null || result.status === 410 ? null : nextDelaySeconds(message.attempt, result.retryAfterSeconds);
   const verdict: Verdict = result.error === null ? "delivered" : delay === null ? "failed" : "retrying";

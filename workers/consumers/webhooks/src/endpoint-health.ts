@@ -23,10 +23,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export function healthStatement(db: D1Database, endpointId: string, verdict: Verdict, now: string): D1PreparedStatement {
   const returning = "RETURNING consecutive_failures AS consecutiveFailures, failing_since AS failingSince";
   if (verdict === "delivered") {
-    return db.prepare(`UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = ?1 AND changes() = 1 ${returning}`).bind(endpointId);
+    return db
+      .prepare(`UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = ?1 AND changes() = 1 ${returning}`)
+      .bind(endpointId);
   }
   const count = verdict === "failed" ? "consecutive_failures = consecutive_failures + 1, " : "";
-  return db.prepare(`UPDATE webhook_endpoints SET ${count}failing_since = coalesce(failing_since, ?2) WHERE id = ?1 AND changes() = 1 ${returning}`).bind(endpointId, now);
+  return db
+    .prepare(`UPDATE webhook_endpoints SET ${count}failing_since = coalesce(failing_since, ?2) WHERE id = ?1 AND changes() = 1 ${returning}`)
+    .bind(endpointId, now);
 }
 
 export interface DisableCause {
@@ -44,9 +48,11 @@ export function disableCause(
   if (attempt.verdict === "delivered") return null;
   if (attempt.status === 410) return { by: "receiver", reason: "the endpoint answered 410 Gone" };
   const last = `; last: ${attempt.error ?? "failed"}`;
-  if (health.consecutiveFailures >= config.WEBHOOKS_DISABLE_AFTER_FAILURES) return { by: "failures", reason: `${health.consecutiveFailures} deliveries failed in a row${last}` };
+  if (health.consecutiveFailures >= config.WEBHOOKS_DISABLE_AFTER_FAILURES)
+    return { by: "failures", reason: `${health.consecutiveFailures} deliveries failed in a row${last}` };
   const since = health.failingSince === null ? Number.NaN : Date.parse(health.failingSince);
-  if (now.getTime() - since >= config.WEBHOOKS_DISABLE_AFTER_DAYS * DAY_MS) return { by: "failures", reason: `failing since ${health.failingSince} without a success${last}` };
+  if (now.getTime() - since >= config.WEBHOOKS_DISABLE_AFTER_DAYS * DAY_MS)
+    return { by: "failures", reason: `failing since ${health.failingSince} without a success${last}` };
   return null;
 }
 
@@ -65,7 +71,9 @@ export function disableEndpointStatements(db: D1Database, endpoint: { id: string
       )
       .bind(endpoint.id, cause.reason, cause.by, now),
     db
-      .prepare("INSERT INTO webhook_endpoint_events (id, endpoint_id, team_id, type, reason, created_at) SELECT ?1, ?2, ?3, 'endpoint.disabled', ?4, ?5 WHERE changes() = 1")
+      .prepare(
+        "INSERT INTO webhook_endpoint_events (id, endpoint_id, team_id, type, reason, created_at) SELECT ?1, ?2, ?3, 'endpoint.disabled', ?4, ?5 WHERE changes() = 1",
+      )
       .bind(newId("wev"), endpoint.id, endpoint.teamId, cause.reason, now),
   ];
 }

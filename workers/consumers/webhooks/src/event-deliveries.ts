@@ -69,7 +69,9 @@ const NOTHING: CommitPlan = { statements: [] };
 /** The first attempt's message of each delivery, in sendBatch-sized slices. */
 async function sendDeliveryMessages(queue: Queue<DeliveryMessage>, rows: { endpointId: string; eventId: string }[]): Promise<void> {
   for (let i = 0; i < rows.length; i += MESSAGES_PER_SEND) {
-    const messages = rows.slice(i, i + MESSAGES_PER_SEND).map((r) => ({ body: { endpointId: r.endpointId, eventId: r.eventId, attempt: 1 }, contentType: "json" as const }));
+    const messages = rows
+      .slice(i, i + MESSAGES_PER_SEND)
+      .map((r) => ({ body: { endpointId: r.endpointId, eventId: r.eventId, attempt: 1 }, contentType: "json" as const }));
     await queue.sendBatch(messages);
   }
 }

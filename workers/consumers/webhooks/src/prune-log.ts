@@ -18,10 +18,14 @@ export async function pruneDeliveryLog(
     db,
     {
       attempts: (limit) =>
-        db.prepare("DELETE FROM webhook_delivery_attempts WHERE id IN (SELECT id FROM webhook_delivery_attempts WHERE id < ?1 ORDER BY id LIMIT ?2)").bind(idsBefore("att", cutoff), limit),
+        db
+          .prepare("DELETE FROM webhook_delivery_attempts WHERE id IN (SELECT id FROM webhook_delivery_attempts WHERE id < ?1 ORDER BY id LIMIT ?2)")
+          .bind(idsBefore("att", cutoff), limit),
       deliveries: (limit) =>
         db
-          .prepare("DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE id < ?1 AND status IN ('delivered', 'failed') ORDER BY id LIMIT ?2)")
+          .prepare(
+            "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE id < ?1 AND status IN ('delivered', 'failed') ORDER BY id LIMIT ?2)",
+          )
           .bind(idsBefore("dlv", cutoff), limit),
     },
     limits,

@@ -39,7 +39,11 @@ function associatedData(endpointId: string): Uint8Array {
 
 export async function encryptSecret(secret: string, masterKey: string, endpointId: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const cipher = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: associatedData(endpointId) }, await aesKey(masterKey), encoder.encode(secret));
+  const cipher = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: associatedData(endpointId) },
+    await aesKey(masterKey),
+    encoder.encode(secret),
+  );
   return `${SEALED}${toBase64(iv)}.${toBase64(new Uint8Array(cipher))}`;
 }
 

@@ -69,7 +69,10 @@ export async function requeueStrandedDeliveries(db: D1Database, queue: Queue<Del
   const dueBefore = new Date(now.getTime() - options.graceSeconds * 1000).toISOString();
   const pushedTo = new Date(now.getTime() + options.graceSeconds * 1000).toISOString();
   // One more than the limit tells whether any were left for the next run.
-  const { results } = await db.prepare(STRANDED_QUERY).bind(dueBefore, at, options.limit + 1).all();
+  const { results } = await db
+    .prepare(STRANDED_QUERY)
+    .bind(dueBefore, at, options.limit + 1)
+    .all();
   const found = z.array(strandedSchema).parse(results);
   const stranded = found.slice(0, options.limit);
   for (let i = 0; i < stranded.length; i += MESSAGES_PER_SEND) {

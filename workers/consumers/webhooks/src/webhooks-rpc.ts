@@ -73,7 +73,11 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
   }
 
   private find(teamId: string, endpointId: string) {
-    return this.db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.teamId, teamId))).get();
+    return this.db
+      .select()
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.teamId, teamId)))
+      .get();
   }
 
   async create(input: unknown): Promise<RpcResult<EndpointView & { secret: string }>> {
@@ -86,9 +90,22 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     const now = new Date().toISOString();
     const id = newId("whk");
     const row: EndpointRow = {
-      id, teamId, url, events, description: description ?? null, enabled: true, disabledReason: null, disabledAt: null, disabledBy: null,
-      secretCipher: await encryptSecret(secret, configOf(this.env).WEBHOOK_SECRETS_KEY, id), previousSecretCipher: null, previousSecretExpiresAt: null,
-      consecutiveFailures: 0, failingSince: null, createdAt: now, updatedAt: now,
+      id,
+      teamId,
+      url,
+      events,
+      description: description ?? null,
+      enabled: true,
+      disabledReason: null,
+      disabledAt: null,
+      disabledBy: null,
+      secretCipher: await encryptSecret(secret, configOf(this.env).WEBHOOK_SECRETS_KEY, id),
+      previousSecretCipher: null,
+      previousSecretExpiresAt: null,
+      consecutiveFailures: 0,
+      failingSince: null,
+      createdAt: now,
+      updatedAt: now,
     };
     // The count and the insert are one statement, so concurrent creates cannot both take the last place.
     const inserted = await this.env.WEBHOOKS_DB.prepare(
@@ -143,7 +160,8 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     if (changes.events !== undefined) set.events = changes.events;
     if (changes.description !== undefined) set.description = changes.description;
     // Re-enabling starts a fresh count: the failures that disabled it are history.
-    if (changes.enabled === true) Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, disabledBy: null, consecutiveFailures: 0, failingSince: null });
+    if (changes.enabled === true)
+      Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, disabledBy: null, consecutiveFailures: 0, failingSince: null });
     // Disabling a disabled endpoint keeps who disabled it and why: the team must not turn a receiver's opt-out into its own.
     if (changes.enabled === false) {
       const stillEnabled = sql`${webhookEndpoints.enabled} = 1`;
@@ -155,7 +173,10 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
       });
     }
     // Enabling without the acknowledgement applies only if the receiver has not opted out since the read above.
-    const receiverStillOptedIn = changes.enabled === true && changes.receiverOptOutAcknowledged !== true ? or(isNull(webhookEndpoints.disabledBy), ne(webhookEndpoints.disabledBy, "receiver")) : undefined;
+    const receiverStillOptedIn =
+      changes.enabled === true && changes.receiverOptOutAcknowledged !== true
+        ? or(isNull(webhookEndpoints.disabledBy), ne(webhookEndpoints.disabledBy, "receiver"))
+        : undefined;
     const updated = await this.db
       .update(webhookEndpoints)
       .set(set)
@@ -169,7 +190,11 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     }
     if (changes.enabled === true && !row.enabled) {
       await this.db.insert(webhookEndpointEvents).values({
-        id: newId("wev"), endpointId: row.id, teamId, type: "endpoint.enabled", createdAt: now,
+        id: newId("wev"),
+        endpointId: row.id,
+        teamId,
+        type: "endpoint.enabled",
+        createdAt: now,
         reason: row.disabledBy === "receiver" ? "enabled by the team, acknowledging that the receiver had answered 410 Gone" : "enabled by the team",
       });
     }
@@ -224,7 +249,17 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     const now = new Date().toISOString();
     const eventId = newId("evt");
     const payload = JSON.stringify({ type: TEST_EVENT, timestamp: now, data: { endpointId: row.id, message: "This is a test event from Linkflow." } });
-    const delivery = { id: newId("dlv"), endpointId: row.id, teamId: row.teamId, eventId, eventType: TEST_EVENT, payload, status: "pending" as const, attempts: 0, createdAt: now };
+    const delivery = {
+      id: newId("dlv"),
+      endpointId: row.id,
+      teamId: row.teamId,
+      eventId,
+      eventType: TEST_EVENT,
+      payload,
+      status: "pending" as const,
+      attempts: 0,
+      createdAt: now,
+    };
     // Message first, as the fan-out does: a row without its message would stay pending forever.
     await this.enqueue({ endpointId: row.id, eventId, attempt: 1 });
     await this.db.insert(webhookDeliveries).values(delivery);
@@ -253,10 +288,19 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     if (!parsed.ok) return parsed;
     const { teamId, endpointId, deliveryId } = parsed.value;
     if (!(await this.find(teamId, endpointId))) return notFound();
-    const row = await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))).get();
+    const row = await this.db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))
+      .get();
     if (!row) return rpcRefusal("not_found", "Delivery not found.");
     const attemptLog = await this.db
-      .select({ attempt: webhookDeliveryAttempts.attempt, attemptedAt: webhookDeliveryAttempts.attemptedAt, responseStatus: webhookDeliveryAttempts.responseStatus, error: webhookDeliveryAttempts.error })
+      .select({
+        attempt: webhookDeliveryAttempts.attempt,
+        attemptedAt: webhookDeliveryAttempts.attemptedAt,
+        responseStatus: webhookDeliveryAttempts.responseStatus,
+        error: webhookDeliveryAttempts.error,
+      })
       .from(webhookDeliveryAttempts)
       .where(eq(webhookDeliveryAttempts.deliveryId, row.id))
       .orderBy(asc(webhookDeliveryAttempts.id))
@@ -272,18 +316,35 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     const endpoint = await this.find(teamId, endpointId);
     if (!endpoint) return notFound();
     if (!endpoint.enabled) return rpcRefusal("conflict", "The endpoint is disabled; enable it first.");
-    const delivery = await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId))).get();
+    const delivery = await this.db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))
+      .get();
     if (!delivery) return rpcRefusal("not_found", "Delivery not found.");
     // Started over: an attempt in flight loses its claim and records nothing; old messages find their attempt superseded.
     // Due now, not at its creation: the stranded-delivery sweep counts its grace from here.
     await this.db
       .update(webhookDeliveries)
-      .set({ status: "pending", attempts: 0, responseStatus: null, responseExcerpt: null, lastError: null, nextAttemptAt: new Date().toISOString(), deliveredAt: null, leaseToken: null, leaseUntil: null })
+      .set({
+        status: "pending",
+        attempts: 0,
+        responseStatus: null,
+        responseExcerpt: null,
+        lastError: null,
+        nextAttemptAt: new Date().toISOString(),
+        deliveredAt: null,
+        leaseToken: null,
+        leaseUntil: null,
+      })
       .where(eq(webhookDeliveries.id, delivery.id));
     try {
       await this.enqueue({ endpointId, eventId: delivery.eventId, attempt: 1 });
     } catch (error) {
-      await this.db.update(webhookDeliveries).set({ status: "failed", lastError: "the redelivery could not be queued" }).where(eq(webhookDeliveries.id, delivery.id));
+      await this.db
+        .update(webhookDeliveries)
+        .set({ status: "failed", lastError: "the redelivery could not be queued" })
+        .where(eq(webhookDeliveries.id, delivery.id));
       throw error;
     }
     return { ok: true, value: null };

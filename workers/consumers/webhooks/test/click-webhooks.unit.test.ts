@@ -92,10 +92,13 @@ function linkClickedAt(batch: ClicksRecorded, index: number, eventId: string) {
 }
 
 async function waitForCount(pathPrefix: string, count: number, timeout = 20_000): Promise<ReceivedRequest[]> {
-  return vi.waitUntil(async () => {
-    const list = await received(pathPrefix);
-    return list.length >= count ? list : false;
-  }, { timeout, interval: 100 });
+  return vi.waitUntil(
+    async () => {
+      const list = await received(pathPrefix);
+      return list.length >= count ? list : false;
+    },
+    { timeout, interval: 100 },
+  );
 }
 
 /** The real delivery queue, counting what goes through it (every call reaches the binding). */
@@ -132,7 +135,9 @@ function recordingDb() {
 }
 
 async function deliveryRowCount(teams: string[]): Promise<number> {
-  const row = await env.WEBHOOKS_DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE team_id IN (SELECT value FROM json_each(?))").bind(JSON.stringify(teams)).first<{ n: number }>();
+  const row = await env.WEBHOOKS_DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE team_id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify(teams))
+    .first<{ n: number }>();
   return row?.n ?? -1;
 }
 
@@ -166,7 +171,10 @@ describe("link.clicked from ClicksRecorded batches", () => {
         [b1, 410, null, null, "curl/8.5"],
         [a1, 850, "US", "example.org", "curl/8.5"],
       ],
-      [[a1, 3, 1], [b1, 2, 0]],
+      [
+        [a1, 3, 1],
+        [b1, 2, 0],
+      ],
     );
     await publish([batch]);
 
@@ -177,7 +185,11 @@ describe("link.clicked from ClicksRecorded batches", () => {
     for (const event of expected) {
       const request = got.find((r) => r.headers["webhook-id"] === event.id);
       expect(request?.body).toBe(webhookBody(event));
-      expect(new Webhook(clicksEndpoint.secret).verify(request?.body ?? "", request?.headers ?? {})).toEqual({ type: "link.clicked", timestamp: event.occurredAt, data: event.data });
+      expect(new Webhook(clicksEndpoint.secret).verify(request?.body ?? "", request?.headers ?? {})).toEqual({
+        type: "link.clicked",
+        timestamp: event.occurredAt,
+        data: event.data,
+      });
     }
     const bodies = got.map((r) => JSON.parse(r.body) as { data: { bot: boolean; method: string } });
     expect(bodies.every((b) => b.data.bot === false && b.data.method === "GET")).toBe(true);
@@ -198,14 +210,23 @@ describe("link.clicked from ClicksRecorded batches", () => {
     await createEndpoint(createdOnly, "https://hooks.example.com/ok/batch-quiet", ["link.created", "link.updated"]);
     const l1 = { linkId: linkId(), teamId: createdOnly, slug: "quiet" };
     const l2 = { linkId: linkId(), teamId: none, slug: "silent" };
-    const batch = clickBatch([[l1, 0, "DE", null, AGENT], [l2, 5, null, null, null], [l1, 9, "NL", "example.org", null]], [[l2, 7, 2]]);
+    const batch = clickBatch(
+      [
+        [l1, 0, "DE", null, AGENT],
+        [l2, 5, null, null, null],
+        [l1, 9, "NL", "example.org", null],
+      ],
+      [[l2, 7, 2]],
+    );
     const { queue, batches } = countingQueue();
     const { db, sql } = recordingDb();
     expect(await planDeliveries([batch], db, queue)).toEqual({ statements: [] });
     expect(batches).toEqual([]);
     // One lookup of the batch's teams' endpoints, by the team index.
     expect(sql).toHaveLength(1);
-    const plan = await env.WEBHOOKS_DB.prepare(`EXPLAIN QUERY PLAN ${sql[0] ?? ""}`).bind(JSON.stringify([createdOnly, none])).all<{ detail: string }>();
+    const plan = await env.WEBHOOKS_DB.prepare(`EXPLAIN QUERY PLAN ${sql[0] ?? ""}`)
+      .bind(JSON.stringify([createdOnly, none]))
+      .all<{ detail: string }>();
     expect(plan.results.map((r) => r.detail).join("\n")).toContain("webhook_endpoints_team_idx");
     // A batch of bot counts only looks nothing up.
     const botsOnly = recordingDb();
@@ -221,7 +242,10 @@ describe("link.clicked from ClicksRecorded batches", () => {
     const team = teamId();
     const endpoint = await createEndpoint(team, "https://hooks.example.com/ok/batch-again", ["link.clicked"]);
     const link = { linkId: linkId(), teamId: team, slug: "again" };
-    const batch = clickBatch([[link, 0, "DE", null, AGENT], [link, 40, "IT", "example.org", AGENT]]);
+    const batch = clickBatch([
+      [link, 0, "DE", null, AGENT],
+      [link, 40, "IT", "example.org", AGENT],
+    ]);
     await publish([batch, batch]);
     const first = await waitForCount("/ok/batch-again", 2);
     await publish([batch]);
@@ -244,7 +268,13 @@ describe("link.clicked from ClicksRecorded batches", () => {
     const links = Array.from({ length: 20 }, (_, i) => ({ linkId: linkId(), teamId: team, slug: `big-${i}` }));
     // Long agents (the schema's 512 characters) make the rows outgrow one INSERT's bound JSON.
     const agents = Array.from({ length: 50 }, (_, i) => `Mozilla/5.0 (agent ${i}) ${"x".repeat(480)}`);
-    const clicks = Array.from({ length: 500 }, (_, i): Click => [links[i % 20] ?? links[0] ?? { linkId: "", teamId: team, slug: "" }, i, i % 3 === 0 ? null : "DE", i % 2 === 0 ? "example.org" : null, agents[i % 50] ?? null]);
+    const clicks = Array.from({ length: 500 }, (_, i): Click => [
+      links[i % 20] ?? links[0] ?? { linkId: "", teamId: team, slug: "" },
+      i,
+      i % 3 === 0 ? null : "DE",
+      i % 2 === 0 ? "example.org" : null,
+      agents[i % 50] ?? null,
+    ]);
     const batch = clickBatch(clicks, [[links[0] ?? { linkId: "", teamId: team, slug: "" }, 40, 10]]);
     expect(JSON.stringify(batch).length).toBeLessThan(128_000);
 
@@ -263,7 +293,10 @@ describe("link.clicked from ClicksRecorded batches", () => {
     const bodies = got.map((r) => JSON.parse(r.body) as { type: string; data: { linkId: string; userAgent: string } });
     expect(bodies.every((b) => b.type === "link.clicked")).toBe(true);
     expect(new Set(bodies.map((b) => b.data.linkId)).size).toBe(20);
-    const delivered = () => env.WEBHOOKS_DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'delivered' AND attempts = 1").bind(endpoint.id).first<{ n: number }>();
+    const delivered = () =>
+      env.WEBHOOKS_DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'delivered' AND attempts = 1")
+        .bind(endpoint.id)
+        .first<{ n: number }>();
     await vi.waitUntil(async () => (await delivered())?.n === 500, { timeout: 20_000, interval: 100 });
   }, 120_000);
 });

@@ -2,7 +2,20 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LEASE_SECONDS } from "../src/deliver";
 import { RETRY_SCHEDULE_SECONDS } from "../src/retry-schedule";
-import { clockedAttempts, createEndpoint, deliveriesOf, deliveryRow, endpointEvents, endpointRow, insertDelivery, received, teamId, verifyAt, waitForDelivery, webhooks } from "./helpers";
+import {
+  clockedAttempts,
+  createEndpoint,
+  deliveriesOf,
+  deliveryRow,
+  endpointEvents,
+  endpointRow,
+  insertDelivery,
+  received,
+  teamId,
+  verifyAt,
+  waitForDelivery,
+  webhooks,
+} from "./helpers";
 
 // The delivery state machine on an injected clock: real D1, resolver and outbound HTTP,
 // with the next attempts' messages kept by the test (the queue wiring is delivery.unit.test.ts).
@@ -37,7 +50,14 @@ describe("retries on the schedule", () => {
     const afterFirst = await deliveryRow(endpoint.id, message.eventId);
     const firstDelay = driver.scheduled[0]?.delaySeconds ?? 0;
     expect(driver.scheduled[0]?.message).toEqual({ ...message, attempt: 2 });
-    expect(afterFirst).toMatchObject({ status: "retrying", attempts: 1, responseStatus: 500, lastError: "the endpoint answered 500", nextAttemptAt: new Date(T0 + firstDelay * 1000).toISOString(), leaseToken: null });
+    expect(afterFirst).toMatchObject({
+      status: "retrying",
+      attempts: 1,
+      responseStatus: 500,
+      lastError: "the endpoint answered 500",
+      nextAttemptAt: new Date(T0 + firstDelay * 1000).toISOString(),
+      leaseToken: null,
+    });
     expect(afterFirst.responseExcerpt).toHaveLength(1024);
 
     const delays = [firstDelay, ...(await runToTheEnd(driver, { ...message, attempt: 2 }, T0 + firstDelay * 1000))];
@@ -50,7 +70,19 @@ describe("retries on the schedule", () => {
     const [log] = await deliveriesOf(team, endpoint.id);
     expect(log).toMatchObject({ status: "failed", attempts: 8, nextAttemptAt: null, deliveredAt: null });
     expect(Object.keys(log ?? {}).sort()).toEqual(
-      ["attempts", "createdAt", "deliveredAt", "eventId", "eventType", "id", "lastError", "nextAttemptAt", "responseExcerpt", "responseStatus", "status"].sort(),
+      [
+        "attempts",
+        "createdAt",
+        "deliveredAt",
+        "eventId",
+        "eventType",
+        "id",
+        "lastError",
+        "nextAttemptAt",
+        "responseExcerpt",
+        "responseStatus",
+        "status",
+      ].sort(),
     );
     expect((await received("/fail/schedule")).map((r) => r.headers["webhook-id"])).toEqual(Array(8).fill(message.eventId));
     const detail = await webhooks.delivery({ teamId: team, endpointId: endpoint.id, deliveryId: log?.id ?? "" });
@@ -146,7 +178,9 @@ describe("one request per attempt", () => {
     const driver = clockedAttempts();
     const message = await insertDelivery(team, endpoint.id);
     const leaseUntil = new Date(T0 + LEASE_SECONDS * 1000).toISOString();
-    await env.WEBHOOKS_DB.prepare("UPDATE webhook_deliveries SET lease_token = 'crashed', lease_until = ? WHERE event_id = ?").bind(leaseUntil, message.eventId).run();
+    await env.WEBHOOKS_DB.prepare("UPDATE webhook_deliveries SET lease_token = 'crashed', lease_until = ? WHERE event_id = ?")
+      .bind(leaseUntil, message.eventId)
+      .run();
     expect(await driver.attempt(message, T0 + 10_000)).toEqual({ kind: "wait", why: "held", delaySeconds: LEASE_SECONDS - 10 });
     expect(await received("/ok/crashed")).toHaveLength(0);
     expect(await driver.attempt(message, T0 + LEASE_SECONDS * 1000)).toEqual({ kind: "attempted", verdict: "delivered" });
@@ -172,7 +206,11 @@ describe("one request per attempt", () => {
     expect(await received("/answer/redeliver-run")).toHaveLength(3);
     const detail = await webhooks.delivery({ teamId: team, endpointId: endpoint.id, deliveryId: log?.id ?? "" });
     // The log keeps the first run's attempts; the new run counts from 1 again.
-    expect(detail.ok && detail.value.attemptLog.map((a) => [a.attempt, a.responseStatus])).toEqual([[1, 503], [2, 503], [1, 503]]);
+    expect(detail.ok && detail.value.attemptLog.map((a) => [a.attempt, a.responseStatus])).toEqual([
+      [1, 503],
+      [2, 503],
+      [1, 503],
+    ]);
   });
 });
 

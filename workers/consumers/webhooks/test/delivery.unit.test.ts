@@ -4,7 +4,21 @@ import { describe, expect, it } from "vitest";
 import { deliverBatch } from "../../../../test/support/consumer-harness";
 import worker from "../src/index";
 import { USER_AGENT } from "../src/send-webhook";
-import { clockedAttempts, createEndpoint, deliveriesOf, deliveryRow, endpointEvents, insertDelivery, linkEvent, publish, received, teamId, waitForDelivery, waitForReceived, webhooks } from "./helpers";
+import {
+  clockedAttempts,
+  createEndpoint,
+  deliveriesOf,
+  deliveryRow,
+  endpointEvents,
+  insertDelivery,
+  linkEvent,
+  publish,
+  received,
+  teamId,
+  waitForDelivery,
+  waitForReceived,
+  webhooks,
+} from "./helpers";
 
 // Through the real queues: webhook-events (the toolkit) → delivery rows and messages →
 // webhook-deliveries → HTTP to endpoints answered by test/outbound.ts.
@@ -24,7 +38,16 @@ describe("webhook delivery through the queues", () => {
     const tampered = { ...request?.headers, "webhook-id": "evt_other" };
     expect(() => new Webhook(endpoint.secret).verify(request?.body ?? "", tampered)).toThrow();
     const delivery = await waitForDelivery(team, endpoint.id, (d) => d.status === "delivered");
-    expect(delivery).toMatchObject({ eventId: event.id, eventType: "link.created", status: "delivered", attempts: 1, responseStatus: 200, responseExcerpt: "thanks", lastError: null, nextAttemptAt: null });
+    expect(delivery).toMatchObject({
+      eventId: event.id,
+      eventType: "link.created",
+      status: "delivered",
+      attempts: 1,
+      responseStatus: 200,
+      responseExcerpt: "thanks",
+      lastError: null,
+      nextAttemptAt: null,
+    });
     expect(delivery.deliveredAt).not.toBeNull();
   });
 

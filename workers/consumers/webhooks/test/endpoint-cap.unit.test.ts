@@ -2,7 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { teamId, webhooks } from "./helpers";
 
-const create = (team: string, i: number, maxEndpoints: number) => webhooks.create({ teamId: team, url: `https://hooks.example.com/ok/cap-${i}`, events: ["link.created"], maxEndpoints });
+const create = (team: string, i: number, maxEndpoints: number) =>
+  webhooks.create({ teamId: team, url: `https://hooks.example.com/ok/cap-${i}`, events: ["link.created"], maxEndpoints });
 
 async function endpointCount(team: string): Promise<number> {
   const row = await env.WEBHOOKS_DB.prepare("SELECT count(*) AS n FROM webhook_endpoints WHERE team_id = ?").bind(team).first<{ n: number }>();

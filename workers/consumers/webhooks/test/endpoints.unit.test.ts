@@ -1,6 +1,18 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createEndpoint, deliveriesOf, MAX_ENDPOINTS, insertDelivery, linkEvent, publish, received, teamId, waitForDelivery, waitForReceived, webhooks } from "./helpers";
+import {
+  createEndpoint,
+  deliveriesOf,
+  MAX_ENDPOINTS,
+  insertDelivery,
+  linkEvent,
+  publish,
+  received,
+  teamId,
+  waitForDelivery,
+  waitForReceived,
+  webhooks,
+} from "./helpers";
 
 const REFUSED = [
   "http://hooks.example.com/plain-http",

@@ -53,10 +53,13 @@ export async function received(pathPrefix: string): Promise<ReceivedRequest[]> {
 }
 
 export async function waitForReceived(pathPrefix: string, count: number): Promise<ReceivedRequest[]> {
-  return vi.waitUntil(async () => {
-    const list = await received(pathPrefix);
-    return list.length >= count ? list : false;
-  }, { timeout: 20_000, interval: 50 });
+  return vi.waitUntil(
+    async () => {
+      const list = await received(pathPrefix);
+      return list.length >= count ? list : false;
+    },
+    { timeout: 20_000, interval: 50 },
+  );
 }
 
 export async function deliveriesOf(team: string, endpointId: string): Promise<DeliveryView[]> {
@@ -70,10 +73,24 @@ export async function waitForDelivery(team: string, endpointId: string, done: (d
 }
 
 /** A delivery row as the fan-out's effect writes it, without its queue message: the test drives the attempts. */
-export async function insertDelivery(team: string, endpointId: string, event: WebhookSourceEvent = linkEvent(team) as WebhookSourceEvent): Promise<DeliveryMessage> {
+export async function insertDelivery(
+  team: string,
+  endpointId: string,
+  event: WebhookSourceEvent = linkEvent(team) as WebhookSourceEvent,
+): Promise<DeliveryMessage> {
   await drizzle(env.WEBHOOKS_DB)
     .insert(webhookDeliveries)
-    .values({ id: newId("dlv"), endpointId, teamId: team, eventId: event.id, eventType: "link.created", payload: webhookBody(event), status: "pending", attempts: 0, createdAt: new Date().toISOString() });
+    .values({
+      id: newId("dlv"),
+      endpointId,
+      teamId: team,
+      eventId: event.id,
+      eventType: "link.created",
+      payload: webhookBody(event),
+      status: "pending",
+      attempts: 0,
+      createdAt: new Date().toISOString(),
+    });
   return { endpointId, eventId: event.id, attempt: 1 };
 }
 
@@ -106,7 +123,11 @@ export function verifyAt(secret: string, request: ReceivedRequest | undefined, a
 }
 
 export async function deliveryRow(endpointId: string, eventId: string) {
-  const row = await drizzle(env.WEBHOOKS_DB).select().from(webhookDeliveries).where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.eventId, eventId))).get();
+  const row = await drizzle(env.WEBHOOKS_DB)
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.eventId, eventId)))
+    .get();
   if (!row) throw new Error(`no delivery of ${eventId} to ${endpointId}`);
   return row;
 }
@@ -118,6 +139,8 @@ export async function endpointRow(endpointId: string) {
 }
 
 export async function endpointEvents(endpointId: string) {
-  const { results } = await env.WEBHOOKS_DB.prepare("SELECT type, reason FROM webhook_endpoint_events WHERE endpoint_id = ? ORDER BY id").bind(endpointId).all();
+  const { results } = await env.WEBHOOKS_DB.prepare("SELECT type, reason FROM webhook_endpoint_events WHERE endpoint_id = ? ORDER BY id")
+    .bind(endpointId)
+    .all();
   return results;
 }

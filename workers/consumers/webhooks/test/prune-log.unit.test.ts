@@ -13,7 +13,17 @@ async function delivery(ageDays: number, status: "pending" | "retrying" | "deliv
   const at = new Date(NOW - ageDays * DAY).toISOString();
   await drizzle(env.WEBHOOKS_DB)
     .insert(webhookDeliveries)
-    .values({ id, endpointId: "whk_prune", teamId: "team_prune", eventId: `evt_${id}`, eventType: "link.clicked", payload: "{}", status, attempts: 1, createdAt: at });
+    .values({
+      id,
+      endpointId: "whk_prune",
+      teamId: "team_prune",
+      eventId: `evt_${id}`,
+      eventType: "link.clicked",
+      payload: "{}",
+      status,
+      attempts: 1,
+      createdAt: at,
+    });
   await drizzle(env.WEBHOOKS_DB)
     .insert(webhookDeliveryAttempts)
     .values({ id: newId("att", NOW - ageDays * DAY), deliveryId: id, endpointId: "whk_prune", attempt: 1, attemptedAt: at, responseStatus: 500, error: "x" });
@@ -42,8 +52,16 @@ describe("delivery log retention (the hourly cron)", () => {
 describe("receipt retention (the same cron)", () => {
   it("deletes receipts processed more than 7 days before the run, of old and new events alike, and keeps the rest", async () => {
     const receipt = (eventId: string, ageDays: number) =>
-      env.WEBHOOKS_DB.prepare("INSERT INTO consumer_receipts (consumer, event_id, processed_at) VALUES ('webhooks', ?1, ?2)").bind(eventId, new Date(NOW - ageDays * DAY).toISOString());
-    await env.WEBHOOKS_DB.batch([receipt(newId("evt", NOW - 8 * DAY), 8), receipt(newId("evt", NOW - 40 * DAY), 7.5), receipt(newId("evt", NOW - 40 * DAY), 6), receipt(newId("evt", NOW), 0)]);
+      env.WEBHOOKS_DB.prepare("INSERT INTO consumer_receipts (consumer, event_id, processed_at) VALUES ('webhooks', ?1, ?2)").bind(
+        eventId,
+        new Date(NOW - ageDays * DAY).toISOString(),
+      );
+    await env.WEBHOOKS_DB.batch([
+      receipt(newId("evt", NOW - 8 * DAY), 8),
+      receipt(newId("evt", NOW - 40 * DAY), 7.5),
+      receipt(newId("evt", NOW - 40 * DAY), 6),
+      receipt(newId("evt", NOW), 0),
+    ]);
 
     await worker.scheduled(createScheduledController({ scheduledTime: NOW, cron: "17 * * * *" }), env);
 

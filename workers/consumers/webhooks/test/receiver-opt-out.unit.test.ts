@@ -18,7 +18,12 @@ describe("a receiver's 410 opt-out", () => {
   it("shows who disabled the endpoint and when", async () => {
     const { team, endpoint } = await optedOut("shows");
     const got = await webhooks.get({ teamId: team, endpointId: endpoint.id });
-    expect(got.ok && got.value).toMatchObject({ enabled: false, disabledBy: "receiver", disabledAt: new Date(T0).toISOString(), disabledReason: "the endpoint answered 410 Gone" });
+    expect(got.ok && got.value).toMatchObject({
+      enabled: false,
+      disabledBy: "receiver",
+      disabledAt: new Date(T0).toISOString(),
+      disabledReason: "the endpoint answered 410 Gone",
+    });
     expect(endpoint).toMatchObject({ enabled: true, disabledBy: null, disabledAt: null });
   });
 
@@ -30,10 +35,21 @@ describe("a receiver's 410 opt-out", () => {
     expect(!result.ok && result.error.message).toContain("receiverOptOutAcknowledged");
     expect(await endpointRow(endpoint.id)).toEqual(before);
     // Nor with other changes beside it, nor by disabling it first: the team does not become who disabled it.
-    expect(await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: true, url: "https://hooks.example.com/ok/elsewhere" } })).toMatchObject({ ok: false, error: { code: "conflict" } });
+    expect(
+      await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: true, url: "https://hooks.example.com/ok/elsewhere" } }),
+    ).toMatchObject({ ok: false, error: { code: "conflict" } });
     const disabledAgain = await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: false, description: "paused" } });
-    expect(disabledAgain.ok && disabledAgain.value).toMatchObject({ enabled: false, disabledBy: "receiver", disabledAt: before.disabledAt, disabledReason: before.disabledReason, description: "paused" });
-    expect(await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: true } })).toMatchObject({ ok: false, error: { code: "conflict" } });
+    expect(disabledAgain.ok && disabledAgain.value).toMatchObject({
+      enabled: false,
+      disabledBy: "receiver",
+      disabledAt: before.disabledAt,
+      disabledReason: before.disabledReason,
+      description: "paused",
+    });
+    expect(await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: true } })).toMatchObject({
+      ok: false,
+      error: { code: "conflict" },
+    });
     expect(await received(`/gone/plain`)).toHaveLength(1);
   });
 
@@ -63,12 +79,24 @@ describe("a receiver's 410 opt-out", () => {
     const endpoint = await createEndpoint(team, "https://hooks.example.com/ok/in-flight");
     await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: false } });
     const at = new Date(T0).toISOString();
-    await env.WEBHOOKS_DB.batch(disableEndpointStatements(env.WEBHOOKS_DB, { id: endpoint.id, teamId: team }, { by: "failures", reason: "4 deliveries failed in a row" }, at));
+    await env.WEBHOOKS_DB.batch(
+      disableEndpointStatements(env.WEBHOOKS_DB, { id: endpoint.id, teamId: team }, { by: "failures", reason: "4 deliveries failed in a row" }, at),
+    );
     expect(await endpointRow(endpoint.id)).toMatchObject({ enabled: false, disabledBy: "team", disabledReason: "disabled by the team" });
-    await env.WEBHOOKS_DB.batch(disableEndpointStatements(env.WEBHOOKS_DB, { id: endpoint.id, teamId: team }, { by: "receiver", reason: "the endpoint answered 410 Gone" }, at));
-    expect(await endpointRow(endpoint.id)).toMatchObject({ enabled: false, disabledBy: "receiver", disabledAt: at, disabledReason: "the endpoint answered 410 Gone" });
+    await env.WEBHOOKS_DB.batch(
+      disableEndpointStatements(env.WEBHOOKS_DB, { id: endpoint.id, teamId: team }, { by: "receiver", reason: "the endpoint answered 410 Gone" }, at),
+    );
+    expect(await endpointRow(endpoint.id)).toMatchObject({
+      enabled: false,
+      disabledBy: "receiver",
+      disabledAt: at,
+      disabledReason: "the endpoint answered 410 Gone",
+    });
     expect(await endpointEvents(endpoint.id)).toEqual([{ type: "endpoint.disabled", reason: "the endpoint answered 410 Gone" }]);
-    expect(await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: true } })).toMatchObject({ ok: false, error: { code: "conflict" } });
+    expect(await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: true } })).toMatchObject({
+      ok: false,
+      error: { code: "conflict" },
+    });
   });
 });
 
@@ -89,7 +117,12 @@ describe("endpoints disabled otherwise", () => {
     const team = teamId();
     const endpoint = await createEndpoint(team, "https://hooks.example.com/ok/opt-team");
     const disabled = await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: false } });
-    expect(disabled.ok && disabled.value).toMatchObject({ enabled: false, disabledBy: "team", disabledReason: "disabled by the team", disabledAt: expect.any(String) });
+    expect(disabled.ok && disabled.value).toMatchObject({
+      enabled: false,
+      disabledBy: "team",
+      disabledReason: "disabled by the team",
+      disabledAt: expect.any(String),
+    });
     const result = await webhooks.update({ teamId: team, endpointId: endpoint.id, changes: { enabled: true } });
     expect(result.ok && result.value).toMatchObject({ enabled: true, disabledBy: null, disabledAt: null, disabledReason: null });
   });

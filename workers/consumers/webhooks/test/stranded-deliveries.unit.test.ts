@@ -29,12 +29,27 @@ beforeEach(async () => {
 type RowFields = Partial<typeof webhookDeliveries.$inferInsert>;
 
 /** A delivery row as the fan-out writes it (pending, no attempt yet) with `fields` over it; no message is sent. */
-async function deliveryWithoutMessage(team: string, endpointId: string, fields: RowFields = {}): Promise<{ id: string; eventId: string; message: DeliveryMessage }> {
+async function deliveryWithoutMessage(
+  team: string,
+  endpointId: string,
+  fields: RowFields = {},
+): Promise<{ id: string; eventId: string; message: DeliveryMessage }> {
   const event = linkEvent(team) as WebhookSourceEvent;
   const id = newId("dlv");
   await drizzle(env.WEBHOOKS_DB)
     .insert(webhookDeliveries)
-    .values({ id, endpointId, teamId: team, eventId: event.id, eventType: "link.created", payload: webhookBody(event), status: "pending", attempts: 0, createdAt: iso(Date.now()), ...fields });
+    .values({
+      id,
+      endpointId,
+      teamId: team,
+      eventId: event.id,
+      eventType: "link.created",
+      payload: webhookBody(event),
+      status: "pending",
+      attempts: 0,
+      createdAt: iso(Date.now()),
+      ...fields,
+    });
   // The message the delivery waits for: the one that was lost.
   return { id, eventId: event.id, message: { endpointId, eventId: event.id, attempt: (fields.attempts ?? 0) + 1 } };
 }
@@ -92,7 +107,15 @@ describe("the minute cron re-queues deliveries whose message was lost", () => {
     const now = Date.now();
     const lost = await deliveryWithoutMessage(team, endpoint.id, { createdAt: iso(now - GRACE - SECOND) });
 
-    expect(await sweepByCron(now)).toEqual({ level: "info", msg: "stranded deliveries re-queued", worker: "webhooks", requeued: 1, pending: 1, retrying: 0, limited: false });
+    expect(await sweepByCron(now)).toEqual({
+      level: "info",
+      msg: "stranded deliveries re-queued",
+      worker: "webhooks",
+      requeued: 1,
+      pending: 1,
+      retrying: 0,
+      limited: false,
+    });
     // The next minute's run finds it on its way (or delivered), not stranded again.
     expect(await sweepByCron(now + MINUTE)).toMatchObject({ requeued: 0 });
 
@@ -161,7 +184,10 @@ describe("the minute cron re-queues deliveries whose message was lost", () => {
 
     expect(await Promise.all(leftAlone.map((d) => deliveryRow(endpoint.id, d.eventId)))).toEqual(before);
     for (const d of stranded) expect((await deliveryRow(endpoint.id, d.eventId)).nextAttemptAt).toBe(iso(now + GRACE));
-    const sent = await waitForRecorded([...leftAlone, ...stranded].map((d) => d.eventId), 2);
+    const sent = await waitForRecorded(
+      [...leftAlone, ...stranded].map((d) => d.eventId),
+      2,
+    );
     expect(sent.sort(byEvent)).toEqual(stranded.map((d) => d.message).sort(byEvent));
   });
 
@@ -188,12 +214,20 @@ describe("the minute cron re-queues deliveries whose message was lost", () => {
     const oldest = await deliveryWithoutMessage(team, endpoint.id, { createdAt: iso(now - 30 * MINUTE) });
     const newest = await deliveryWithoutMessage(team, endpoint.id, { createdAt: iso(now - 5 * MINUTE) });
     // Created long ago, but due (its retry time) between the two.
-    const middle = await deliveryWithoutMessage(team, endpoint.id, { createdAt: iso(now - 60 * MINUTE), status: "retrying", attempts: 2, nextAttemptAt: iso(now - 10 * MINUTE) });
+    const middle = await deliveryWithoutMessage(team, endpoint.id, {
+      createdAt: iso(now - 60 * MINUTE),
+      status: "retrying",
+      attempts: 2,
+      nextAttemptAt: iso(now - 10 * MINUTE),
+    });
 
     expect(await sweepToRecorder(now, { ...OPTIONS, limit: 2 })).toEqual({ pending: 1, retrying: 1, limited: true });
     expect((await deliveryRow(endpoint.id, newest.eventId)).nextAttemptAt).toBeNull();
     expect(await sweepToRecorder(now, { ...OPTIONS, limit: 2 })).toEqual({ pending: 1, retrying: 0, limited: false });
-    const sent = await waitForRecorded([oldest, middle, newest].map((d) => d.eventId), 3);
+    const sent = await waitForRecorded(
+      [oldest, middle, newest].map((d) => d.eventId),
+      3,
+    );
     expect(sent.map((m) => [m.eventId, m.attempt])).toEqual([
       [oldest.eventId, 1],
       [middle.eventId, 3],
@@ -214,7 +248,10 @@ describe("the minute cron re-queues deliveries whose message was lost", () => {
       .run();
 
     expect(await sweepToRecorder(now)).toEqual({ pending: 150, retrying: 0, limited: false });
-    const sent = await waitForRecorded(rows.map((r) => r.eventId), 150);
+    const sent = await waitForRecorded(
+      rows.map((r) => r.eventId),
+      150,
+    );
     expect(new Set(sent.map((m) => m.eventId)).size).toBe(150);
   });
 
@@ -222,7 +259,12 @@ describe("the minute cron re-queues deliveries whose message was lost", () => {
     const team = teamId();
     const endpoint = await createEndpoint(team, "https://hooks.example.com/answer/meanwhile?status=503&retry-after=600");
     const now = Date.now();
-    const lost = await deliveryWithoutMessage(team, endpoint.id, { createdAt: iso(now - 60 * MINUTE), status: "retrying", attempts: 1, nextAttemptAt: iso(now - 10 * MINUTE) });
+    const lost = await deliveryWithoutMessage(team, endpoint.id, {
+      createdAt: iso(now - 60 * MINUTE),
+      status: "retrying",
+      attempts: 1,
+      nextAttemptAt: iso(now - 10 * MINUTE),
+    });
     // The real queue, with the late original message's attempt made just as the sweep sends its copy.
     const driver = clockedAttempts();
     const queue: Queue<DeliveryMessage> = {
@@ -325,7 +367,12 @@ describe("the crons", () => {
     const now = Date.now();
     const stranded = await deliveryWithoutMessage(team, endpoint.id, { createdAt: iso(now - GRACE - SECOND) });
     const expired = (daysOld: number) =>
-      deliveryWithoutMessage(team, endpoint.id, { id: newId("dlv", now - daysOld * 24 * 60 * MINUTE), createdAt: iso(now - daysOld * 24 * 60 * MINUTE), status: "delivered", attempts: 1 });
+      deliveryWithoutMessage(team, endpoint.id, {
+        id: newId("dlv", now - daysOld * 24 * 60 * MINUTE),
+        createdAt: iso(now - daysOld * 24 * 60 * MINUTE),
+        status: "delivered",
+        attempts: 1,
+      });
     const pastRetention = await expired(31);
 
     await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "17 * * * *" }), env);
@@ -339,7 +386,9 @@ describe("the crons", () => {
   });
 
   it("fails a run of a cron it has no job for", async () => {
-    await expect(worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "5 * * * *" }), env)).rejects.toThrow(/no job for the cron "5 \* \* \* \*"/);
+    await expect(worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "5 * * * *" }), env)).rejects.toThrow(
+      /no job for the cron "5 \* \* \* \*"/,
+    );
   });
 });
 
@@ -351,7 +400,10 @@ describe("the search for stranded deliveries", () => {
 
   it("takes its grace and limit from the optional vars, 120 s and 500 by default", () => {
     expect(configOf({ ...env })).toMatchObject({ WEBHOOKS_STRANDED_AFTER_SECONDS: 120, WEBHOOKS_SWEEP_LIMIT: 500 });
-    expect(configOf({ ...env, WEBHOOKS_STRANDED_AFTER_SECONDS: "600", WEBHOOKS_SWEEP_LIMIT: "50" })).toMatchObject({ WEBHOOKS_STRANDED_AFTER_SECONDS: 600, WEBHOOKS_SWEEP_LIMIT: 50 });
+    expect(configOf({ ...env, WEBHOOKS_STRANDED_AFTER_SECONDS: "600", WEBHOOKS_SWEEP_LIMIT: "50" })).toMatchObject({
+      WEBHOOKS_STRANDED_AFTER_SECONDS: 600,
+      WEBHOOKS_SWEEP_LIMIT: 50,
+    });
     // Below the queue's own lag, every late message would get a copy.
     expect(() => configOf({ ...env, WEBHOOKS_STRANDED_AFTER_SECONDS: "5" })).toThrow(/WEBHOOKS_STRANDED_AFTER_SECONDS/);
     expect(() => configOf({ ...env, WEBHOOKS_SWEEP_LIMIT: "0" })).toThrow(/WEBHOOKS_SWEEP_LIMIT/);

@@ -20,10 +20,13 @@ function dohService(table: Record<string, { A?: string[]; AAAA?: string[] }>): t
 }
 
 describe("loopback http for the local stack", () => {
-  it.each(["http://127.0.0.1:8080/hooks", "http://localhost:3000/in", "http://[::1]:9000/x"])("allows %s only when WEBHOOKS_ALLOW_LOOPBACK_HTTP is on", (url) => {
-    expect(urlProblem(url, localStack)).toBeNull();
-    expect(urlProblem(url, production)).not.toBeNull();
-  });
+  it.each(["http://127.0.0.1:8080/hooks", "http://localhost:3000/in", "http://[::1]:9000/x"])(
+    "allows %s only when WEBHOOKS_ALLOW_LOOPBACK_HTTP is on",
+    (url) => {
+      expect(urlProblem(url, localStack)).toBeNull();
+      expect(urlProblem(url, production)).not.toBeNull();
+    },
+  );
 
   it.each(["http://hooks.example.com/in", "http://10.0.0.1/in", "http://127.0.0.2/in", "http://169.254.169.254/latest", "http://api.localhost/in"])(
     "still refuses %s with it on",
@@ -49,11 +52,14 @@ describe("plain http to public hosts", () => {
 });
 
 describe("DNS-over-HTTPS resolution", () => {
-  const resolver = dohResolver("https://doh.test/dns-query", dohService({
-    "public.example": { A: ["93.184.216.34"], AAAA: ["2606:2800:220:1:248:1893:25c8:1946"] },
-    "rebind.example": { A: ["93.184.216.34"], AAAA: ["::ffff:127.0.0.1"] },
-    "empty.example": {},
-  }));
+  const resolver = dohResolver(
+    "https://doh.test/dns-query",
+    dohService({
+      "public.example": { A: ["93.184.216.34"], AAAA: ["2606:2800:220:1:248:1893:25c8:1946"] },
+      "rebind.example": { A: ["93.184.216.34"], AAAA: ["::ffff:127.0.0.1"] },
+      "empty.example": {},
+    }),
+  );
 
   it("collects A and AAAA answers", async () => {
     expect(await resolver.addresses("public.example")).toEqual(["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]);
@@ -76,10 +82,27 @@ describe("DNS-over-HTTPS resolution", () => {
 
 describe("blocked address ranges", () => {
   it.each([
-    ["10.255.0.1", true], ["172.31.255.255", true], ["172.32.0.1", false], ["192.168.1.1", true], ["100.64.0.1", true], ["100.128.0.1", false],
-    ["169.254.169.254", true], ["127.0.0.1", true], ["0.0.0.0", true], ["8.8.8.8", false], ["::1", true], ["::", true], ["fe80::1", true],
-    ["fd00:ec2::254", true], ["::ffff:169.254.169.254", true], ["::ffff:8.8.8.8", false], ["64:ff9b::10.0.0.1", true], ["2002:c0a8:101::", true],
-    ["2001:db8::1", true], ["2606:4700:4700::1111", false], ["not-an-address", true],
+    ["10.255.0.1", true],
+    ["172.31.255.255", true],
+    ["172.32.0.1", false],
+    ["192.168.1.1", true],
+    ["100.64.0.1", true],
+    ["100.128.0.1", false],
+    ["169.254.169.254", true],
+    ["127.0.0.1", true],
+    ["0.0.0.0", true],
+    ["8.8.8.8", false],
+    ["::1", true],
+    ["::", true],
+    ["fe80::1", true],
+    ["fd00:ec2::254", true],
+    ["::ffff:169.254.169.254", true],
+    ["::ffff:8.8.8.8", false],
+    ["64:ff9b::10.0.0.1", true],
+    ["2002:c0a8:101::", true],
+    ["2001:db8::1", true],
+    ["2606:4700:4700::1111", false],
+    ["not-an-address", true],
   ] as const)("%s blocked: %s", (address, blocked) => {
     expect(isBlockedAddress(address)).toBe(blocked);
   });
