@@ -74,12 +74,20 @@ interface ReportMessage {
 }
 
 /** Waits for the delivery report the toolkit sent for `eventId`. */
-export function reportFor(eventId: string) {
+export async function reportFor(eventId: string) {
+  const [first] = await reportsFor(eventId, 1);
+  if (!first) throw new Error(`no report for ${eventId}`);
+  return first;
+}
+
+/** The first `count` reports the consumer sent to the ledger about one event, in order. */
+export function reportsFor(eventId: string, count: number) {
   return vi.waitUntil(
     async () => {
       const res = await env.RECORDER.fetch("https://recorder/?queue=delivery-reports");
       const messages = ((await res.json()) as { body: ReportMessage }[]).map((r) => r.body);
-      return messages.flatMap((m) => m.reports).find((r) => r.eventId === eventId) ?? false;
+      const reports = messages.flatMap((m) => m.reports).filter((r) => r.eventId === eventId);
+      return reports.length >= count ? reports.slice(0, count) : false;
     },
     { timeout: 5_000, interval: 20 },
   );

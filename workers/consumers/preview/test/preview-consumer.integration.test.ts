@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { created, deleted, deliver, newLinkId, previews, reportFor, requested, stored, updated } from "./helpers";
+import { created, deleted, deliver, newLinkId, previews, reportFor, reportsFor, requested, stored, updated } from "./helpers";
 
 const SITE = "https://site.example";
 
@@ -110,7 +110,7 @@ describe("link changes", () => {
     expect(await reportFor(event.id)).toMatchObject({ status: "delivered" });
   });
 
-  it("a redelivered event is harmless: same preview, no second fetch", async () => {
+  it("a redelivered event is harmless: same preview, no second fetch, reported to the ledger as a duplicate", async () => {
     const link = { id: newLinkId(), url: `${SITE}/og?redelivered=${newLinkId()}` };
     const event = created(link);
     await deliver([event]);
@@ -119,6 +119,10 @@ describe("link changes", () => {
     expect(result.explicitAcks).toHaveLength(1);
     expect(await stored(link.id)).toEqual(first);
     expect((await requested()).filter((u) => u === link.url)).toHaveLength(1);
+    expect((await reportsFor(event.id, 2)).map((r) => [r.status, r.duplicate])).toEqual([
+      ["delivered", false],
+      ["delivered", true],
+    ]);
   });
 });
 
