@@ -76,7 +76,8 @@ export async function benchClicks({ stack, state, adminToken, options, log }) {
 
   // The clicks, decided up front: what each link must count afterwards is known exactly.
   const next = random(12);
-  const pick = (/** @type {readonly any[]} */ list) => list[Math.floor(next() * list.length)];
+  /** @template T @param {readonly T[]} list @returns {T} */
+  const pick = (list) => /** @type {T} */ (list[Math.floor(next() * list.length)]);
   const expected = new Map(links.map((l) => [l.slug, { id: l.id, humans: 0, bots: 0, visitors: new Set() }]));
   const requests = Array.from({ length: options.clicks }, () => {
     const link = pick(links);
