@@ -1,18 +1,15 @@
 // The redirect cache's own rules, with a clock moved by hand (no waiting, no timing).
 import { describe, expect, it } from "vitest";
-import { ENTRY_TTL_MS, RedirectCache, STALENESS_BOUND_MS, type CachedLink } from "../src/redirect/redirect-cache";
+import { ENTRY_TTL_MS, NEGATIVE_TTL_MS, PRIMARY_LOOKUPS_PER_SECOND, RedirectCache, type CachedLink } from "../src/redirect/redirect-cache";
 import { TtlLru } from "../src/redirect/ttl-lru";
 
 function link(id: string, slug: string): CachedLink {
   return { id, teamId: "team_1", slug, url: `https://example.com/${slug}`, expiresAt: null, deletedAt: null };
 }
 
-/** A cache whose first sync has completed at t = 0. */
-function trustedCache(): { cache: RedirectCache; at: (ms: number) => void } {
+function clockedCache(): { cache: RedirectCache; at: (ms: number) => void } {
   let now = 0;
   const cache = new RedirectCache(() => now);
-  expect(cache.claimSync()).toBe(true);
-  cache.restartFrom(0, 0);
   return { cache, at: (ms) => (now = ms) };
 }
 
@@ -38,62 +35,43 @@ describe("TtlLru", () => {
 });
 
 describe("RedirectCache", () => {
-  it("answers nothing until a first sync has completed", () => {
-    const cache = new RedirectCache(() => 0);
-    cache.store("a", link("lnk_a", "a"), cache.generation());
-    expect(cache.get("a")).toBeUndefined();
-    expect(cache.claimSync()).toBe(true);
-    cache.restartFrom(0, 0);
-    cache.store("a", link("lnk_a", "a"), cache.generation());
-    expect(cache.get("a")).toEqual(link("lnk_a", "a"));
-  });
-
-  it("stops answering once the last completed sync started more than the bound ago", () => {
-    const { cache, at } = trustedCache();
-    cache.store("a", link("lnk_a", "a"), cache.generation());
-    cache.store("gone", null, cache.generation());
-    at(STALENESS_BOUND_MS);
+  it("keeps a link for ENTRY_TTL_MS, then asks again", () => {
+    const { cache, at } = clockedCache();
+    cache.store("a", link("lnk_a", "a"));
+    at(ENTRY_TTL_MS - 1);
     expect(cache.get("a")?.id).toBe("lnk_a");
-    expect(cache.get("gone")).toBeNull();
-    at(STALENESS_BOUND_MS + 1);
-    expect(cache.get("a")).toBeUndefined();
-    expect(cache.get("gone")).toBeUndefined();
-  });
-
-  it("caps every entry's age, syncs or not", () => {
-    const { cache, at } = trustedCache();
-    cache.store("a", link("lnk_a", "a"), cache.generation());
     at(ENTRY_TTL_MS);
-    expect(cache.claimSync()).toBe(true);
-    cache.syncDone(0, ENTRY_TTL_MS);
     expect(cache.get("a")).toBeUndefined();
   });
 
-  it("does not store what a lookup read if anything was invalidated while it ran", () => {
-    const { cache } = trustedCache();
-    const before = cache.generation();
-    cache.forget({ slugs: ["other"] });
-    cache.store("a", link("lnk_a", "a"), before);
-    expect(cache.get("a")).toBeUndefined();
+  it('keeps "no such link" for the shorter NEGATIVE_TTL_MS', () => {
+    const { cache, at } = clockedCache();
+    expect(NEGATIVE_TTL_MS).toBeLessThan(ENTRY_TTL_MS);
+    cache.store("nope", null);
+    at(NEGATIVE_TTL_MS - 1);
+    expect(cache.get("nope")).toBeNull();
+    at(NEGATIVE_TTL_MS);
+    expect(cache.get("nope")).toBeUndefined();
   });
 
-  it("forgets a link by id under whatever slug it was cached, and only that link", () => {
-    const { cache } = trustedCache();
-    cache.store("old-slug", link("lnk_a", "old-slug"), cache.generation());
-    cache.store("b", link("lnk_b", "b"), cache.generation());
-    cache.forget({ linkIds: ["lnk_a"] });
-    expect(cache.get("old-slug")).toBeUndefined();
-    expect(cache.get("b")?.id).toBe("lnk_b");
-  });
-
-  it("runs one sync at a time, at most once per interval", () => {
-    const { cache, at } = trustedCache();
+  it("allows PRIMARY_LOOKUPS_PER_SECOND primary lookups a second, then none until the second is over", () => {
+    const { cache, at } = clockedCache();
     at(1_000);
-    expect(cache.claimSync()).toBe(true);
-    expect(cache.claimSync()).toBe(false); // still running
-    cache.syncFailed();
-    expect(cache.claimSync()).toBe(false); // failed, but the interval has not passed
+    const granted = Array.from({ length: PRIMARY_LOOKUPS_PER_SECOND + 5 }, () => cache.takePrimaryLookup());
+    expect(granted.filter(Boolean)).toHaveLength(PRIMARY_LOOKUPS_PER_SECOND);
+    expect(granted.slice(PRIMARY_LOOKUPS_PER_SECOND)).toEqual([false, false, false, false, false]);
+    at(1_999);
+    expect(cache.takePrimaryLookup()).toBe(false);
     at(2_000);
-    expect(cache.claimSync()).toBe(true);
+    expect(cache.takePrimaryLookup()).toBe(true);
+  });
+
+  it("reset() forgets entries and renews the budget", () => {
+    const { cache } = clockedCache();
+    cache.store("a", link("lnk_a", "a"));
+    while (cache.takePrimaryLookup());
+    cache.reset();
+    expect(cache.get("a")).toBeUndefined();
+    expect(cache.takePrimaryLookup()).toBe(true);
   });
 });

@@ -6,20 +6,6 @@ import type { Database } from "../db";
 import type { ApiError } from "../http/errors";
 import { linkRateExceeded, linkRateWindowStart, type LinkRate } from "../limits/link-rate";
 import { eventRow } from "../outbox/new-event";
-import { redirectCache } from "../redirect/redirect-cache";
-
-/**
- * Runs a link write, then drops the slugs it touched from this isolate's redirect cache, so the
- * isolate that made a change redirects the new way at once (others within the cache's bound).
- * Also when the write failed: it may have committed before the error reached us.
- */
-async function thenForgetSlugs<T>(slugs: string[], write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } finally {
-    redirectCache.forget({ slugs });
-  }
-}
 
 /** What a new link must stay under: the team's monthly quota and its links-per-minute cap. */
 export interface NewLinkLimits {
@@ -37,11 +23,7 @@ export interface NewLinkLimits {
 export async function insertLinksWithEvents(db: Database, items: { row: LinkRow; event: LinkEvent }[], limits: NewLinkLimits): Promise<(ApiError | null)[]> {
   const [first, ...rest] = items.flatMap(({ row, event }) => [insertLinkUnderLimits(db, row, limits), insertEventIfApplied(db, event, row.id)]);
   if (!first) return [];
-  // A new slug may be cached as unknown (someone tried it before it existed).
-  const results = await thenForgetSlugs(
-    items.map(({ row }) => row.slug),
-    () => db.batch([first, ...rest]),
-  );
+  const results = await db.batch([first, ...rest]);
   const created = items.map((_, i) => results[2 * i]?.meta.changes === 1);
   const firstRefused = items.find((_, i) => !created[i]);
   if (!firstRefused) return created.map(() => null);
@@ -121,28 +103,23 @@ export async function updateLinkWithEvent(
   changes: Partial<LinkRow> & { updatedAt: string; lastEventId: string },
   event: LinkEvent,
 ): Promise<boolean> {
-  const slugs = changes.slug === undefined ? [before.slug] : [before.slug, changes.slug];
-  const [update] = await thenForgetSlugs(slugs, () =>
-    db.batch([
-      db
-        .update(links)
-        .set(changes)
-        .where(and(eq(links.id, before.id), eq(links.lastEventId, before.lastEventId), isNull(links.deletedAt))),
-      insertEventIfApplied(db, event, before.id),
-    ]),
-  );
+  const [update] = await db.batch([
+    db
+      .update(links)
+      .set(changes)
+      .where(and(eq(links.id, before.id), eq(links.lastEventId, before.lastEventId), isNull(links.deletedAt))),
+    insertEventIfApplied(db, event, before.id),
+  ]);
   return update.meta.changes === 1;
 }
 
 export async function softDeleteLinkWithEvent(db: Database, link: LinkRow, deletedAt: string, event: LinkEvent): Promise<boolean> {
-  const [update] = await thenForgetSlugs([link.slug], () =>
-    db.batch([
-      db
-        .update(links)
-        .set({ deletedAt, updatedAt: deletedAt, lastEventId: event.id })
-        .where(and(eq(links.id, link.id), isNull(links.deletedAt))),
-      insertEventIfApplied(db, event, link.id),
-    ]),
-  );
+  const [update] = await db.batch([
+    db
+      .update(links)
+      .set({ deletedAt, updatedAt: deletedAt, lastEventId: event.id })
+      .where(and(eq(links.id, link.id), isNull(links.deletedAt))),
+    insertEventIfApplied(db, event, link.id),
+  ]);
   return update.meta.changes === 1;
 }

@@ -1,10 +1,8 @@
-import { linksDb } from "../db";
 import { newTraceId, parseTraceparent, responseTraceparent } from "../http/trace-context";
 import { SLUG_PATTERN, isReservedSlug } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type RedirectCache } from "./redirect-cache";
 import { goneMessage, redirectLocation, redirectResponse } from "./redirect-routes";
-import { startSyncIfDue } from "./slug-lookup";
 
 /** The first path segment of a serialised request URL ("" for "/"), without building a URL object. */
 function slugOf(url: string): string {
@@ -16,9 +14,9 @@ function slugOf(url: string): string {
 
 /**
  * The redirect hot path, ahead of the router: a GET or HEAD of one path segment naming a live
- * link the isolate's cache vouches for is answered here, with the same response the route in
+ * link the isolate's cache holds is answered here, with the same response the route in
  * redirect-routes.ts gives (302, headers, traceparent, click after the response), without the
- * router, its middleware or a database handle. Everything else (a miss, an unknown, deleted or
+ * router, its middleware, a KV read or a database handle. Everything else (a miss, an unknown, deleted or
  * expired slug, any other path) returns null and goes through the app as before.
  */
 export function fastRedirect(request: Request, env: ApiEnv, ctx: ExecutionContext, cache: RedirectCache = redirectCache): Response | null {
@@ -31,8 +29,6 @@ export function fastRedirect(request: Request, env: ApiEnv, ctx: ExecutionContex
   if (!link || goneMessage(link, now) !== null) return null;
 
   const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
-  // The route's lookups keep the cache in sync; when every request is answered here, this does.
-  startSyncIfDue(cache, () => linksDb(env.LINKS_DB), waitUntil);
   const traceId = parseTraceparent(request.headers.get("traceparent") ?? undefined)?.traceId ?? newTraceId();
   sendClickAfterResponse(request, link, traceId, env, new Date(now), waitUntil);
   return redirectResponse(redirectLocation(link.url, request.url), responseTraceparent(traceId));

@@ -1,51 +1,49 @@
+import type { RedirectLink } from "#contracts/redirects/redirect-record";
+import { KV_PROPAGATION_MS } from "./read-model";
 import { TtlLru } from "./ttl-lru";
 
-/** What a redirect needs of a link; expiry is judged at request time from `expiresAt`. */
-export interface CachedLink {
-  id: string;
-  teamId: string;
-  slug: string;
-  url: string;
-  expiresAt: string | null;
-  deletedAt: string | null;
-}
+/** What a redirect needs of a link (the read model's record); expiry is judged at request time from `expiresAt`. */
+export type CachedLink = RedirectLink;
 
 /**
- * The promise: a redirect answered at time t reflects every link change committed before
- * t - STALENESS_BOUND_MS, whichever isolate made it; a change made by this isolate shows at once.
- * Cached entries are only trusted while the last completed change sync (slug-sync.ts) started
- * within the bound; otherwise lookups go to D1.
+ * How long an isolate keeps what it read (a link, or "no such link"). Part of the staleness bound
+ * (README "How fresh a redirect is"): a change reaches an isolate at most this long after it reached
+ * the KV location the isolate reads from. Short, because a KV read at the edge is cheap; long enough
+ * that a busy isolate reads each hot slug from KV a few times a minute, not on every click.
  */
-export const STALENESS_BOUND_MS = 5_000;
-/** How often a busy isolate asks D1 what changed (one small indexed query, off the response path). */
-export const SYNC_INTERVAL_MS = 1_000;
+export const ENTRY_TTL_MS = 10_000;
 /**
- * A cap on any entry's age, behind the sync: a change the sync cannot see (a row edited by hand in
- * the D1 console, with no event) still reaches every isolate within ten minutes. Much shorter, and a
- * busy isolate would read its whole working set from D1 again and again for nothing.
+ * "No such link" is kept for less: a link created elsewhere a moment after someone tried its slug
+ * here answers 302 within this, even in the isolate that saw the 404.
  */
-export const ENTRY_TTL_MS = 10 * 60_000;
+export const NEGATIVE_TTL_MS = 2_000;
+/**
+ * The promise (README "How fresh a redirect is"): once the redirects projection has written a
+ * change, every isolate everywhere redirects the new way within this (KV's propagation, then the
+ * isolate's cache). From the API's answer, add the projection's lag (normally about 2 s: its queue
+ * batches for at most 1 s).
+ */
+export const REDIRECT_STALENESS_BOUND_MS = KV_PROPAGATION_MS + ENTRY_TTL_MS;
 /** ~200 bytes an entry: the whole working set of a busy short domain in a few MB. */
 export const CAPACITY = 50_000;
 
 /**
- * The in-isolate slug → link cache of the redirect hot path, with negative entries (null) for
- * unknown slugs. The clock is injected so tests can move time without waiting.
+ * Lookups of the links database one isolate may make per second for slugs the read model does not
+ * know (a link created seconds ago, or a slug that never existed). A flood of made-up slugs costs the
+ * primary at most this per isolate; past it such slugs answer 404 until the budget refills.
+ */
+export const PRIMARY_LOOKUPS_PER_SECOND = 20;
+
+/**
+ * The in-isolate slug → link cache in front of the read model, with negative entries (null) for
+ * unknown slugs, and the isolate's budget of primary lookups. The clock is injected so tests can
+ * move time without waiting.
  */
 export class RedirectCache {
   #now: () => number;
-  readonly #slugOfLink = new Map<string, string>();
-  readonly #entries = new TtlLru<CachedLink | null>(CAPACITY, (slug, link) => {
-    if (link && this.#slugOfLink.get(link.id) === slug) this.#slugOfLink.delete(link.id);
-  });
-  /** Bumped by every invalidation: a lookup that started before one must not store what it read. */
-  #generation = 0;
-  /** Highest `events` rowid the sync has seen; undefined until the first sync. */
-  #watermark: number | undefined;
-  /** Clock time at which the last completed sync started: entries reflect every commit before it. */
-  #syncedAt: number | undefined;
-  #syncStartedAt = Number.NEGATIVE_INFINITY;
-  #syncing = false;
+  readonly #entries = new TtlLru<CachedLink | null>(CAPACITY);
+  #budget = PRIMARY_LOOKUPS_PER_SECOND;
+  #budgetAt = Number.NEGATIVE_INFINITY;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
@@ -60,78 +58,32 @@ export class RedirectCache {
     this.#now = now;
   }
 
-  /** Forgets everything, including the sync state (for tests and for a fresh start). */
+  /** Forgets everything (for tests and for a fresh start). */
   reset(): void {
-    this.#drop();
-    this.#watermark = undefined;
-    this.#syncedAt = undefined;
-    this.#syncStartedAt = Number.NEGATIVE_INFINITY;
-    this.#syncing = false;
-  }
-
-  /** The cached answer: a link, null for "no such slug", undefined when D1 must be asked. */
-  get(slug: string): CachedLink | null | undefined {
-    const now = this.#now();
-    if (this.#syncedAt === undefined || now - this.#syncedAt > STALENESS_BOUND_MS) return undefined;
-    return this.#entries.get(slug, now);
-  }
-
-  generation(): number {
-    return this.#generation;
-  }
-
-  /** Stores what a lookup read, unless something was invalidated since it began (it may be stale). */
-  store(slug: string, link: CachedLink | null, generationAtStart: number): void {
-    if (generationAtStart !== this.#generation) return;
-    this.#entries.set(slug, link, this.#now() + ENTRY_TTL_MS);
-    if (link) this.#slugOfLink.set(link.id, slug);
-  }
-
-  /** A change to these slugs or links (made here, or seen by the sync): drop what we hold of them. */
-  forget({ slugs = [], linkIds = [] }: { slugs?: Iterable<string>; linkIds?: Iterable<string> }): void {
-    this.#generation++;
-    for (const slug of slugs) this.#entries.delete(slug);
-    for (const id of linkIds) {
-      const slug = this.#slugOfLink.get(id);
-      if (slug !== undefined && this.#entries.peek(slug)?.id === id) this.#entries.delete(slug);
-      this.#slugOfLink.delete(id);
-    }
-  }
-
-  /** True when a sync should start now; the caller then runs it and reports with syncDone/syncFailed. */
-  claimSync(): boolean {
-    const now = this.#now();
-    if (this.#syncing || now - this.#syncStartedAt < SYNC_INTERVAL_MS) return false;
-    this.#syncing = true;
-    this.#syncStartedAt = now;
-    return true;
-  }
-
-  watermark(): number | undefined {
-    return this.#watermark;
-  }
-
-  /** The sync that started at `startedAt` has applied every change up to `watermark`. */
-  syncDone(watermark: number, startedAt: number): void {
-    this.#watermark = watermark;
-    this.#syncedAt = Math.max(this.#syncedAt ?? startedAt, startedAt);
-    this.#syncing = false;
-  }
-
-  /** The sync could not tell what changed from `watermark` on: nothing held can be vouched for. */
-  restartFrom(watermark: number, startedAt: number): void {
-    this.#drop();
-    this.syncDone(watermark, startedAt);
-  }
-
-  syncFailed(): void {
-    this.#syncing = false;
-  }
-
-  #drop(): void {
-    this.#generation++;
     this.#entries.clear();
-    this.#slugOfLink.clear();
+    this.#budget = PRIMARY_LOOKUPS_PER_SECOND;
+    this.#budgetAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** The cached answer: a link, null for "no such slug", undefined when the read model must be asked. */
+  get(slug: string): CachedLink | null | undefined {
+    return this.#entries.get(slug, this.#now());
+  }
+
+  store(slug: string, link: CachedLink | null): void {
+    this.#entries.set(slug, link, this.#now() + (link ? ENTRY_TTL_MS : NEGATIVE_TTL_MS));
+  }
+
+  /** Takes one primary lookup from the isolate's budget (a token bucket refilled every second); false when spent. */
+  takePrimaryLookup(): boolean {
+    const now = this.#now();
+    if (now - this.#budgetAt >= 1_000) {
+      this.#budget = PRIMARY_LOOKUPS_PER_SECOND;
+      this.#budgetAt = now;
+    }
+    if (this.#budget <= 0) return false;
+    this.#budget--;
+    return true;
   }
 }
 

@@ -4,7 +4,7 @@ import { ApiError } from "../http/errors";
 import { SLUG_PATTERN } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type CachedLink } from "./redirect-cache";
-import { findLinkBySlug } from "./slug-lookup";
+import { findLinkBySlug, redirectSources } from "./slug-lookup";
 
 export const redirectRoutes = new Hono<AppEnv>();
 
@@ -63,7 +63,7 @@ export function goneMessage(link: CachedLink, nowMs: number): string | null {
 redirectRoutes.get("/:slug", async (c) => {
   const slug = c.req.param("slug");
   if (!SLUG_PATTERN.test(slug)) throw ApiError.notFound("Link");
-  const link = await findLinkBySlug(c.get("db"), slug, (p) => c.executionCtx.waitUntil(p));
+  const link = await findLinkBySlug(redirectSources(c.env), slug);
   if (!link) throw ApiError.notFound("Link");
   const now = new Date(redirectCache.now());
   const gone = goneMessage(link, now.getTime());

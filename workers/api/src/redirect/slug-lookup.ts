@@ -1,38 +1,59 @@
 import { eq } from "drizzle-orm";
 import { links } from "#db/links";
-import type { Database } from "../db";
-import { errorMessage, logger } from "../../../shared/log";
+import { linksDb, type Database } from "../db";
+import { logger } from "../../../shared/log";
+import { readModelLink, kvRedirectStore, type RedirectStore } from "./read-model";
 import { redirectCache, type CachedLink, type RedirectCache } from "./redirect-cache";
-import { syncRedirectCache } from "./slug-sync";
 
 const log = logger("api");
 
-/** Starts the change sync after the response when one is due (at most one at a time per isolate). */
-export function startSyncIfDue(cache: RedirectCache, db: () => Database, waitUntil: (promise: Promise<unknown>) => void): void {
-  if (!cache.claimSync()) return;
-  waitUntil(syncRedirectCache(cache, db()).catch((error) => log.warn("redirect cache sync failed", { error: errorMessage(error) })));
+/**
+ * A link the primary has and the read model still lacks after this long is a projection problem,
+ * not propagation: it is logged (the reconciler re-sends what the projection never finished).
+ */
+const READ_MODEL_LAG_WARNING_MS = 120_000;
+
+/** Where a redirect looks a slug up: the read model, and the links database's primary behind it. */
+export interface RedirectSources {
+  store: RedirectStore;
+  primary: () => Database;
+}
+
+export function redirectSources(env: { REDIRECTS: KVNamespace; LINKS_DB: D1Database }): RedirectSources {
+  // The plain binding, no D1 session: it is the primary, which has every committed link.
+  return { store: kvRedirectStore(env.REDIRECTS), primary: () => linksDb(env.LINKS_DB) };
 }
 
 /**
- * The link a slug names (null: none), from the isolate's cache when it can vouch for it, else
- * from D1 (then cached). The periodic change sync runs after the response, never before it.
+ * The link a slug names (null: none): the isolate's cache, else the KV read model, else, only when
+ * the read model names no link for it, the primary (so a link answers 302 from anywhere the moment
+ * its 201 is sent), within the isolate's budget of such lookups. Whatever is found is cached.
  */
-export async function findLinkBySlug(
-  db: Database,
-  slug: string,
-  waitUntil: (promise: Promise<unknown>) => void,
-  cache: RedirectCache = redirectCache,
-): Promise<CachedLink | null> {
-  startSyncIfDue(cache, () => db, waitUntil);
+export async function findLinkBySlug(sources: RedirectSources, slug: string, cache: RedirectCache = redirectCache): Promise<CachedLink | null> {
   const cached = cache.get(slug);
   if (cached !== undefined) return cached;
-  const generation = cache.generation();
-  const link =
-    (await db
-      .select({ id: links.id, teamId: links.teamId, slug: links.slug, url: links.url, expiresAt: links.expiresAt, deletedAt: links.deletedAt })
-      .from(links)
-      .where(eq(links.slug, slug))
-      .get()) ?? null;
-  cache.store(slug, link, generation);
+  const link = (await readModelLink(sources.store, slug)) ?? (cache.takePrimaryLookup() ? await primaryLink(sources.primary(), slug, cache.now()) : null);
+  cache.store(slug, link);
+  return link;
+}
+
+async function primaryLink(db: Database, slug: string, now: number): Promise<CachedLink | null> {
+  const row = await db
+    .select({
+      id: links.id,
+      teamId: links.teamId,
+      slug: links.slug,
+      url: links.url,
+      expiresAt: links.expiresAt,
+      deletedAt: links.deletedAt,
+      updatedAt: links.updatedAt,
+    })
+    .from(links)
+    .where(eq(links.slug, slug))
+    .get();
+  if (!row) return null;
+  const { updatedAt, ...link } = row;
+  const behindMs = now - Date.parse(updatedAt);
+  if (behindMs > READ_MODEL_LAG_WARNING_MS) log.warn("redirect read model lacks a link", { slug, linkId: link.id, behindSeconds: Math.round(behindMs / 1000) });
   return link;
 }
