@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
-import { vi } from "vitest";
 import { redirectKey, redirectRecordSchema, type RedirectRecord } from "#contracts/redirects/redirect-record";
 import { linkEventSchema, type LinkEvent, type LinkField } from "#events";
 import { sampleEvents } from "#events/samples";
+import { waitForReports } from "../../../../test/support/consumer-harness";
 import { runBatch } from "../../../../test/support/queue-batch";
 import worker from "../src/index";
 
@@ -94,19 +94,8 @@ export async function listed(slug: string) {
   return keys.find((k) => k.name === redirectKey(slug));
 }
 
-interface ReportMessage {
-  reports: { eventId: string; status: string; duplicate?: boolean; error?: string }[];
-}
-
 /** The first `count` reports the consumer sent to the ledger about one event, in order. */
-export function reportsFor(eventId: string, count: number) {
-  return vi.waitUntil(
-    async () => {
-      const res = await env.RECORDER.fetch("https://recorder/?queue=delivery-reports");
-      const messages = ((await res.json()) as { body: ReportMessage }[]).map((r) => r.body);
-      const reports = messages.flatMap((m) => m.reports).filter((r) => r.eventId === eventId);
-      return reports.length >= count ? reports.slice(0, count) : false;
-    },
-    { timeout: 5_000, interval: 20 },
+export const reportsFor = (eventId: string, count: number) =>
+  waitForReports(env.RECORDER, (reports) => reports.flatMap((r) => r.reports).filter((r) => r.eventId === eventId), count).then((found) =>
+    found.slice(0, count),
   );
-}
