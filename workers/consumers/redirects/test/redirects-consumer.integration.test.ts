@@ -101,6 +101,19 @@ describe("duplicates and order", () => {
     expect(await reportsFor(create.id, 1)).toMatchObject([{ status: "delivered", duplicate: true }]);
   });
 
+  it("a slug another link moved away from goes to its new link, even when the move arrives last", async () => {
+    const [a, b] = [newSlug("a"), newSlug("b")];
+    const [first, second] = [newLinkId(), newLinkId()];
+    const move = updated({ id: first, slug: b, url: "https://first.example/", minute: 1 }, { slug: a });
+    await deliver([created({ id: second, slug: a, url: "https://second.example/", minute: 2 })]);
+    await deliver([created({ id: first, slug: a, url: "https://first.example/", minute: 0 })]);
+    expect((await record(a))?.current?.id).toBe(second);
+    acked(await deliver([move]), 1);
+    expect((await record(a))?.current).toMatchObject({ id: second, url: "https://second.example/" });
+    expect((await record(a))?.holders[first]).toEqual({ at: at(1), state: "moved" });
+    expect((await record(b))?.current).toMatchObject({ id: first, slug: b });
+  });
+
   it("the events of a batch in reverse order give the same records", async () => {
     const { a, b, events } = lifeOfALink();
     const second = newLinkId();
