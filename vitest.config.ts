@@ -12,6 +12,7 @@ export default defineConfig({
       "workers/consumers/dashboard/vitest.config.ts",
       "workers/consumers/qr/vitest.config.ts",
       "workers/consumers/preview/vitest.config.ts",
+      "workers/consumers/redirects/vitest.config.ts",
       "workers/shared/vitest.config.ts",
       "test/tooling/vitest.config.ts",
       "test/e2e/vitest.config.ts",

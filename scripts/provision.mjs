@@ -1,6 +1,8 @@
 // `npm run provision`: creates in the Cloudflare account what the stack's configs name (D1
 // databases, queues with their dead-letter queues, R2 buckets, KV namespaces), skipping what
-// exists, and writes each new database's and namespace's id into the config that declares it. `--dry-run` prints the plan only.
+// exists, and writes each new database's id into the config that declares it and each
+// namespace's id into every config that binds it (one namespace bound by several Workers is
+// created once: scripts/lib/resources.mjs kvNamespaces). `--dry-run` prints the plan only.
 // Needs `wrangler login` (or CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID).
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -15,7 +17,7 @@ const queues = queueNames(resources);
 console.log(`D1 databases: ${resources.d1.map((d) => d.name).join(", ")}`);
 console.log(`Queues: ${queues.join(", ")}`);
 console.log(`R2 buckets: ${resources.buckets.join(", ") || "(none)"}`);
-console.log(`KV namespaces: ${resources.kv.map((k) => k.title).join(", ") || "(none)"}`);
+console.log(`KV namespaces: ${resources.kv.map((k) => `${k.title} (${k.configs.join(", ")})`).join(", ") || "(none)"}`);
 if (dryRun) process.exit(0);
 
 /** @param {string[]} args */
@@ -62,9 +64,11 @@ for (const kv of resources.kv) {
   const id = existingKv.find((n) => n.title === kv.title)?.id;
   if (!id) throw new Error(`could not find the id of KV namespace ${kv.title}`);
   if (isPlaceholderKvId(kv.id) || kv.id !== id) {
-    const file = path.join(ROOT, kv.config);
-    writeFileSync(file, withKvNamespaceId(readFileSync(file, "utf8"), kv.binding, id));
-    console.log(`  ${kv.config}: ${kv.binding} → ${id}`);
+    for (const config of kv.configs) {
+      const file = path.join(ROOT, config);
+      writeFileSync(file, withKvNamespaceId(readFileSync(file, "utf8"), kv.binding, id));
+      console.log(`  ${config}: ${kv.binding} → ${id}`);
+    }
   }
 }
 console.log("\nProvisioned. Next: set the secrets (README, Deploy), then `npm run deploy`.");

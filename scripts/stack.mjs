@@ -47,6 +47,7 @@ export const WORKERS = [
   worker("workers/consumers/billing/wrangler.toml", "BillingEnv"),
   worker("workers/consumers/webhooks/wrangler.toml", "WebhooksEnv"),
   worker("workers/consumers/preview/wrangler.toml", "PreviewEnv"),
+  worker("workers/consumers/redirects/wrangler.toml", "RedirectsEnv"),
   // Binds the api's TeamFeed by script_name: after the api, its host.
   worker("workers/consumers/dashboard/wrangler.toml", "DashboardEnv"),
 ];

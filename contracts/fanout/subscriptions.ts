@@ -23,6 +23,7 @@ export const SUBSCRIPTIONS = [
     types: ["LinkCreated", "LinkUpdated", "LinkDeleted", "LinkClicked", "ClicksRecorded"],
   },
   { subscriber: "preview", queue: "preview-events", binding: "PREVIEW_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted"] },
+  { subscriber: "redirects", queue: "redirects-events", binding: "REDIRECTS_EVENTS", types: ["LinkCreated", "LinkUpdated", "LinkDeleted"] },
 ] as const satisfies readonly Subscription[];
 
 /**

@@ -90,12 +90,16 @@ export function slugChangesOf(event: LinkEvent): SlugChange[] {
 
 /**
  * The newer of two standings of one link at one slug: `deleted` is final (a deleted link never
- * changes again), otherwise the later version wins; a tie is the same event twice.
+ * changes again), otherwise the later version wins. A tie is the same event twice; should two
+ * different standings ever tie (two deletions, or two versions with one `at`), their serialised
+ * form decides, so the choice never depends on which arrived first.
  */
 function newerHolder(known: Holder | undefined, incoming: Holder): Holder {
-  if (!known || incoming.state === "deleted") return known?.state === "deleted" ? known : incoming;
-  if (known.state === "deleted") return known;
-  return incoming.at > known.at ? incoming : known;
+  if (!known) return incoming;
+  const rank = (h: Holder) => (h.state === "deleted" ? 1 : 0);
+  if (rank(incoming) !== rank(known)) return rank(incoming) > rank(known) ? incoming : known;
+  if (incoming.at !== known.at) return incoming.at > known.at ? incoming : known;
+  return JSON.stringify(incoming) > JSON.stringify(known) ? incoming : known;
 }
 
 /**

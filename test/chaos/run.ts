@@ -212,7 +212,7 @@ function reportOf(list: Outcome[]): string {
     "",
     "Checked once the drain is over, each as found/expected (LOST: missing, DOUBLED: there twice):",
     "`links` every create answered 201 exists; `events` one LinkCreated per existing link; `ledger` every",
-    "subscriber of LinkCreated `delivered` (events × its subscribers: 5, 6 since the preview Worker); `usage` GET /v1/usage equals the links that exist;",
+    "subscriber of LinkCreated `delivered` (events × its subscribers: 5, 6 since the preview Worker, 7 since the redirects Worker); `usage` GET /v1/usage equals the links that exist;",
     "`stats` per-link clicks equal the 302s the run got; `qr` a stored QR code per link (200, not 202);",
     "`webhooks` one accepted webhook-id per LinkCreated and per click, per receiver (redeliveries of an id",
     "are absorbed by the id, counted on the right); `feed` each LinkCreated frame exactly once across",

@@ -4,6 +4,7 @@ import {
   deployOrder,
   isPlaceholderId,
   isPlaceholderKvId,
+  kvNamespaces,
   queueNames,
   withDatabaseId,
   withKvNamespaceId,
@@ -37,11 +38,86 @@ describe("the stack's queues, read from every Worker's config", () => {
 });
 
 describe("the stack's KV namespaces", () => {
-  it("are read from the configs, each titled by its Worker and binding, with a placeholder id until provisioned", () => {
+  it("are read from the configs, each once, titled by its owner's Worker and binding, with a placeholder id until provisioned", () => {
     expect(resources.kv).toEqual([
-      { title: "linkflow-preview-PREVIEWS", binding: "PREVIEWS", config: "workers/consumers/preview/wrangler.toml", id: "0".repeat(32) },
+      // Bound by the api (reads it on redirects) and by the redirects Worker, which writes it: created once, the consumer's.
+      {
+        title: "linkflow-redirects-REDIRECTS",
+        binding: "REDIRECTS",
+        config: "workers/consumers/redirects/wrangler.toml",
+        configs: ["wrangler.toml", "workers/consumers/redirects/wrangler.toml"],
+        id: `${"0".repeat(28)}0002`,
+      },
+      {
+        title: "linkflow-preview-PREVIEWS",
+        binding: "PREVIEWS",
+        config: "workers/consumers/preview/wrangler.toml",
+        configs: ["workers/consumers/preview/wrangler.toml"],
+        id: `${"0".repeat(28)}0001`,
+      },
     ]);
     for (const kv of resources.kv) expect(isPlaceholderKvId(kv.id), kv.title).toBe(true);
+  });
+
+  it("have distinct placeholder ids: the local stack keeps namespaces apart by id", () => {
+    const ids = resources.kv.map((kv) => kv.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("a placeholder is 28 zeros and 4 hex digits; a real id is not one", () => {
+    expect(isPlaceholderKvId("0".repeat(32))).toBe(true);
+    expect(isPlaceholderKvId(`${"0".repeat(28)}00af`)).toBe(true);
+    expect(isPlaceholderKvId(`${"0".repeat(27)}10002`)).toBe(false);
+    expect(isPlaceholderKvId("0b3a5c9e1d2f4a6b8c0d1e2f3a4b5c6d")).toBe(false);
+    expect(isPlaceholderKvId(`${"0".repeat(28)}000`)).toBe(false);
+  });
+
+  it("one namespace bound by several configs is created once, owned by the consumer among them, and its id written into every one", () => {
+    const id = `${"0".repeat(28)}0007`;
+    const kv = kvNamespaces([
+      { worker: "linkflow-api", binding: "SHARED", config: "wrangler.toml", id },
+      { worker: "linkflow-api", binding: "OWN", config: "wrangler.toml", id: `${"0".repeat(28)}0008` },
+      { worker: "linkflow-writer", binding: "SHARED", config: "workers/consumers/writer/wrangler.toml", id },
+      { worker: "linkflow-reader", binding: "SHARED", config: "workers/consumers/reader/wrangler.toml", id },
+    ]);
+    expect(kv).toEqual([
+      {
+        title: "linkflow-writer-SHARED",
+        binding: "SHARED",
+        config: "workers/consumers/writer/wrangler.toml",
+        configs: ["wrangler.toml", "workers/consumers/writer/wrangler.toml", "workers/consumers/reader/wrangler.toml"],
+        id,
+      },
+      { title: "linkflow-api-OWN", binding: "OWN", config: "wrangler.toml", configs: ["wrangler.toml"], id: `${"0".repeat(28)}0008` },
+    ]);
+
+    // What provision does with it: the one real id into each config's block of that binding.
+    const configs: Record<string, string> = {
+      "wrangler.toml": `[[kv_namespaces]]\nbinding = "OWN"\nid = "${"0".repeat(28)}0008"\n\n# shared\n[[kv_namespaces]]\nbinding = "SHARED"\nid = "${id}"\n`,
+      "workers/consumers/writer/wrangler.toml": `[[kv_namespaces]]\nbinding = "SHARED"\nid = "${id}"\n`,
+      "workers/consumers/reader/wrangler.toml": `# read only\n[[kv_namespaces]]\nbinding = "SHARED"\nid = "${id}"\n`,
+    };
+    const real = "0b3a5c9e1d2f4a6b8c0d1e2f3a4b5c6d";
+    const shared = kv[0];
+    for (const config of shared?.configs ?? []) configs[config] = withKvNamespaceId(configs[config] ?? "", "SHARED", real);
+    for (const text of Object.values(configs)) expect(text).toContain(`binding = "SHARED"\nid = "${real}"`);
+    expect(configs["wrangler.toml"]).toContain(`binding = "OWN"\nid = "${"0".repeat(28)}0008"`);
+  });
+
+  it("bound by no consumer, the first config owns a namespace; one id under two binding names is refused", () => {
+    const id = `${"0".repeat(28)}0009`;
+    expect(
+      kvNamespaces([
+        { worker: "linkflow-api", binding: "X", config: "wrangler.toml", id },
+        { worker: "linkflow-fanout", binding: "X", config: "workers/fanout/wrangler.toml", id },
+      ]).map((k) => [k.title, k.configs.length]),
+    ).toEqual([["linkflow-api-X", 2]]);
+    expect(() =>
+      kvNamespaces([
+        { worker: "linkflow-api", binding: "X", config: "wrangler.toml", id },
+        { worker: "linkflow-redirects", binding: "Y", config: "workers/consumers/redirects/wrangler.toml", id },
+      ]),
+    ).toThrow(/bound as X and as Y/);
   });
 
   it("withKvNamespaceId replaces only the id of the named binding and keeps comments", () => {
@@ -71,5 +147,7 @@ describe("deployOrder", () => {
       expect(at(c), c).toBeLessThan(at("wrangler.toml"));
     }
     expect(at("wrangler.toml")).toBeLessThan(at("workers/consumers/dashboard/wrangler.toml"));
+    // The api binds no redirects service, only its KV namespace: the writer deploys first all the same.
+    expect(at("workers/consumers/redirects/wrangler.toml")).toBeLessThan(at("wrangler.toml"));
   });
 });

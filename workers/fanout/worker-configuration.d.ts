@@ -11,6 +11,7 @@ interface __BaseEnv_FanoutEnv {
 	WEBHOOK_EVENTS: Queue;
 	DASHBOARD_EVENTS: Queue;
 	PREVIEW_EVENTS: Queue;
+	REDIRECTS_EVENTS: Queue;
 	CLICK_LOG_SAMPLE_RATE: string;
 }
 declare namespace Cloudflare {

@@ -76,7 +76,7 @@ describe("Ledger RPC", () => {
     await deliver("link-events", [event]);
     const own = await ledger.eventTrace({ eventId: event.id, teamId: event.teamId });
     expect(own.event?.id).toBe(event.id);
-    expect(own.deliveries.map((d) => d.subscriber)).toEqual(["analytics", "billing", "dashboard", "preview", "qr", "webhooks"]);
+    expect(own.deliveries.map((d) => d.subscriber)).toEqual(["analytics", "billing", "dashboard", "preview", "qr", "redirects", "webhooks"]);
     const other = await ledger.eventTrace({ eventId: event.id, teamId: "team_01JDQ8YX0Q4RZ8K2D5F7G9H1ZZ" });
     expect(other).toEqual({ event: null, deliveries: [] });
   });
@@ -103,6 +103,7 @@ describe("Ledger RPC", () => {
       [created.id, "webhooks", "pending", old],
       [created.id, "dashboard", "pending", now],
       [created.id, "preview", "delivered", old],
+      [created.id, "redirects", "delivered", old],
       [updated.id, "qr", "pending", old],
     ];
     for (const [eventId, subscriber, status, at] of rows) {
@@ -126,6 +127,7 @@ describe("Ledger RPC", () => {
       { eventId: updated.id, subscriber: "webhooks", reason: "missing" },
       { eventId: updated.id, subscriber: "dashboard", reason: "missing" },
       { eventId: updated.id, subscriber: "preview", reason: "missing" },
+      { eventId: updated.id, subscriber: "redirects", reason: "missing" },
     ]);
     // A replay restarts a pending delivery's age: the reconciler sends it again only after another stale period.
     await ledger.replay({ subscriber: "webhooks", events: [created] });
