@@ -44,20 +44,47 @@ export const RATE_LIMIT_HEADERS = {
   },
 };
 
+/** The contract of `Linkflow-Bookmark` (http/db-session.ts), once for the document's components. */
+const BOOKMARK_DESCRIPTION =
+  "A D1 bookmark (opaque, up to 256 printable ASCII characters): the database state this answer's reads and writes saw. Send it back on a later request to read your own writes: a GET or HEAD then reads a copy at least that fresh; writes always start on the primary. A malformed one is refused with 400 invalid_request before anything runs.";
+
+/** The document's shared components for the bookmark: a response header and a request parameter. */
+export const BOOKMARK_COMPONENTS = {
+  header: {
+    description: BOOKMARK_DESCRIPTION,
+    schema: { type: "string" as const, maxLength: 256, example: "00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683" },
+  },
+  parameter: {
+    name: "Linkflow-Bookmark",
+    in: "header" as const,
+    required: false,
+    description: BOOKMARK_DESCRIPTION,
+    schema: { type: "string" as const, minLength: 1, maxLength: 256, pattern: "^[\\x21-\\x7e]+$" },
+  },
+};
+
+const BOOKMARK_HEADER_REF = { "Linkflow-Bookmark": { $ref: "#/components/headers/LinkflowBookmark" } };
+const BOOKMARK_PARAMETER_REF = { $ref: "#/components/parameters/LinkflowBookmark" };
+
 interface DocumentedOperation {
   security?: Record<string, unknown>[];
+  parameters?: unknown[];
   responses?: Record<string, { headers?: Record<string, unknown> }>;
 }
 
 /**
- * Adds RATE_LIMIT_HEADERS to every response of every operation secured by an API key: one
- * place instead of every route's response list (routes keep declaring only their bodies).
+ * Adds RATE_LIMIT_HEADERS and the `Linkflow-Bookmark` header (a request parameter, and a header
+ * of every answer) to every operation secured by an API key: one place instead of every route's
+ * response list (routes keep declaring only their bodies). Admin routes run on the primary and
+ * carry no bookmark of their own.
  */
 export function documentRateLimitHeaders<T extends { paths?: Record<string, unknown> }>(doc: T): T {
   for (const item of Object.values(doc.paths ?? {})) {
     for (const operation of Object.values(item as Record<string, DocumentedOperation>)) {
       if (!operation.security?.some((s) => "apiKey" in s)) continue;
-      for (const response of Object.values(operation.responses ?? {})) response.headers = { ...RATE_LIMIT_HEADERS, ...response.headers };
+      operation.parameters = [...(operation.parameters ?? []), BOOKMARK_PARAMETER_REF];
+      for (const response of Object.values(operation.responses ?? {}))
+        response.headers = { ...RATE_LIMIT_HEADERS, ...BOOKMARK_HEADER_REF, ...response.headers };
     }
   }
   return doc;
