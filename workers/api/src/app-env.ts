@@ -23,8 +23,8 @@ export interface AppEnv {
     db: Database;
     /**
      * The request's D1 session (under /v1 only; http/db-session.ts), for a team's own data:
-     * listing and reading links, the links behind QR codes, previews and stats, and the link
-     * writes. A POST, PUT, PATCH or DELETE starts it `first-primary`: its reads see the latest
+     * listing and reading links and the event log, the links behind QR codes, previews and
+     * stats, and the link writes. A POST, PUT, PATCH or DELETE starts it `first-primary`: its reads see the latest
      * state and its writes, like every D1 write, run on the primary, the quota and rate guards
      * of link-writes.ts inside the same batch; a GET or HEAD starts from the client's
      * `Linkflow-Bookmark`, else `first-unconstrained` (the nearest replica). The answer carries

@@ -63,6 +63,12 @@ describe("D1 sessions and Linkflow-Bookmark", () => {
     const one = await api(`/v1/links/${link.id}`, { headers: { ...team.auth, [HEADER]: after } });
     expect(one.status).toBe(200);
     expect(one.headers.get(HEADER)).toBeTruthy();
+
+    // The link's event was written in the same batch: the event log, read from the bookmark, has it.
+    const log = await api(`/v1/events?subject=${link.id}`, { headers: { ...team.auth, [HEADER]: bookmark } });
+    expect(log.status, await log.clone().text()).toBe(200);
+    expect(((await log.json()) as { data: { type: string }[] }).data.map((e) => e.type)).toContain("LinkCreated");
+    expect(log.headers.get(HEADER)).toBeTruthy();
   });
 
   it("moves bookmarks only forward: a later write's compares above an earlier one's (D1 bookmarks sort oldest to newest)", async () => {
