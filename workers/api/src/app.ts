@@ -12,7 +12,7 @@ import { docsRoutes } from "./http/docs-page";
 import { handleError, handleNotFound } from "./http/errors";
 import { limitBody } from "./http/json-body";
 import { noStore } from "./http/no-store";
-import { BOOKMARK_COMPONENTS, documentRateLimitHeaders } from "./http/openapi";
+import { BOOKMARK_COMPONENTS, documentTeamHeaders } from "./http/openapi";
 import { traceContext } from "./http/trace-context";
 import { linksRoutes } from "./links/links-routes";
 import { redirectRoutes } from "./redirect/redirect-routes";
@@ -55,7 +55,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent("parameters", "LinkflowBookmark", BOOKMARK_COMPONENTS.parameter);
   app.get("/openapi.json", (c) =>
     c.json(
-      documentRateLimitHeaders(
+      documentTeamHeaders(
         app.getOpenAPI31Document({
           openapi: "3.1.0",
           info: {

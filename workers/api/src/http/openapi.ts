@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
+import { BOOKMARK_HEADER } from "./db-session";
 import { ApiError, zodIssues } from "./errors";
 
 export const errorSchema = z
@@ -46,16 +47,16 @@ export const RATE_LIMIT_HEADERS = {
 
 /** The contract of `Linkflow-Bookmark` (http/db-session.ts), once for the document's components. */
 const BOOKMARK_DESCRIPTION =
-  "A D1 bookmark (opaque, up to 256 printable ASCII characters): the database state this answer's reads and writes saw. Send it back on a later request to read your own writes: a GET or HEAD then reads a copy at least that fresh; writes always start on the primary. A malformed one is refused with 400 invalid_request before anything runs.";
+  "A D1 bookmark (opaque, up to 256 printable ASCII characters, no spaces): the database state this request's reads and writes saw. Answered whenever the request queried through its session (otherwise the one sent is echoed). Send back the latest on a later request to read your own writes: a GET or HEAD then reads a copy at least that fresh; writes always start on the primary. A malformed one is refused with 400 invalid_request before anything runs.";
 
 /** The document's shared components for the bookmark: a response header and a request parameter. */
 export const BOOKMARK_COMPONENTS = {
   header: {
     description: BOOKMARK_DESCRIPTION,
-    schema: { type: "string" as const, maxLength: 256, example: "00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683" },
+    schema: { type: "string" as const, maxLength: 256, example: "00000000-0000000c-00000000-00000000000000000000000000000000" },
   },
   parameter: {
-    name: "Linkflow-Bookmark",
+    name: BOOKMARK_HEADER,
     in: "header" as const,
     required: false,
     description: BOOKMARK_DESCRIPTION,
@@ -63,7 +64,7 @@ export const BOOKMARK_COMPONENTS = {
   },
 };
 
-const BOOKMARK_HEADER_REF = { "Linkflow-Bookmark": { $ref: "#/components/headers/LinkflowBookmark" } };
+const BOOKMARK_HEADER_REF = { [BOOKMARK_HEADER]: { $ref: "#/components/headers/LinkflowBookmark" } };
 const BOOKMARK_PARAMETER_REF = { $ref: "#/components/parameters/LinkflowBookmark" };
 
 interface DocumentedOperation {
@@ -78,7 +79,7 @@ interface DocumentedOperation {
  * response list (routes keep declaring only their bodies). Admin routes run on the primary and
  * carry no bookmark of their own.
  */
-export function documentRateLimitHeaders<T extends { paths?: Record<string, unknown> }>(doc: T): T {
+export function documentTeamHeaders<T extends { paths?: Record<string, unknown> }>(doc: T): T {
   for (const item of Object.values(doc.paths ?? {})) {
     for (const operation of Object.values(item as Record<string, DocumentedOperation>)) {
       if (!operation.security?.some((s) => "apiKey" in s)) continue;
