@@ -104,13 +104,18 @@ describe("D1 sessions and Linkflow-Bookmark", () => {
     expect(sessions[1]?.statements.some((sql) => /^insert into "links"/i.test(sql))).toBe(true);
   });
 
-  it("keeps the API-key lookup on the primary: no session ever reads api_keys", async () => {
+  it("keeps the API-key lookup and the admin routes on the primary: no session ever reads api_keys", async () => {
     const team = await createTeam("Primary keys");
     const sessions = watchSessions();
     await createLinkAnswer(team, "https://example.com/primary-keys");
     expect((await api("/v1/links", { headers: team.auth })).status).toBe(200);
     expect(sessions.length).toBe(2);
     expect(sessions.flatMap((s) => s.statements).filter((sql) => /api_keys/.test(sql))).toEqual([]);
+    // Admin routes run on the primary: adding a key opens no session, and answers no bookmark.
+    const added = await api(`/v1/admin/teams/${team.id}/keys`, json({}, ADMIN));
+    expect(added.status).toBe(201);
+    expect(added.headers.get(HEADER)).toBeNull();
+    expect(sessions.length).toBe(2);
   });
 
   it("refuses a revoked key on the very next request, even one carrying a bookmark from before the revocation", async () => {
