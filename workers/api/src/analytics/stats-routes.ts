@@ -62,7 +62,7 @@ linkStatsRoutes.openapi(
     const teamId = c.get("team").id;
     // The links table says whether the team has this link; analytics checks the team again on its side.
     const [link, stats] = await Promise.all([
-      findLiveLink(c.get("db"), teamId, id),
+      findLiveLink(c.get("session").db, teamId, id),
       c.env.ANALYTICS.forLink({ teamId, linkId: id, ...range }).then((answer) => rpcValueOrThrow(answer)),
     ]);
     if (!link || !stats) throw ApiError.notFound("Link");

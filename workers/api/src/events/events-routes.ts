@@ -67,8 +67,8 @@ eventsRoutes.openapi(
     if (query.type) conditions.push(eq(events.type, query.type));
     if (query.cursor !== undefined) conditions.push(lt(events.id, decodeCursorOrThrow(query.cursor, ID_PATTERN.evt)));
     const rows = await c
-      .get("db")
-      .select({ id: events.id, envelope: events.envelope })
+      .get("session")
+      .db.select({ id: events.id, envelope: events.envelope })
       .from(events)
       .where(and(...conditions))
       .orderBy(desc(events.id))
@@ -95,8 +95,8 @@ eventsRoutes.openapi(
     const teamId = c.get("team").id;
     const [row, trace] = await Promise.all([
       c
-        .get("db")
-        .select({ envelope: events.envelope })
+        .get("session")
+        .db.select({ envelope: events.envelope })
         .from(events)
         .where(and(eq(events.id, id), eq(events.teamId, teamId)))
         .get(),

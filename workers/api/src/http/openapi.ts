@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
+import { BOOKMARK_HEADER } from "./db-session";
 import { ApiError, zodIssues } from "./errors";
 
 export const errorSchema = z
@@ -44,20 +45,47 @@ export const RATE_LIMIT_HEADERS = {
   },
 };
 
+/** The contract of `Linkflow-Bookmark` (http/db-session.ts), once for the document's components. */
+const BOOKMARK_DESCRIPTION =
+  "A D1 bookmark (opaque, up to 256 printable ASCII characters, no spaces): the database state this request's reads and writes saw. Answered whenever the request queried through its session (otherwise the one sent is echoed). Send back the latest on a later request to read your own writes: a GET or HEAD then reads a copy at least that fresh; writes always start on the primary. A malformed one is refused with 400 invalid_request before anything runs.";
+
+/** The document's shared components for the bookmark: a response header and a request parameter. */
+export const BOOKMARK_COMPONENTS = {
+  header: {
+    description: BOOKMARK_DESCRIPTION,
+    schema: { type: "string" as const, maxLength: 256, example: "00000000-0000000c-00000000-00000000000000000000000000000000" },
+  },
+  parameter: {
+    name: BOOKMARK_HEADER,
+    in: "header" as const,
+    required: false,
+    description: BOOKMARK_DESCRIPTION,
+    schema: { type: "string" as const, minLength: 1, maxLength: 256, pattern: "^[\\x21-\\x7e]+$" },
+  },
+};
+
+const BOOKMARK_HEADER_REF = { [BOOKMARK_HEADER]: { $ref: "#/components/headers/LinkflowBookmark" } };
+const BOOKMARK_PARAMETER_REF = { $ref: "#/components/parameters/LinkflowBookmark" };
+
 interface DocumentedOperation {
   security?: Record<string, unknown>[];
+  parameters?: unknown[];
   responses?: Record<string, { headers?: Record<string, unknown> }>;
 }
 
 /**
- * Adds RATE_LIMIT_HEADERS to every response of every operation secured by an API key: one
- * place instead of every route's response list (routes keep declaring only their bodies).
+ * Adds RATE_LIMIT_HEADERS and the `Linkflow-Bookmark` header (a request parameter, and a header
+ * of every answer) to every operation secured by an API key: one place instead of every route's
+ * response list (routes keep declaring only their bodies). Admin routes run on the primary and
+ * carry no bookmark of their own.
  */
-export function documentRateLimitHeaders<T extends { paths?: Record<string, unknown> }>(doc: T): T {
+export function documentTeamHeaders<T extends { paths?: Record<string, unknown> }>(doc: T): T {
   for (const item of Object.values(doc.paths ?? {})) {
     for (const operation of Object.values(item as Record<string, DocumentedOperation>)) {
       if (!operation.security?.some((s) => "apiKey" in s)) continue;
-      for (const response of Object.values(operation.responses ?? {})) response.headers = { ...RATE_LIMIT_HEADERS, ...response.headers };
+      operation.parameters = [...(operation.parameters ?? []), BOOKMARK_PARAMETER_REF];
+      for (const response of Object.values(operation.responses ?? {}))
+        response.headers = { ...RATE_LIMIT_HEADERS, ...BOOKMARK_HEADER_REF, ...response.headers };
     }
   }
   return doc;

@@ -10,7 +10,9 @@ export function linkWriteContext(c: Context<AppEnv>): LinkWriteContext {
   const base = new URL(shortBaseUrl(c.env, c.req.url));
   const requestHost = new URL(c.req.url).host;
   return {
-    db: c.get("db"),
+    // The request's session: a write request's starts on the primary, and every D1 write runs
+    // there, the guarded batches of link-writes.ts whole (AppEnv "session").
+    db: c.get("session").db,
     teamId: c.get("team").id,
     traceId: c.get("traceId"),
     ownHosts: ownHostSet([base.host, requestHost, ...configOf(c.env).OWN_HOSTS]),

@@ -97,7 +97,7 @@ linksRoutes.openapi(
   async (c) => {
     const query = c.req.valid("query");
     const afterId = query.cursor === undefined ? undefined : decodeCursorOrThrow(query.cursor, ID_PATTERN.lnk);
-    const rows = await listLiveLinks(c.get("db"), c.get("team").id, { limit: query.limit, afterId, tag: query.tag, q: query.q });
+    const rows = await listLiveLinks(c.get("session").db, c.get("team").id, { limit: query.limit, afterId, tag: query.tag, q: query.q });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     const base = shortBaseUrl(c.env, c.req.url);
@@ -115,7 +115,7 @@ linksRoutes.openapi(
     responses: { 200: jsonContent(linkSchema, "The link"), ...commonErrors },
   }),
   async (c) => {
-    const row = await findLiveLink(c.get("db"), c.get("team").id, linkIdOrThrow(c.req.valid("param").id));
+    const row = await findLiveLink(c.get("session").db, c.get("team").id, linkIdOrThrow(c.req.valid("param").id));
     if (!row) throw ApiError.notFound("Link");
     return c.json(linkView(row, shortBaseUrl(c.env, c.req.url)), 200);
   },
@@ -135,7 +135,7 @@ linksRoutes.openapi(
     const id = linkIdOrThrow(c.req.valid("param").id);
     const ctx = linkWriteContext(c);
     const change = await updateLink(id, c.req.valid("json"), ctx);
-    if (change) await publishCommitted(c.env.LINK_EVENTS, ctx.db, [change.event], (p) => c.executionCtx.waitUntil(p));
+    if (change) await publishCommitted(c.env.LINK_EVENTS, c.get("db"), [change.event], (p) => c.executionCtx.waitUntil(p));
     const row = change?.row ?? (await findLiveLink(ctx.db, ctx.teamId, id));
     if (!row) throw ApiError.notFound("Link");
     return c.json(linkView(row, shortBaseUrl(c.env, c.req.url)), 200);
@@ -154,7 +154,7 @@ linksRoutes.openapi(
   async (c) => {
     const ctx = linkWriteContext(c);
     const { event } = await deleteLink(linkIdOrThrow(c.req.valid("param").id), ctx);
-    await publishCommitted(c.env.LINK_EVENTS, ctx.db, [event], (p) => c.executionCtx.waitUntil(p));
+    await publishCommitted(c.env.LINK_EVENTS, c.get("db"), [event], (p) => c.executionCtx.waitUntil(p));
     return c.body(null, 204);
   },
 );

@@ -44,7 +44,7 @@ previewRoutes.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     // A deleted link, or another team's, answers 404 like GET /v1/links/:id does.
-    const row = ID_PATTERN.lnk.test(id) ? await findLiveLink(c.get("db"), c.get("team").id, id) : undefined;
+    const row = ID_PATTERN.lnk.test(id) ? await findLiveLink(c.get("session").db, c.get("team").id, id) : undefined;
     if (!row) throw ApiError.notFound("Link");
 
     const answer = rpcValueOrThrow(await c.env.PREVIEW.preview({ linkId: row.id, url: row.url }));

@@ -71,7 +71,7 @@ qrRoutes.openapi(
     const options = variantOptionsOrThrow(c.req.valid("query"));
     const { id } = c.req.valid("param");
     // A deleted link answers 404 like GET /v1/links/:id does; its code is gone too.
-    const row = ID_PATTERN.lnk.test(id) ? await findLiveLink(c.get("db"), c.get("team").id, id) : undefined;
+    const row = ID_PATTERN.lnk.test(id) ? await findLiveLink(c.get("session").db, c.get("team").id, id) : undefined;
     if (!row) throw ApiError.notFound("Link");
 
     const result = rpcValueOrThrow(await c.env.QR.qrCode({ linkId: row.id, slug: row.slug, ifNoneMatch: c.req.valid("header")["if-none-match"], options }));
