@@ -94,7 +94,8 @@ export const dimensionClicks = sqliteTable(
  * registers (3-4 KB) per link-day and per team-day, kept forever, and is never exact. The
  * sets cost ~62 B per distinct (visitor, link) of the open day only; once folded, a link-day
  * keeps one integer column and a team-day one small row, and stats stay exact
- * (workers/consumers/analytics/test/storage.unit.test.ts: ~25 B per click in steady state, all tables).
+ * (workers/consumers/analytics/test/storage.unit.test.ts: ~25 B per click in steady state, all tables, plus
+ * ~5 B for `hourly_clicks` while its 31 days are kept).
  */
 export const visitorSets = sqliteTable(
   "visitor_sets",
