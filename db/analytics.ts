@@ -42,6 +42,27 @@ export const dailyClicks = sqliteTable(
   (t) => [primaryKey({ columns: [t.linkId, t.day] }), index("daily_clicks_team_idx").on(t.teamId, t.day)],
 );
 
+/**
+ * Human clicks per UTC hour and link (`hour` is `YYYY-MM-DDTHH`): the hourly time series
+ * (`interval=hour`, 7 days at most a read). One counter row per link-hour that had a click,
+ * upserted in the same D1 batch as the daily roll-up (so a batch counts once, by its receipt).
+ * Compact like `visitor_sets`: hour first, no team column and no index but the key, WITHOUT
+ * ROWID (added by hand to the migration). Hour first because the cron prunes by hour (a
+ * range of the key, oldest first): only HOURLY_RETENTION_DAYS are kept
+ * (contracts/analytics/stats.ts), so a link holds at most 24 × 32 rows here. Reads seek
+ * each (hour, link) of the range: 24 per day and link; team-wide, the team's links
+ * (through `analytics_links_team_idx`) for each hour.
+ */
+export const hourlyClicks = sqliteTable(
+  "hourly_clicks",
+  {
+    hour: text("hour").notNull(),
+    linkId: text("link_id").notNull(),
+    clicks: integer("clicks").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.linkId] })],
+);
+
 /** Human clicks per link, day and value of one dimension (country, referrer, device, browser, os). */
 export const dimensionClicks = sqliteTable(
   "dimension_clicks",
@@ -73,7 +94,8 @@ export const dimensionClicks = sqliteTable(
  * registers (3-4 KB) per link-day and per team-day, kept forever, and is never exact. The
  * sets cost ~62 B per distinct (visitor, link) of the open day only; once folded, a link-day
  * keeps one integer column and a team-day one small row, and stats stay exact
- * (workers/consumers/analytics/test/storage.unit.test.ts: ~25 B per click in steady state, all tables).
+ * (workers/consumers/analytics/test/storage.unit.test.ts: ~25 B per click in steady state, all tables, plus
+ * ~5 B for `hourly_clicks` while its 31 days are kept).
  */
 export const visitorSets = sqliteTable(
   "visitor_sets",

@@ -12,6 +12,8 @@ export interface Rollup {
   links: [string, string, string | null, string | null, string | null][];
   /** [linkId, day, teamId, clicks, botClicks] */
   days: [string, string, string, number, number][];
+  /** [hour `YYYY-MM-DDTHH`, linkId, clicks]: human clicks only (bots arrive as counts per day) */
+  hours: [string, string, number][];
   /** [linkId, day, dimension, key, teamId, clicks] */
   dimensions: [string, string, StatsDimension, string, string, number][];
   /** [day, linkId, high 32 bits (signed), low 32 bits (unsigned)] of the visitor hash's first 64 bits */
@@ -22,6 +24,8 @@ const DIMENSIONS = ["country", "referrer", "device", "browser", "os"] as const s
 
 /** The UTC day of an ISO timestamp (events carry `...Z` times only). */
 export const dayOf = (iso: string) => iso.slice(0, 10);
+/** The UTC hour of an ISO timestamp, `YYYY-MM-DDTHH`. */
+export const hourOf = (iso: string) => iso.slice(0, 13);
 
 /**
  * A visitor hash (32 hex digits) as the two halves of its first 64 bits, which SQL joins into
@@ -41,6 +45,7 @@ export function rollUp(events: LinkEvent[]): Rollup {
   // Keyed by link and team: two teams claiming one link stay two rows, so the upsert sees the conflict.
   const links = new Map<string, Rollup["links"][number]>();
   const days = new Map<string, Rollup["days"][number]>();
+  const hours = new Map<string, Rollup["hours"][number]>();
   const dimensions = new Map<string, Rollup["dimensions"][number]>();
   const visitors = new Map<string, Rollup["visitors"][number]>();
 
@@ -58,7 +63,9 @@ export function rollUp(events: LinkEvent[]): Rollup {
     return row;
   };
 
-  const click = (linkId: string, teamId: string, day: string, input: ClickInput & { visitorHash: string }) => {
+  /** One click at `occurredAt`: its day and hour come from its own time (a batch's clicks from its `from` plus their offsets). */
+  const click = (linkId: string, teamId: string, occurredAt: string, input: ClickInput & { visitorHash: string }) => {
+    const day = dayOf(occurredAt);
     const facts = classify(input);
     const total = dayRow(linkId, teamId, day);
     if (facts.bot) {
@@ -66,6 +73,10 @@ export function rollUp(events: LinkEvent[]): Rollup {
       return;
     }
     total[3] += 1;
+    const hour = hourOf(occurredAt);
+    const hourRow = hours.get(`${linkId}|${hour}`) ?? [hour, linkId, 0];
+    hourRow[2] += 1;
+    hours.set(`${linkId}|${hour}`, hourRow);
     visitors.set(`${day}|${linkId}|${input.visitorHash.slice(0, 16)}`, [day, linkId, ...visitorHalves(input.visitorHash)]);
     for (const dimension of DIMENSIONS) {
       const key = `${linkId}|${day}|${dimension}|${facts[dimension]}`;
@@ -84,11 +95,11 @@ export function rollUp(events: LinkEvent[]): Rollup {
       link(event.data.linkId, event.teamId)[4] = event.data.deletedAt;
     } else if (event.type === "LinkClicked") {
       link(event.data.linkId, event.teamId)[2] ??= event.data.slug;
-      click(event.data.linkId, event.teamId, dayOf(event.occurredAt), event.data);
+      click(event.data.linkId, event.teamId, event.occurredAt, event.data);
     } else if (event.type === "ClicksRecorded") {
       for (const record of clickRecordsOf(event)) {
         link(record.linkId, record.teamId)[2] ??= record.slug;
-        click(record.linkId, record.teamId, dayOf(record.occurredAt), record);
+        click(record.linkId, record.teamId, record.occurredAt, record);
       }
       for (const count of botCountsOf(event)) {
         link(count.linkId, count.teamId)[2] ??= count.slug;
@@ -96,7 +107,13 @@ export function rollUp(events: LinkEvent[]): Rollup {
       }
     }
   }
-  return { links: [...links.values()], days: [...days.values()], dimensions: [...dimensions.values()], visitors: [...visitors.values()] };
+  return {
+    links: [...links.values()],
+    days: [...days.values()],
+    hours: [...hours.values()],
+    dimensions: [...dimensions.values()],
+    visitors: [...visitors.values()],
+  };
 }
 
 // `WHERE true` lets SQLite tell the upsert's ON CONFLICT from a join's ON.
@@ -111,6 +128,10 @@ ON CONFLICT (link_id) DO UPDATE SET
 const DAYS_SQL = `INSERT INTO daily_clicks (link_id, day, team_id, clicks, bot_clicks)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?1) WHERE true
 ON CONFLICT (link_id, day) DO UPDATE SET clicks = clicks + excluded.clicks, bot_clicks = bot_clicks + excluded.bot_clicks`;
+
+const HOURS_SQL = `INSERT INTO hourly_clicks (hour, link_id, clicks)
+SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
+ON CONFLICT (hour, link_id) DO UPDATE SET clicks = clicks + excluded.clicks`;
 
 const DIMENSIONS_SQL = `INSERT INTO dimension_clicks (link_id, day, dimension, key, team_id, clicks)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?1) WHERE true
@@ -131,6 +152,7 @@ export function rollupStatements(db: D1Database, rollup: Rollup): D1PreparedStat
   const parts: [string, unknown[]][] = [
     [LINKS_SQL, rollup.links],
     [DAYS_SQL, rollup.days],
+    [HOURS_SQL, rollup.hours],
     [DIMENSIONS_SQL, rollup.dimensions],
     [VISITORS_SQL, rollup.visitors],
   ];

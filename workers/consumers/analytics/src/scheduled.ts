@@ -1,6 +1,7 @@
 import { errorMessage, logger } from "../../../shared/log";
 import { pruneReceipts, receiptsRetentionDaysOf } from "../../../shared/consumer/prune-receipts";
 import { foldClosedDays } from "./fold-visitors";
+import { pruneHourlyClicks } from "./prune-hours";
 
 const log = logger("analytics");
 
@@ -13,6 +14,7 @@ export interface ScheduledJob {
 /** The cron's jobs, in order (wrangler.toml `[triggers]`). Add upkeep here, not in the handler. */
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "fold-visitor-sets", run: (env, now) => foldClosedDays(env.ANALYTICS_DB, now) },
+  { name: "prune-hourly-clicks", run: (env, now) => pruneHourlyClicks(env.ANALYTICS_DB, now) },
   // Counters have no other guard against a second application: receipts cover the replay window here.
   { name: "prune-receipts", run: (env, now) => pruneReceipts(env.ANALYTICS_DB, now, receiptsRetentionDaysOf(env)) },
 ];

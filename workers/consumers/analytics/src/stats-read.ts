@@ -1,5 +1,5 @@
 import type { StatsDimension } from "#db/analytics";
-import { addDays, daysBetween, MAX_KEYS_PER_DIMENSION, type DateRange, type KeyClicks, type StatsView } from "#contracts/analytics/stats";
+import { addDays, daysBetween, hourInstant, MAX_KEYS_PER_DIMENSION, type KeyClicks, type StatsRange, type StatsView } from "#contracts/analytics/stats";
 
 /** Whose clicks: one link of a team, or every link of the team. */
 export type StatsScope = { teamId: string; linkId: string } | { teamId: string; linkId?: undefined };
@@ -44,20 +44,39 @@ SELECT (SELECT coalesce(sum(visitors), 0) FROM team_daily_uniques WHERE team_id 
        SELECT DISTINCT day, visitor FROM visitor_sets
        WHERE day IN (SELECT day FROM open_days WHERE day IS NOT NULL) AND link_id IN (SELECT link_id FROM analytics_links WHERE team_id = ?1))) AS n`;
 
-/** The three reads of a stats answer, in one D1 round trip (a batch). */
-export async function readStats(db: D1Database, scope: StatsScope, range: DateRange): Promise<StatsView> {
+/** Every UTC hour of the range's days, `YYYY-MM-DDTHH`, in order. */
+export function hoursOf(range: StatsRange): string[] {
+  return Array.from({ length: daysBetween(range.from, range.to) + 1 }, (_, d) => addDays(range.from, d)).flatMap((day) =>
+    Array.from({ length: 24 }, (_, h) => `${day}T${String(h).padStart(2, "0")}`),
+  );
+}
+
+/**
+ * The reads of a stats answer, in one D1 round trip (a batch): days, dimensions, uniques,
+ * and with `interval=hour` the hours (totals still come from the days, which are kept for good).
+ */
+export async function readStats(db: D1Database, scope: StatsScope, range: StatsRange): Promise<StatsView> {
   const link = scope.linkId !== undefined;
   // Link scope: the (link_id, day) primary keys; team scope: the (team_id, day) indexes.
   const where = link ? "link_id = ?1 AND team_id = ?2 AND day BETWEEN ?3 AND ?4" : "team_id = ?1 AND day BETWEEN ?2 AND ?3";
   const binds = link ? [scope.linkId, scope.teamId, range.from, range.to] : [scope.teamId, range.from, range.to];
   const uniquesSql = link ? linkUniquesSql : teamUniquesSql;
-  const [days, dimensions, uniques] = await db.batch<Record<string, unknown>>([
+  const hourly = range.interval === "hour";
+  const hourList = hourly ? hoursOf(range) : [];
+  // One seek per (hour, link) of the key: the hours as a list, the link (or the team's links, which guard the team as the days' team_id does).
+  const hoursSql = `SELECT hour, sum(clicks) AS clicks FROM hourly_clicks
+    WHERE hour IN (SELECT value FROM json_each(?1)) AND link_id IN (SELECT link_id FROM analytics_links WHERE team_id = ?2${link ? " AND link_id = ?3" : ""})
+    GROUP BY hour`;
+  const hourBinds = link ? [JSON.stringify(hourList), scope.teamId, scope.linkId] : [JSON.stringify(hourList), scope.teamId];
+  const [days, dimensions, uniques, hours] = await db.batch<Record<string, unknown>>([
     db.prepare(`SELECT day, sum(clicks) AS clicks, sum(bot_clicks) AS bot_clicks FROM daily_clicks WHERE ${where} GROUP BY day`).bind(...binds),
     db
       .prepare(`SELECT dimension, key, sum(clicks) AS clicks FROM dimension_clicks WHERE ${where} GROUP BY dimension, key ORDER BY dimension, clicks DESC, key`)
       .bind(...binds),
     db.prepare(uniquesSql).bind(...binds),
+    ...(hourly ? [db.prepare(hoursSql).bind(...hourBinds)] : []),
   ]);
+  const perHour = new Map(((hours?.results ?? []) as { hour: string; clicks: number }[]).map((row) => [row.hour, row.clicks]));
 
   const perDay = new Map<string, number>();
   let clicks = 0;
@@ -72,10 +91,12 @@ export async function readStats(db: D1Database, scope: StatsScope, range: DateRa
     clicks,
     uniqueVisitors: ((uniques?.results ?? [])[0] as { n: number } | undefined)?.n ?? 0,
     botClicks,
-    timeseries: Array.from({ length: daysBetween(range.from, range.to) + 1 }, (_, i) => {
-      const date = addDays(range.from, i);
-      return { date, clicks: perDay.get(date) ?? 0 };
-    }),
+    timeseries: hourly
+      ? hourList.map((hour) => ({ date: hourInstant(hour), clicks: perHour.get(hour) ?? 0 }))
+      : Array.from({ length: daysBetween(range.from, range.to) + 1 }, (_, i) => {
+          const date = addDays(range.from, i);
+          return { date, clicks: perDay.get(date) ?? 0 };
+        }),
     countries: [],
     referrers: [],
     devices: [],

@@ -5,13 +5,13 @@ import type { z } from "zod";
 import { invalidRpcInput, parseRpcInput, rpcOk, type RpcResult } from "../../../shared/rpc";
 import { analyticsLinks } from "#db/analytics";
 import { readStats } from "./stats-read";
-import { linkStatsInputSchema, resolveRange, teamStatsInputSchema, type DateRange, type StatsView } from "#contracts/analytics/stats";
+import { linkStatsInputSchema, resolveRange, teamStatsInputSchema, type StatsInterval, type StatsRange, type StatsView } from "#contracts/analytics/stats";
 
 /** The input, then its date range: a range the schema admits can still be backwards or too long. */
-function parseStatsInput<T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(
+function parseStatsInput<T extends z.ZodType<{ from?: string | undefined; to?: string | undefined; interval?: StatsInterval | undefined }>>(
   schema: T,
   input: unknown,
-): RpcResult<{ query: z.infer<T>; range: DateRange }> {
+): RpcResult<{ query: z.infer<T>; range: StatsRange }> {
   const parsed = parseRpcInput(schema, input);
   if (!parsed.ok) return parsed;
   const resolved = resolveRange(parsed.value, new Date());
