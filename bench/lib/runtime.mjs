@@ -70,8 +70,20 @@ async function stackWorker(config, extraBindings, assetsRouter) {
     ...options,
     name,
     bindings: { ...options.bindings, ...extraBindings },
-    modules: [{ type: "ESModule", path: path.join(path.dirname(main), "bench-bundle.mjs"), contents: await bundle(main, define) }],
+    modules: [{ type: "ESModule", path: bundlePath(main, options.rootPath), contents: await bundle(main, define) }],
   };
+}
+
+/**
+ * Where the bundle's one module is said to live: beside the main module, unless that is outside
+ * the Worker's root (its config's folder), which workerd refuses ("can't use .. to break out"):
+ * the edge Worker's config is workers/api/edge/, its main ../src/edge.ts. Then in the root.
+ * @param {string} main absolute path of the Worker's main module
+ * @param {string | undefined} rootPath
+ */
+function bundlePath(main, rootPath) {
+  const beside = path.join(path.dirname(main), "bench-bundle.mjs");
+  return rootPath && path.relative(rootPath, beside).startsWith("..") ? path.join(rootPath, "bench-bundle.mjs") : beside;
 }
 
 /** The workerd processes that are children of this Node process right now. */
