@@ -95,10 +95,10 @@ describe("the edge Worker", () => {
 
   it("runs the api's minute cron over API_CRON when `scheduled` fires, and fails when the api refuses", async () => {
     const ok = edgeEnv();
-    await edge.scheduled(createScheduledController({ scheduledTime: 1_700_000_000_000, cron: "* * * * *" }), ok.edgeEnv, createExecutionContext());
+    await edge.scheduled(createScheduledController({ scheduledTime: 1_700_000_000_000, cron: "* * * * *" }), ok.edgeEnv);
     expect(ok.cronCalls).toEqual([1_700_000_000_000]);
     const refused = edgeEnv(() => ({ ok: false, error: { code: "invalid_request", message: "The request is not valid." } }));
-    await expect(edge.scheduled(createScheduledController({ scheduledTime: 1, cron: "* * * * *" }), refused.edgeEnv, createExecutionContext())).rejects.toThrow(
+    await expect(edge.scheduled(createScheduledController({ scheduledTime: 1, cron: "* * * * *" }), refused.edgeEnv)).rejects.toThrow(
       /refused its minute cron/,
     );
   });
