@@ -4,16 +4,21 @@
 // All Workers are type-checked in one TypeScript program, but every file wrangler generates
 // repeats the same trailer (`type StringifyValues`, `declare module "*.txt"` ...) and declares
 // Cloudflare.GlobalProps.mainModule for its own Worker. Duplicates collide, so each shared block
-// is kept once, in the first Worker that declares it (the api Worker), and mainModule (what
-// `exports` from cloudflare:workers is typed as) stays the primary Worker's only.
+// is kept once, in the api Worker's file (generated first), and mainModule (what `exports` from
+// cloudflare:workers is typed as) stays the api Worker's only (not the stack's primary, the edge:
+// its code is the api's too).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BIN, ROOT, runOrThrow } from "./lib/proc.mjs";
-import { WORKERS } from "./stack.mjs";
+import { API_CONFIG, WORKERS } from "./stack.mjs";
 
 const check = process.argv.includes("--check");
 const RUNTIME_FILE = "worker-runtime.d.ts";
-const NOTE = `// Post-processed by scripts/cf-typegen.mjs: StringifyValues, the module rules and GlobalProps are declared once, in ${WORKERS[0]?.typesFile}.`;
+// The Worker whose file keeps the shared blocks and GlobalProps: the api, then the others.
+const HOME = WORKERS.find((w) => w.config === API_CONFIG) ?? WORKERS[0];
+if (!HOME) throw new Error("scripts/stack.mjs lists no Worker");
+const ORDERED = [HOME, ...WORKERS.filter((w) => w !== HOME)];
+const NOTE = `// Post-processed by scripts/cf-typegen.mjs: StringifyValues, the module rules and GlobalProps are declared once, in ${HOME.typesFile}.`;
 
 /** @type {{ file: string, before: string | undefined, after: string }[]} */
 const results = [];
@@ -51,12 +56,12 @@ function dedupe(text, primary) {
 }
 
 {
-  const { absolute, before, text } = await generate(RUNTIME_FILE, ["-c", WORKERS[0]?.config ?? "wrangler.toml", "--include-env=false"]);
+  const { absolute, before, text } = await generate(RUNTIME_FILE, ["-c", HOME.config, "--include-env=false"]);
   results.push({ file: RUNTIME_FILE, before, after: text });
   if (check && before !== undefined) writeFileSync(absolute, before);
 }
 
-for (const [index, worker] of WORKERS.entries()) {
+for (const worker of ORDERED) {
   const others = WORKERS.filter((other) => other !== worker).flatMap((other) => ["-c", other.config]);
   // wrangler resolves --env-file against the config's folder, as it does for .dev.vars.
   const example = path.join(ROOT, path.dirname(worker.config), ".dev.vars.example");
@@ -66,7 +71,7 @@ for (const [index, worker] of WORKERS.entries()) {
     ...["--include-runtime=false", "--strict-vars=false", `--env-interface=${worker.envInterface}`],
   ];
   const { absolute, before, text } = await generate(worker.typesFile, args);
-  const after = dedupe(text, index === 0);
+  const after = dedupe(text, worker === HOME);
   writeFileSync(absolute, check && before !== undefined ? before : after);
   results.push({ file: worker.typesFile, before, after });
 }

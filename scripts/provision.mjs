@@ -36,10 +36,13 @@ for (const db of resources.d1) {
     id = /"?database_id"?\s*[=:]\s*"([0-9a-f-]{36})"/.exec(output)?.[1];
     if (!id) throw new Error(`could not read the id of ${db.name} from wrangler's output`);
   }
-  if (isPlaceholderId(db.id) || db.id !== id) {
-    const file = path.join(ROOT, db.config);
-    writeFileSync(file, withDatabaseId(readFileSync(file, "utf8"), db.name, id));
-    console.log(`  ${db.config}: ${db.name} → ${id}`);
+  // Every config that binds it (the api's links database is the edge's too) gets the one id.
+  for (const use of db.declaredIn) {
+    if (isPlaceholderId(use.id) || use.id !== id) {
+      const file = path.join(ROOT, use.config);
+      writeFileSync(file, withDatabaseId(readFileSync(file, "utf8"), db.name, id));
+      console.log(`  ${use.config}: ${db.name} → ${id}`);
+    }
   }
 }
 

@@ -33,12 +33,16 @@ function worker(config, envInterface, dir = path.posix.dirname(config)) {
 }
 
 /**
- * Every Worker in start and deploy order: the first is the primary of the multi-config
- * `wrangler dev` (its persistence settings win), and a Durable Object's host comes before the
- * Workers that bind it. A new Worker is one more line, e.g.
- * `worker("workers/fanout/wrangler.toml", "FanoutEnv")`.
+ * Every Worker in start order: the first is the primary of the multi-config `wrangler dev` (it
+ * gets the port, its persistence settings win, and `/__scheduled` fires its cron), and a Durable
+ * Object's host comes before the Workers that bind it. `npm run deploy` reorders by bindings
+ * (scripts/lib/resources.mjs deployOrder: the edge after the api). A new Worker is one more line,
+ * e.g. `worker("workers/fanout/wrangler.toml", "FanoutEnv")`.
  */
 export const WORKERS = [
+  // The edge Worker, the public front: redirects at the edge, everything else to the api over a
+  // service binding. Its code is the api's (workers/api/src/edge.ts); primary, so one port serves all.
+  worker("workers/api/edge/wrangler.toml", "EdgeEnv"),
   // The api Worker: its config is the top-level wrangler.toml, its code is in workers/api/.
   worker("wrangler.toml", "ApiEnv", "workers/api"),
   worker("workers/fanout/wrangler.toml", "FanoutEnv"),
@@ -85,15 +89,21 @@ export const DATABASES = [
 /** @param {string} relative */
 const abs = (relative) => path.resolve(ROOT, relative);
 
+/** The api Worker's config: the top-level wrangler.toml (its .dev.vars holds ADMIN_TOKEN). */
+export const API_CONFIG = "wrangler.toml";
+
 /**
  * Writes each Worker's missing .dev.vars (random secrets for the keys of the .dev.vars.example
- * beside its config); an existing file keeps its values.
- * @returns {Record<string, string>} the primary (api) Worker's vars, e.g. ADMIN_TOKEN
+ * beside its config; a key the api's .dev.vars has too gets the api's value, e.g. the edge's
+ * VISITOR_HASH_SECRET); an existing file keeps its values.
+ * @returns {Record<string, string>} the api Worker's vars, e.g. ADMIN_TOKEN (not the primary's: that is the edge)
  */
 export function ensureDevVars() {
-  const dirs = [...new Set(WORKERS.map((w) => path.dirname(abs(w.config))))];
-  const vars = dirs.map((dir) => ensureDevVarsIn(dir));
-  return vars[0] ?? {};
+  const apiDir = path.dirname(abs(API_CONFIG));
+  const api = ensureDevVarsIn(apiDir) ?? {};
+  const others = [...new Set(WORKERS.map((w) => path.dirname(abs(w.config))))].filter((dir) => dir !== apiDir);
+  for (const dir of others) ensureDevVarsIn(dir, api);
+  return api;
 }
 
 /**
@@ -108,7 +118,8 @@ export async function applyMigrations({ persistTo, echo = true }) {
 }
 
 /**
- * Starts every Worker in one `wrangler dev` and resolves once the api Worker's /healthz answers.
+ * Starts every Worker in one `wrangler dev` and resolves once /healthz answers on the primary
+ * (the edge, which passes it to the api: both are up).
  * @param {import("./lib/local-stack.mjs").StackOptions} options (persistTo may be relative to the repo root)
  */
 export async function startStack(options) {

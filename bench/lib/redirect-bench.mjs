@@ -66,7 +66,7 @@ export async function benchRedirect({ stackUrl, floorUrl, slugs, pids, backgroun
     const pipelineUs = await pipelineCpu.microsEach(ours.responses);
     cpu.push({ floor: floorUs, front: frontUs, pipeline: pipelineUs });
     log(
-      `  its ${ours.responses} clicks drained through the pipeline in ${(drained / 1000).toFixed(1)} s; ${frontUs.toFixed(0)} µs CPU a redirect in the api's workerd${backgroundPids.length > 0 ? `, ${pipelineUs.toFixed(0)} µs in the pipeline's` : ""}`,
+      `  its ${ours.responses} clicks drained through the pipeline in ${(drained / 1000).toFixed(1)} s; ${frontUs.toFixed(0)} µs CPU a redirect in the edge and api's workerd${backgroundPids.length > 0 ? `, ${pipelineUs.toFixed(0)} µs in the pipeline's` : ""}`,
     );
     floorRounds.push(floor);
     oursRounds.push(ours);

@@ -44,7 +44,7 @@ function rows(r) {
   /** @type {Row[]} */
   const out = [];
   for (const [layout, how] of /** @type {const} */ ([
-    ["split", "api in its own workerd"],
+    ["split", "edge and api in their own workerd"],
     ["single", "whole stack in one workerd"],
   ])) {
     const result = r.redirect[layout];
@@ -67,7 +67,8 @@ function rows(r) {
     out.push({ figure: `Redirect (${how}), p99 latency`, ours: ms(ours.p99), floor: ms(floor.p99), ...judged(ours.p99 / floor.p99, "max", 2) });
     const { cpuUs } = result;
     const us = (/** @type {number} */ v) => `${v.toFixed(0)} µs`;
-    const where = layout === "split" ? "the api's workerd (with the queue broker and TeamFeed it hosts locally)" : "the one workerd (every consumer included)";
+    const where =
+      layout === "split" ? "the edge and api's workerd (with the queue broker and TeamFeed it hosts locally)" : "the one workerd (every consumer included)";
     out.push({
       figure: `Redirect (${how}), CPU a redirect in ${where}`,
       ours: us(cpuUs.front),
@@ -77,7 +78,7 @@ function rows(r) {
     });
     if (layout === "split")
       out.push({
-        figure: "Redirect (api in its own workerd), CPU a click in the fan-out and consumers' workerd",
+        figure: "Redirect (edge and api in their own workerd), CPU a click in the fan-out and consumers' workerd",
         ours: us(cpuUs.pipeline),
         floor: "—",
         ratio: "—",

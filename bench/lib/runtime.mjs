@@ -11,7 +11,7 @@ import { ensureDocsAssets } from "../../scripts/lib/docs-assets.mjs";
 import { limitsMultiplier } from "../../scripts/lib/rate-limits.mjs";
 import { WORKER_BUNDLE_OPTIONS } from "../../scripts/lib/worker-bundle.mjs";
 import { workerOptionsFromConfig } from "../../scripts/lib/worker-options.mjs";
-import { ROOT, WORKERS } from "../../scripts/stack.mjs";
+import { API_CONFIG, ROOT, WORKERS } from "../../scripts/stack.mjs";
 
 /** @typedef {import("miniflare").V4WorkerOptions} WorkerOptions */
 
@@ -70,8 +70,20 @@ async function stackWorker(config, extraBindings, assetsRouter) {
     ...options,
     name,
     bindings: { ...options.bindings, ...extraBindings },
-    modules: [{ type: "ESModule", path: path.join(path.dirname(main), "bench-bundle.mjs"), contents: await bundle(main, define) }],
+    modules: [{ type: "ESModule", path: bundlePath(main, options.rootPath), contents: await bundle(main, define) }],
   };
+}
+
+/**
+ * Where the bundle's one module is said to live: beside the main module, unless that is outside
+ * the Worker's root (its config's folder), which workerd refuses ("can't use .. to break out"):
+ * the edge Worker's config is workers/api/edge/, its main ../src/edge.ts. Then in the root.
+ * @param {string} main absolute path of the Worker's main module
+ * @param {string | undefined} rootPath
+ */
+function bundlePath(main, rootPath) {
+  const beside = path.join(path.dirname(main), "bench-bundle.mjs");
+  return rootPath && path.relative(rootPath, beside).startsWith("..") ? path.join(rootPath, "bench-bundle.mjs") : beside;
 }
 
 /** The workerd processes that are children of this Node process right now. */
@@ -130,7 +142,7 @@ async function start([primary, ...others], { persistRoot, registry, inspectorPor
 /**
  * Every Worker of scripts/stack.mjs, sharing local D1, Queues, R2 and Durable Objects, with state
  * under `persistTo` (where `wrangler d1 migrations apply --persist-to` wrote). One workerd runs
- * them all, or with `split` two: the api Worker in one, the fan-out and consumers in the other,
+ * them all, or with `split` two: the edge and api Workers in one, the fan-out and consumers in the other,
  * joined by a private dev registry (on Cloudflare they never share a thread either).
  * @param {{ persistTo: string, bindings?: Record<string, string>, assetsRouter?: boolean, split?: boolean, inspectorPort?: number }} options
  */
@@ -141,12 +153,14 @@ export async function startStackRuntime({ persistTo, bindings = {}, assetsRouter
   const persistRoot = path.join(persistTo, "v3");
   const names = workers.map((w) => String(w.name));
   if (!split) return { ...(await start(workers, { persistRoot, inspectorPort })), workerNames: names, pipelinePids: [] };
-  const [api, ...pipeline] = workers;
-  if (!api) throw new Error("scripts/stack.mjs lists no Worker");
+  // The front (the edge, primary, and the api it passes API calls to) in one workerd, the rest in the other.
+  const apiAt = WORKERS.findIndex((w) => w.config === API_CONFIG);
+  if (apiAt === -1) throw new Error("scripts/stack.mjs lists no api Worker");
+  const [fronts, pipeline] = [workers.slice(0, apiAt + 1), workers.slice(apiAt + 1)];
   const registry = path.join(persistTo, "registry");
   const rest = await start(pipeline, { persistRoot, registry });
   try {
-    const front = await start([api], { persistRoot, registry, inspectorPort });
+    const front = await start(fronts, { persistRoot, registry, inspectorPort });
     return {
       ...front,
       pids: [...front.pids, ...rest.pids],

@@ -24,26 +24,28 @@ export function parseDotenv(text) {
 const randomSecret = () => randomBytes(32).toString("base64url");
 
 /**
- * Makes `<dir>/.dev.vars` from `<dir>/.dev.vars.example` with a fresh random value per key.
+ * Makes `<dir>/.dev.vars` from `<dir>/.dev.vars.example` with a fresh random value per key, or
+ * the value `shared` gives that key (a secret two Workers must agree on).
  * An existing .dev.vars keeps every value it has; a key the example gained since is appended.
  * @param {string} dir absolute directory holding the Worker's wrangler config
+ * @param {Record<string, string>} [shared] values for missing keys, instead of random ones
  * @returns {Record<string, string> | undefined} the vars, or undefined when the Worker has no example
  */
-export function ensureDevVarsIn(dir) {
+export function ensureDevVarsIn(dir, shared = {}) {
   const examplePath = path.join(dir, ".dev.vars.example");
   const devVarsPath = path.join(dir, ".dev.vars");
   if (!existsSync(examplePath)) return undefined;
   const keys = Object.keys(parseDotenv(readFileSync(examplePath, "utf8")));
   const label = path.relative(process.cwd(), devVarsPath) || devVarsPath;
   if (!existsSync(devVarsPath)) {
-    const lines = keys.map((key) => `${key}=${randomSecret()}`);
+    const lines = keys.map((key) => `${key}=${shared[key] ?? randomSecret()}`);
     writeFileSync(devVarsPath, `# Local secrets, made by scripts/stack.mjs from .dev.vars.example. Not committed.\n${lines.join("\n")}\n`, { mode: 0o600 });
-    console.log(`Wrote ${label} with random ${keys.join(", ")}.`);
+    console.log(`Wrote ${label} with ${keys.map((key) => (key in shared ? `${key} (shared)` : `random ${key}`)).join(", ")}.`);
   } else {
     const text = readFileSync(devVarsPath, "utf8");
     const missing = keys.filter((key) => !(key in parseDotenv(text)));
     if (missing.length > 0) {
-      const lines = missing.map((key) => `${key}=${randomSecret()}`);
+      const lines = missing.map((key) => `${key}=${shared[key] ?? randomSecret()}`);
       appendFileSync(devVarsPath, `${text.endsWith("\n") || text === "" ? "" : "\n"}${lines.join("\n")}\n`);
       console.log(`Added random ${missing.join(", ")} to ${label}.`);
     }

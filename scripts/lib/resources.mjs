@@ -8,8 +8,11 @@ import { ROOT } from "./proc.mjs";
  * @typedef {object} D1Resource
  * @property {string} name database_name
  * @property {string} binding
- * @property {string} config the wrangler config that declares it (relative to the repo root)
- * @property {string} id its database_id as committed
+ * @property {string} config the first wrangler config that declares it (relative to the repo root)
+ * @property {string} id its database_id as committed there
+ * @property {{ config: string, id: string }[]} declaredIn every config that binds it (the edge binds
+ *   the api's links database too), each with its database_id as committed: one database, one
+ *   resource, its id written into each
  *
  * @typedef {object} QueueUse
  * @property {string} queue
@@ -47,7 +50,11 @@ export function collectResources(configs) {
   for (const config of configs) {
     const toml = parse(readFileSync(path.join(ROOT, config), "utf8"));
     for (const db of tables(toml["d1_databases"])) {
-      out.d1.push({ name: str(db["database_name"]), binding: str(db["binding"]), config, id: str(db["database_id"]) });
+      const name = str(db["database_name"]);
+      const id = str(db["database_id"]);
+      const known = out.d1.find((d) => d.name === name);
+      if (known) known.declaredIn.push({ config, id });
+      else out.d1.push({ name, binding: str(db["binding"]), config, id, declaredIn: [{ config, id }] });
     }
     const queues = /** @type {Record<string, unknown>} */ (toml["queues"] ?? {});
     for (const p of tables(queues["producers"])) out.queues.push({ queue: str(p["queue"]), config, role: "producer" });

@@ -35,6 +35,12 @@ describe("the stack's queues, read from every Worker's config", () => {
     expect(new Set(names).size).toBe(names.length);
     for (const db of resources.d1) expect(isPlaceholderId(db.id), db.name).toBe(true);
   });
+
+  it("lists a database bound by two Workers once, with every config that binds it and the same id in each", () => {
+    const links = resources.d1.find((d) => d.name === "linkflow-links");
+    expect(links?.declaredIn.map((d) => d.config).sort()).toEqual(["workers/api/edge/wrangler.toml", "wrangler.toml"]);
+    for (const db of resources.d1) expect(new Set(db.declaredIn.map((d) => d.id)).size, db.name).toBe(1);
+  });
 });
 
 describe("the stack's KV namespaces", () => {
@@ -149,5 +155,7 @@ describe("deployOrder", () => {
     expect(at("wrangler.toml")).toBeLessThan(at("workers/consumers/dashboard/wrangler.toml"));
     // The api binds no redirects service, only its KV namespace: the writer deploys first all the same.
     expect(at("workers/consumers/redirects/wrangler.toml")).toBeLessThan(at("wrangler.toml"));
+    // The edge binds the api (API, API_CRON): deployed after it, though it starts first locally.
+    expect(at("wrangler.toml")).toBeLessThan(at("workers/api/edge/wrangler.toml"));
   });
 });
