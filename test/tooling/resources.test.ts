@@ -46,12 +46,12 @@ describe("the stack's queues, read from every Worker's config", () => {
 describe("the stack's KV namespaces", () => {
   it("are read from the configs, each once, titled by its owner's Worker and binding, with a placeholder id until provisioned", () => {
     expect(resources.kv).toEqual([
-      // Bound by the api (reads it on redirects) and by the redirects Worker, which writes it: created once, the consumer's.
+      // Bound by the edge and the api (read it on redirects) and by the redirects Worker, which writes it: created once, the consumer's.
       {
         title: "linkflow-redirects-REDIRECTS",
         binding: "REDIRECTS",
         config: "workers/consumers/redirects/wrangler.toml",
-        configs: ["wrangler.toml", "workers/consumers/redirects/wrangler.toml"],
+        configs: ["workers/api/edge/wrangler.toml", "wrangler.toml", "workers/consumers/redirects/wrangler.toml"],
         id: `${"0".repeat(28)}0002`,
       },
       {
