@@ -8,6 +8,11 @@ export interface AuthenticatedTeam {
   keyId: string;
 }
 
+/** What the shared middleware and error handler need of any app of this codebase (the api's, the edge's): the trace id. */
+export interface TracedEnv {
+  Variables: { traceId: string };
+}
+
 /** Hono's typing of this Worker: its bindings and the per-request variables middleware sets. */
 export interface AppEnv {
   Bindings: ApiEnv;

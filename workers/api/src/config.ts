@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { configParser } from "../../shared/config";
-import { sampleRateSchema } from "../../shared/log-sampling";
 import { strongSecret } from "../../shared/strong-secret";
 import { retentionDaysSchema } from "../../shared/retention/prune-in-chunks";
 import {
@@ -14,13 +13,12 @@ import { DEFAULT_REPLAY_PAGES_PER_RUN } from "./admin/replay-jobs";
 import { DEFAULT_CLICK_SPOOL_MAX_AGE_HOURS } from "./admin/click-reconciler";
 import { LEDGER_MIN_RETENTION_DAYS } from "#contracts/fanout/ledger-rpc";
 import { DEFAULT_EVENT_LOG_RETENTION_DAYS } from "./outbox/prune-events";
-import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./redirect/click-batch";
+import { clickSettingsShape } from "./redirect/redirect-env";
 
 /** The api Worker's vars and secrets (workers/shared/config.ts parses them once per env object). */
 const configSchema = z
   .object({
     ADMIN_TOKEN: strongSecret("ADMIN_TOKEN"),
-    VISITOR_HASH_SECRET: strongSecret("VISITOR_HASH_SECRET"),
     FEED_TOKEN_SECRET: strongSecret("FEED_TOKEN_SECRET"),
     SHORT_BASE_URL: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
     // Every other name this deployment answers on (the workers.dev name beside a custom domain,
@@ -35,11 +33,9 @@ const configSchema = z
           .filter((h) => h !== ""),
       )
       .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/, "OWN_HOSTS is a comma-separated list of host names"))),
+    // VISITOR_HASH_SECRET, CLICK_LOG_SAMPLE_RATE, CLICK_BATCH_WINDOW_MS: the click path's, shared with the edge.
+    ...clickSettingsShape,
     /** Pages of 100 events the cron sends per run across all replay jobs (optional var; README "Replay jobs"). */
-    /** Share of clicks whose detail is logged, by trace id (optional var; README "Clicks are telemetry"). */
-    CLICK_LOG_SAMPLE_RATE: sampleRateSchema,
-    /** How long an isolate packs clicks into one batch before sending it (optional var; README "Clicks are telemetry"). */
-    CLICK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_CLICK_BATCH_WINDOW_MS),
     REPLAY_PAGES_PER_RUN: z.coerce.number().int().min(1).max(500).default(DEFAULT_REPLAY_PAGES_PER_RUN),
     /** The reconciler (optional vars; README "Reconciliation"): grace before an event is checked, age of a stale `pending`, page size, pages per minute. */
     RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(DEFAULT_RECONCILE_GRACE_SECONDS),

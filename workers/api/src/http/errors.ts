@@ -1,8 +1,9 @@
-import type { ErrorHandler, NotFoundHandler } from "hono";
+import type { Context } from "hono";
+import type { HTTPResponseError } from "hono/types";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { AppEnv } from "../app-env";
+import type { TracedEnv } from "../app-env";
 
 /** The one code → status map of API.md "Errors". */
 export const ERROR_STATUS = {
@@ -80,9 +81,10 @@ const statusToCode = new Map<number, ErrorCode>(Object.entries(ERROR_STATUS).fla
 
 /**
  * The one error handler. Client mistakes keep their 4xx; anything unknown is
- * logged with the trace id and answered as a plain `internal` 500, never a stack.
+ * logged with the trace id and answered as a plain `internal` 500, never a stack. Generic over the
+ * app (the api's or the edge's): it only needs the trace id.
  */
-export const handleError: ErrorHandler<AppEnv> = (err, c) => {
+export const handleError = <E extends TracedEnv>(err: Error | HTTPResponseError, c: Context<E>): Response => {
   if (err instanceof ApiError) {
     for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
     return c.json(errorBody(err.code, err.message, err.issues), err.status);
@@ -105,4 +107,4 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
   return c.json(errorBody("internal", "Something went wrong on our side."), 500);
 };
 
-export const handleNotFound: NotFoundHandler<AppEnv> = (c) => c.json(errorBody("not_found", "No such route."), 404);
+export const handleNotFound = <E extends TracedEnv>(c: Context<E>): Response => c.json(errorBody("not_found", "No such route."), 404);

@@ -1,5 +1,5 @@
-import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../app-env";
+import type { Context, Next } from "hono";
+import type { TracedEnv } from "../app-env";
 import { toHex } from "../../../shared/crypto";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -39,12 +39,13 @@ export function responseTraceparent(traceId: string): string {
 
 /**
  * Continues the caller's trace (or starts one) and answers with our own span in
- * `traceparent`, so a client can look its request's events up by trace id.
+ * `traceparent`, so a client can look its request's events up by trace id. Generic over the app
+ * (the api's or the edge's), which only has to declare the trace id.
  */
-export const traceContext = createMiddleware<AppEnv>(async (c, next) => {
+export async function traceContext<E extends TracedEnv>(c: Context<E>, next: Next): Promise<void> {
   const incoming = parseTraceparent(c.req.header("traceparent"));
   const traceId = incoming?.traceId ?? newTraceId();
   c.set("traceId", traceId);
   c.header("traceparent", responseTraceparent(traceId));
   await next();
-});
+}

@@ -1,5 +1,5 @@
 import { isbot } from "isbot";
-import { configOf } from "../config";
+import { clickSettingsOf, type RedirectEnv } from "./redirect-env";
 import { toHex } from "../../../shared/crypto";
 import { linksDb } from "../db";
 import { ClickPacker, sendToClickQueue, type ClickSink, type PackedClick } from "./click-batch";
@@ -102,10 +102,10 @@ export interface ClickSettings {
 const packer = new ClickPacker<Queue>(visitorHashHex, sendToClickQueue);
 
 // One sink per env object (per isolate in production): the redirect path builds nothing per click.
-const sinks = new WeakMap<ApiEnv, ClickSink>();
+const sinks = new WeakMap<RedirectEnv, ClickSink>();
 
 /** The env's click spool (CLICK_SPOOL) and its links DB's drop counts. */
-export function clickSinkOf(env: ApiEnv): ClickSink {
+export function clickSinkOf(env: RedirectEnv): ClickSink {
   let sink = sinks.get(env);
   if (!sink) {
     const db = linksDb(env.LINKS_DB);
@@ -126,11 +126,11 @@ export function sendClickAfterResponse(
   request: Request,
   link: ClickedLink,
   traceId: string,
-  env: ApiEnv,
+  env: RedirectEnv,
   now: Date,
   waitUntil: (promise: Promise<unknown>) => void,
 ): void {
-  const config = configOf(env);
+  const config = clickSettingsOf(env);
   const click = packedClickOf(
     clickFacts(request),
     link,

@@ -1,3 +1,4 @@
+import type { RedirectEnv } from "./redirect-env";
 import { newTraceId, parseTraceparent, responseTraceparent } from "../http/trace-context";
 import { SLUG_PATTERN, isReservedSlug } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
@@ -19,7 +20,7 @@ function slugOf(url: string): string {
  * router, its middleware, a KV read or a database handle. Everything else (a miss, an unknown, deleted or
  * expired slug, any other path) returns null and goes through the app as before.
  */
-export function fastRedirect(request: Request, env: ApiEnv, ctx: ExecutionContext, cache: RedirectCache = redirectCache): Response | null {
+export function fastRedirect(request: Request, env: RedirectEnv, ctx: ExecutionContext, cache: RedirectCache = redirectCache): Response | null {
   if (request.method !== "GET" && request.method !== "HEAD") return null;
   const slug = slugOf(request.url);
   // Belt and braces: the Worker's own paths never reach the cache, and are never answered here.

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env";
+import type { RedirectAppEnv } from "./redirect-env";
 import { ApiError } from "../http/errors";
 import { SLUG_PATTERN } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type CachedLink } from "./redirect-cache";
 import { findLinkBySlug, redirectSources } from "./slug-lookup";
 
-export const redirectRoutes = new Hono<AppEnv>();
+export const redirectRoutes = new Hono<RedirectAppEnv>();
 
 /**
  * The destination with the short link's own query string passed on. Both query
