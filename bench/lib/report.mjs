@@ -18,6 +18,7 @@ const END = "<!-- bench:results:end -->";
  * @property {string[]} workers
  * @property {string} stateOn where the throwaway D1/R2/DO state lived
  * @property {Partial<Record<"split" | "single", Awaited<ReturnType<typeof import("./redirect-bench.mjs").benchRedirect>>>>} redirect
+ * @property {{ links: number, records: number }} [readModel] the read model's records found before redirects were measured
  * @property {Awaited<ReturnType<typeof import("./create-bench.mjs").benchCreate>>} [create]
  * @property {Awaited<ReturnType<typeof import("./fanout-bench.mjs").benchFanout>>} [fanout]
  * @property {Awaited<ReturnType<typeof import("./clicks-bench.mjs").benchClicks>>} [clicks]
@@ -84,6 +85,40 @@ function rows(r) {
         ratio: "—",
         target: "",
       });
+    // The cold path: each request a slug the isolate has not cached (one KV read), against a floor that reads KV once and 302s.
+    const { cold } = result;
+    out.push({
+      figure: `Redirect, cold isolate cache (${how}; every slug once, a KV read each; floor: one KV read + 302), throughput`,
+      ours: rps(cold.ours.rps),
+      floor: rps(cold.floor.rps),
+      ratio: `${(cold.ours.rps / cold.floor.rps).toFixed(2)}×`,
+      target: "",
+    });
+    out.push({
+      figure: `Redirect, cold isolate cache (${how}), p50 / p99 latency`,
+      ours: `${ms(cold.ours.p50)} / ${ms(cold.ours.p99)}`,
+      floor: `${ms(cold.floor.p50)} / ${ms(cold.floor.p99)}`,
+      ratio: `${(cold.ours.p50 / cold.floor.p50).toFixed(2)}× / ${(cold.ours.p99 / cold.floor.p99).toFixed(2)}×`,
+      target: "",
+    });
+    out.push({
+      figure: `Redirect, cold isolate cache (${how}), CPU a redirect in ${layout === "split" ? "the api's workerd" : "the one workerd"}`,
+      ours: us(cold.cpuUs.front),
+      floor: us(cold.cpuUs.floor),
+      ratio: `${(cold.cpuUs.front / cold.cpuUs.floor).toFixed(2)}×`,
+      target: "",
+    });
+    // D1 primary queries, from the lookups the api logged: none while every slug has its KV record.
+    const perThousand = (/** @type {number} */ primary, /** @type {number} */ requests) => (requests > 0 ? (primary * 1000) / requests : Number.NaN);
+    const warmRate = perThousand(result.lookups.rounds.primary, ours.responses);
+    const coldRate = perThousand(cold.lookups.primary, cold.ours.responses);
+    out.push({
+      figure: `Redirect (${how}): D1 primary queries per 1,000 redirects, measured rounds warm / cold (from the api's logged lookups)`,
+      ours: `${warmRate.toFixed(2)} / ${coldRate.toFixed(2)} (${result.lookups.rounds.primary} of ${ours.responses.toLocaleString("en-US")}; ${cold.lookups.primary} of ${cold.ours.responses.toLocaleString("en-US")})`,
+      floor: "—",
+      ratio: "—",
+      target: `0 ${warmRate === 0 && coldRate === 0 ? "met" : "missed"}`,
+    });
   }
   if (r.create) {
     for (const [label, level] of /** @type {const} */ ([
@@ -205,6 +240,15 @@ function notes(r) {
     `- Sizes: ${o.links.toLocaleString("en-US")} links, ${o.connections} connections, ${o.rounds} round(s) of ${o.seconds} s per side (median reported); creates ${o.creates1} at concurrency 1 and ${o.creates16} at 16; fan-out ${o.fanout} links; burst ${o.burst}. Redirect layouts: ${o.layouts.join(", ")} (split: the fan-out and consumers in a second workerd at nice 19 while redirects are measured); creates and fan-out ${o.createLayout === "split" ? "split the same way" : "in one workerd"}. State (D1, R2, Durable Objects) on ${r.stateOn}, for the floor too.`,
     `- Workers running: ${r.workers.join(", ")}.`,
   ];
+  const lookupsOf = (/** @type {import("./runtime.mjs").Lookups} */ l) => `cache ${l.cache}, KV ${l.kv}, primary ${l.primary}, refused ${l.refused}`;
+  if (r.readModel) lines.push(`- Read model before redirects were measured: ${r.readModel.records} of ${r.readModel.links} links had their KV record.`);
+  for (const layout of /** @type {const} */ (["split", "single"])) {
+    const result = r.redirect[layout];
+    if (!result) continue;
+    lines.push(
+      `- Slug lookups the api logged (${layout}): warm-up (every slug once, ${result.lookups.warmUpRequests} requests) ${lookupsOf(result.lookups.warmUp)}; measured warm rounds (${result.ours.responses} requests) ${lookupsOf(result.lookups.rounds)}; cold rounds (${result.cold.ours.responses} requests) ${lookupsOf(result.cold.lookups)}.`,
+    );
+  }
   if (r.fanout) {
     const { subscribers, verification } = r.fanout;
     lines.push(
@@ -220,11 +264,47 @@ function notes(r) {
   return lines;
 }
 
-/** @param {Results} r */
-export function renderResults(r) {
+/** @typedef {"redirect" | "create" | "fanout" | "clicks"} Part */
+const PARTS = /** @type {const} */ (["redirect", "create", "fanout", "clicks"]);
+
+/**
+ * Which part of the bench wrote a table row (by its figure) or a note line; null for the run's own
+ * lines (machine, sizes, Workers), which every run rewrites.
+ * @param {string} line
+ * @returns {Part | null}
+ */
+function partOf(line) {
+  const text = line.replace(/^[|-] /, "");
+  if (/^Redirect|^Slug lookups|^Read model/.test(text)) return "redirect";
+  if (/^Create →|^Burst|^Peak RSS|^Subscribers of|^After the burst/.test(text)) return "fanout";
+  if (/^Create/.test(text)) return "create";
+  if (/^Clicks|^Bytes a create/.test(text)) return "clicks";
+  return null;
+}
+
+/**
+ * The table and notes. `previous` (the section as last written): rows and notes of the parts this
+ * run left out (`--only`) are kept as they were, each row with its own date, so a partial run
+ * never drops figures it did not measure.
+ * @param {Results} r
+ * @param {string} [previous]
+ */
+export function renderResults(r, previous = "") {
   const header = "| Figure | Ours | Floor | Ratio | Target | Machine | Date |\n|---|---|---|---|---|---|---|";
-  const body = rows(r).map((row) => `| ${row.figure} | ${row.ours} | ${row.floor} | ${row.ratio} | ${row.target} | ${machine(r)} | ${date(r)} |`);
-  return [header, ...body, "", ...notes(r)].join("\n");
+  const fresh = rows(r).map((row) => `| ${row.figure} | ${row.ours} | ${row.floor} | ${row.ratio} | ${row.target} | ${machine(r)} | ${date(r)} |`);
+  const old = previous.split("\n");
+  const keptParts = PARTS.filter((part) => !r.options.parts.has(part));
+  const kept = (/** @type {Part} */ part, /** @type {string} */ prefix) =>
+    keptParts.includes(part) ? old.filter((l) => l.startsWith(prefix) && partOf(l) === part) : [];
+  const body = PARTS.flatMap((part) => [...fresh.filter((l) => partOf(l) === part), ...kept(part, "| ")]);
+  const keptNotes = keptParts.flatMap((part) => kept(part, "- "));
+  const partial =
+    keptNotes.length > 0 || body.length > fresh.length
+      ? [
+          `- This run measured ${PARTS.filter((p) => r.options.parts.has(p)).join(", ")}; the rows and notes of ${keptParts.join(", ")} are from their last run (each row's date), its machine and sizes as written then.`,
+        ]
+      : [];
+  return [header, ...body, "", ...notes(r), ...partial, ...keptNotes].join("\n");
 }
 
 /** @param {Results} r @param {(line: string) => void} log */
@@ -248,5 +328,6 @@ export async function writeReport(r, file) {
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start === -1 || end < start) throw new Error(`${file} has no ${START} ... ${END} markers`);
-  await writeFile(file, `${text.slice(0, start + START.length)}\n${renderResults(r)}\n${text.slice(end)}`);
+  const previous = text.slice(start + START.length, end);
+  await writeFile(file, `${text.slice(0, start + START.length)}\n${renderResults(r, previous)}\n${text.slice(end)}`);
 }

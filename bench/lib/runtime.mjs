@@ -29,8 +29,40 @@ const KEPT_LOGS = 200;
 /** @type {string[]} */
 const problems = [];
 
+/**
+ * The redirect path's slug lookups by source, summed over every "clicks sent" line the Workers
+ * logged (each carries, and restarts, its isolate's counts since its previous line:
+ * workers/api/src/redirect/redirect-cache.ts LookupCounts). Production telemetry, no test endpoint.
+ * @typedef {{ cache: number, kv: number, primary: number, refused: number }} Lookups
+ */
+/** @type {Lookups} */
+const lookups = { cache: 0, kv: 0, primary: 0, refused: 0 };
+
+/** @param {string} message one line a Worker logged */
+function countLookups(message) {
+  if (!message.startsWith("{") || !message.includes('"clicks sent"')) return;
+  /** @type {{ msg?: unknown, lookups?: Partial<Record<keyof Lookups, unknown>> }} */
+  let line;
+  try {
+    line = JSON.parse(message);
+  } catch {
+    return;
+  }
+  if (line.msg !== "clicks sent" || !line.lookups) return;
+  for (const key of /** @type {(keyof Lookups)[]} */ (["cache", "kv", "primary", "refused"])) {
+    const n = line.lookups[key];
+    if (typeof n === "number") lookups[key] += n;
+  }
+}
+
+/** The lookups logged so far, every runtime together (take two and subtract for a phase). */
+export function loggedLookups() {
+  return { ...lookups };
+}
+
 /** @param {{ level: string, message: string }} entry */
 function keepProblem(entry) {
+  countLookups(entry.message);
   if (entry.level !== "warn" && entry.level !== "error") return;
   problems.push(`${entry.level}: ${entry.message}`);
   if (problems.length > KEPT_LOGS) problems.shift();
@@ -109,20 +141,21 @@ async function workerdChildren() {
  */
 
 /**
- * @param {WorkerOptions[]} workers the first is primary (answers on the returned url)
- * @param {StartOptions} options
+ * @param {WorkerOptions[]} workers
+ * @param {StartOptions & { direct?: string }} options `direct`: the Worker that answers on the
+ *   returned url (by name; the first one when not given)
  * @returns {Promise<Runtime>}
  */
-async function start([primary, ...others], { persistRoot, registry, inspectorPort }) {
-  if (!primary) throw new Error("no Worker to start");
-  // Requests reach the primary Worker on a socket of its own: Miniflare's shared entry Worker
+async function start(workers, { persistRoot, registry, inspectorPort, direct = String(workers[0]?.name) }) {
+  if (!workers.some((w) => w.name === direct)) throw new Error(`no Worker ${direct} to start`);
+  // Requests reach that Worker on a socket of its own: Miniflare's shared entry Worker
   // (its `ready` URL) costs more CPU per request than a constant-302 Worker does (about 2,000
   // against 5,000 requests/s on 2 cores), which would hide every difference measured here.
-  const direct = { ...primary, unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
+  const withSocket = workers.map((w) => (w.name === direct ? { ...w, unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : w));
   const before = new Set(await workerdChildren());
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      workers: [direct, ...others],
+      workers: withSocket,
       resourcePersistencePath: persistRoot,
       host: "127.0.0.1",
       port: 0,
@@ -134,10 +167,16 @@ async function start([primary, ...others], { persistRoot, registry, inspectorPor
     }),
   );
   await mf.ready;
-  const url = await mf.unsafeGetDirectURL(String(primary.name));
+  const url = await mf.unsafeGetDirectURL(direct);
   const pids = (await workerdChildren()).filter((pid) => !before.has(pid));
   return { mf, url, pids, stop: () => mf.dispose() };
 }
+
+/**
+ * The api Worker, found by name (not by its place in WORKERS): its REDIRECTS binding seeds the
+ * floor's KV and profiles follow it. Requests go to the stack's primary, the edge, as in production.
+ */
+export const API_WORKER = "linkflow-api";
 
 /**
  * Every Worker of scripts/stack.mjs, sharing local D1, Queues, R2 and Durable Objects, with state
@@ -192,6 +231,8 @@ export async function startFloorRuntime({ persistTo }) {
     compatibilityDate,
     modules: [{ type: "ESModule", path: path.join(FLOOR_DIR, "floor-worker.mjs"), contents: await bundle(path.join(FLOOR_DIR, "floor-worker.ts"), {}) }],
     d1Databases: { FLOOR_DB: "bench-floor-db" },
+    // The cold-redirect floor's one KV read (seeded by seedFloorKv with the stack's own records).
+    kvNamespaces: { FLOOR_KV: "bench-floor-kv" },
     queueProducers: { FLOOR_EVENTS: { queueName: "bench-floor-events" } },
     // Batching as the fan-out consumes link-events (wrangler.toml of workers/fanout).
     queueConsumers: { "bench-floor-events": { maxBatchSize: 100, maxBatchTimeout: 1 } },
@@ -204,4 +245,31 @@ export async function startFloorRuntime({ persistTo }) {
     await db.batch(statements.map((sql) => db.prepare(sql)));
   }
   return runtime;
+}
+
+/**
+ * Copies each key's value from a KV namespace of the stack (`from`: binding name and Worker) into
+ * the floor's FLOOR_KV, so the floor reads the same keys and values as the redirect path does.
+ * @param {Runtime} stack
+ * @param {Runtime} floor
+ * @param {{ binding: string, worker: string }} from
+ * @param {string[]} keys
+ * @returns {Promise<string[]>} the keys the stack's namespace does not have (none were copied for them)
+ */
+export async function seedFloorKv(stack, floor, from, keys) {
+  const source = await stack.mf.getKVNamespace(from.binding, from.worker);
+  const target = await floor.mf.getKVNamespace("FLOOR_KV");
+  /** @type {string[]} */
+  const missing = [];
+  const CONCURRENCY = 32;
+  for (let i = 0; i < keys.length; i += CONCURRENCY) {
+    await Promise.all(
+      keys.slice(i, i + CONCURRENCY).map(async (key) => {
+        const value = await source.get(key, "text");
+        if (value === null) missing.push(key);
+        else await target.put(key, value);
+      }),
+    );
+  }
+  return missing;
 }

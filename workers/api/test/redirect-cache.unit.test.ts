@@ -1,7 +1,9 @@
 // The redirect cache's own rules, with a clock moved by hand (no waiting, no timing).
 import { describe, expect, it } from "vitest";
 import { ENTRY_TTL_MS, NEGATIVE_TTL_MS, PRIMARY_LOOKUPS_PER_SECOND, RedirectCache, type CachedLink } from "../src/redirect/redirect-cache";
+import { findLinkBySlug, type RedirectSources } from "../src/redirect/slug-lookup";
 import { TtlLru } from "../src/redirect/ttl-lru";
+import type { Database } from "../src/db";
 
 function link(id: string, slug: string): CachedLink {
   return { id, teamId: "team_1", slug, url: `https://example.com/${slug}`, expiresAt: null, deletedAt: null };
@@ -73,5 +75,66 @@ describe("RedirectCache", () => {
     cache.reset();
     expect(cache.get("a")).toBeUndefined();
     expect(cache.takePrimaryLookup()).toBe(true);
+  });
+});
+
+describe("RedirectCache lookup counts (the telemetry the clicks-sent line carries)", () => {
+  const LINK = { ...link("lnk_01JDQ8Z5W5S3T6V8X0Y2Z4A6BC", "known"), teamId: "team_01JDQ8Z5W5S3T6V8X0Y2Z4A6BC" };
+  const record = { v: 1, current: LINK, holders: {} };
+
+  /** KV with one record (slug "known"), and a primary that counts its queries and has no rows. */
+  function sources(): RedirectSources & { primaryQueries: () => number; kvReads: () => number } {
+    let queries = 0;
+    let reads = 0;
+    const none = { from: () => none, where: () => none, get: () => Promise.resolve(undefined) };
+    const db = {
+      select: () => {
+        queries++;
+        return none;
+      },
+    } as unknown as Database;
+    return {
+      store: {
+        read: (key) => {
+          reads++;
+          return Promise.resolve(key === "slug:known" ? record : null);
+        },
+      },
+      primary: () => db,
+      primaryQueries: () => queries,
+      kvReads: () => reads,
+    };
+  }
+
+  it("counts each lookup once where it was settled, and take restarts the count", async () => {
+    const { cache } = clockedCache();
+    const src = sources();
+    expect(await findLinkBySlug(src, "known", cache)).toEqual(LINK); // KV names it
+    expect(await findLinkBySlug(src, "known", cache)).toEqual(LINK); // the cache has it
+    expect(await findLinkBySlug(src, "unknown", cache)).toBeNull(); // KV names none: the primary
+    expect(await findLinkBySlug(src, "unknown", cache)).toBeNull(); // "no such link" cached
+    expect(cache.takeLookupCounts()).toEqual({ cache: 2, kv: 2, primary: 1, refused: 0 });
+    expect([src.kvReads(), src.primaryQueries()]).toEqual([2, 1]);
+    expect(cache.takeLookupCounts()).toEqual({ cache: 0, kv: 0, primary: 0, refused: 0 });
+  });
+
+  it("counts a primary lookup the budget refused as refused, with no query made", async () => {
+    const { cache } = clockedCache();
+    const src = sources();
+    while (cache.takePrimaryLookup());
+    cache.takeLookupCounts();
+    expect(await findLinkBySlug(src, "other", cache)).toBeNull();
+    expect(cache.takeLookupCounts()).toEqual({ cache: 0, kv: 1, primary: 0, refused: 1 });
+    expect(src.primaryQueries()).toBe(0);
+  });
+
+  it("counts what the fast path answers from the cache (countLookup), and reset() clears the counts", () => {
+    const { cache } = clockedCache();
+    cache.countLookup("cache");
+    cache.countLookup("kv");
+    expect(cache.takeLookupCounts()).toEqual({ cache: 1, kv: 1, primary: 0, refused: 0 });
+    cache.countLookup("cache");
+    cache.reset();
+    expect(cache.takeLookupCounts()).toEqual({ cache: 0, kv: 0, primary: 0, refused: 0 });
   });
 });

@@ -6,6 +6,7 @@ import { isSampledTrace } from "../../../shared/log-sampling";
 import { deliverBatch, dropBatch, type ClickSink, type SendBatch } from "./click-delivery";
 import type { SpooledCounts } from "./click-spool";
 import { INLINE_RETRY_DELAYS_MS } from "./inline-retry";
+import { redirectCache } from "./redirect-cache";
 
 const log = logger("api");
 
@@ -251,7 +252,17 @@ export class ClickPacker<K> {
     }
     const delivery = await deliverBatch(key, batch, counts, open.sink, this.sendBatch, this.retryDelaysMs);
     if (delivery.outcome === "dropped") return;
-    if (delivery.outcome !== "spooled") log.info("clicks sent", { eventId: batch.id, traceId: batch.traceId, ...counts, bytes: open.bytes, ...delivery });
+    // The line also carries (and restarts) the isolate's slug lookups by source since the last one:
+    // about one line per isolate-second while it redirects, so primary queries per redirect are readable in the logs.
+    if (delivery.outcome !== "spooled")
+      log.info("clicks sent", {
+        eventId: batch.id,
+        traceId: batch.traceId,
+        ...counts,
+        bytes: open.bytes,
+        ...delivery,
+        lookups: redirectCache.takeLookupCounts(),
+      });
     logSampledClicks(batch, open);
   }
 }

@@ -27,7 +27,9 @@ export function fastRedirect(request: Request, env: RedirectEnv, ctx: ExecutionC
   if (!SLUG_PATTERN.test(slug) || isReservedSlug(slug)) return null;
   const link = cache.get(slug);
   const now = cache.now();
+  // Not counted here unless answered here: otherwise the routed path looks the slug up and counts it.
   if (!link || goneMessage(link, now) !== null) return null;
+  cache.countLookup("cache");
 
   const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   const traceId = parseTraceparent(request.headers.get("traceparent") ?? undefined)?.traceId ?? newTraceId();

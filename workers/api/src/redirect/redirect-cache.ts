@@ -35,6 +35,24 @@ export const CAPACITY = 50_000;
 export const PRIMARY_LOOKUPS_PER_SECOND = 20;
 
 /**
+ * How this isolate answered its slug lookups since the counts were last taken: production telemetry
+ * (the isolate's "clicks sent" log line carries them, click-batch.ts), and how the bench counts
+ * primary queries per redirect. Each lookup counts once, where it was settled:
+ * - `cache`: the isolate's cache answered (a link, or "no such link");
+ * - `kv`: the read model was read (a cache miss); KV named the link itself `kv - primary - refused` times;
+ * - `primary`: KV named no link, and the links database's primary was asked;
+ * - `refused`: KV named no link and the isolate's primary budget was spent (answered 404).
+ */
+export interface LookupCounts {
+  cache: number;
+  kv: number;
+  primary: number;
+  refused: number;
+}
+
+const noLookups = (): LookupCounts => ({ cache: 0, kv: 0, primary: 0, refused: 0 });
+
+/**
  * The in-isolate slug → link cache in front of the read model, with negative entries (null) for
  * unknown slugs, and the isolate's budget of primary lookups. The clock is injected so tests can
  * move time without waiting.
@@ -44,6 +62,7 @@ export class RedirectCache {
   readonly #entries = new TtlLru<CachedLink | null>(CAPACITY);
   #budget = PRIMARY_LOOKUPS_PER_SECOND;
   #budgetAt = Number.NEGATIVE_INFINITY;
+  #lookups = noLookups();
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
@@ -63,6 +82,7 @@ export class RedirectCache {
     this.#entries.clear();
     this.#budget = PRIMARY_LOOKUPS_PER_SECOND;
     this.#budgetAt = Number.NEGATIVE_INFINITY;
+    this.#lookups = noLookups();
   }
 
   /** The cached answer: a link, null for "no such slug", undefined when the read model must be asked. */
@@ -74,16 +94,38 @@ export class RedirectCache {
     this.#entries.set(slug, link, this.#now() + (link ? ENTRY_TTL_MS : NEGATIVE_TTL_MS));
   }
 
-  /** Takes one primary lookup from the isolate's budget (a token bucket refilled every second); false when spent. */
+  /**
+   * Takes one primary lookup from the isolate's budget (a token bucket refilled every second); false
+   * when spent. Counted either way (`primary` or `refused`): the caller asks the primary exactly when true.
+   */
   takePrimaryLookup(): boolean {
     const now = this.#now();
     if (now - this.#budgetAt >= 1_000) {
       this.#budget = PRIMARY_LOOKUPS_PER_SECOND;
       this.#budgetAt = now;
     }
-    if (this.#budget <= 0) return false;
+    if (this.#budget <= 0) {
+      this.#lookups.refused++;
+      return false;
+    }
     this.#budget--;
+    this.#lookups.primary++;
     return true;
+  }
+
+  /**
+   * Counts a lookup the cache settled (`cache`) or that went on to the read model (`kv`). Counted by
+   * the caller, not by get(): the fast path and the routed path may both get() one request's slug.
+   */
+  countLookup(source: "cache" | "kv"): void {
+    this.#lookups[source]++;
+  }
+
+  /** The lookups counted since the last take, and a fresh count from zero. */
+  takeLookupCounts(): LookupCounts {
+    const taken = this.#lookups;
+    this.#lookups = noLookups();
+    return taken;
   }
 }
 

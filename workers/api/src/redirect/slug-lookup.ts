@@ -31,6 +31,7 @@ export function redirectSources(env: { REDIRECTS: KVNamespace; LINKS_DB: D1Datab
  */
 export async function findLinkBySlug(sources: RedirectSources, slug: string, cache: RedirectCache = redirectCache): Promise<CachedLink | null> {
   const cached = cache.get(slug);
+  cache.countLookup(cached === undefined ? "kv" : "cache");
   if (cached !== undefined) return cached;
   const link = (await readModelLink(sources.store, slug)) ?? (cache.takePrimaryLookup() ? await primaryLink(sources.primary(), slug, cache.now()) : null);
   cache.store(slug, link);
