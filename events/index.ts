@@ -13,7 +13,16 @@ export * from "./link-events";
  * Every event type and version still in flight. A consumer accepts all of them;
  * schemas only ever change additively, by adding a new version here.
  */
-export const eventSchemas = [linkCreatedV1, linkCreatedV2, linkCreatedV3, linkUpdatedV1, linkUpdatedV2, linkDeletedV1, linkClickedV1, clicksRecordedV1] as const;
+export const eventSchemas = [
+  linkCreatedV1,
+  linkCreatedV2,
+  linkCreatedV3,
+  linkUpdatedV1,
+  linkUpdatedV2,
+  linkDeletedV1,
+  linkClickedV1,
+  clicksRecordedV1,
+] as const;
 
 /** What producers emit today; older versions above stay accepted while in flight. */
 export const CURRENT_VERSION = { LinkCreated: 3, LinkUpdated: 2, LinkDeleted: 1, LinkClicked: 1, ClicksRecorded: 1 } as const;

@@ -52,7 +52,11 @@ export async function expectRefused(c: BadRequest, fx: Fixture): Promise<void> {
   expect(res.status, `${c.name}: never a 500`).toBeLessThan(500);
   traceIdOf(res);
   const error = await expectError(res, c.status, c.code);
-  if (c.issuePath !== undefined) expect(error.issues?.map((i) => i.path), `${c.name}: names the field`).toContain(c.issuePath);
+  if (c.issuePath !== undefined)
+    expect(
+      error.issues?.map((i) => i.path),
+      `${c.name}: names the field`,
+    ).toContain(c.issuePath);
   expect(await tableCounts(), `${c.name}: nothing written`).toEqual(before);
 }
 

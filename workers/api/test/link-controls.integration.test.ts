@@ -131,7 +131,10 @@ describe("link controls on create", () => {
         { rules: Array.from({ length: 20 }, (_, i) => ({ when: { os: ["android"] }, url: `https://example.com/r${i}` })) },
         { rules: Array.from({ length: 20 }, (_, i) => ({ when: { os: ["android"] }, url: `https://example.com/r${i}` })) },
       ],
-      [{ rules: [{ when: { language: ["zh", "YUE"] }, url: "https://example.com/zh" }] }, { rules: [{ when: { language: ["zh", "yue"] }, url: "https://example.com/zh" }] }],
+      [
+        { rules: [{ when: { language: ["zh", "YUE"] }, url: "https://example.com/zh" }] },
+        { rules: [{ when: { language: ["zh", "yue"] }, url: "https://example.com/zh" }] },
+      ],
       [{ utm: { term: "t".repeat(200) } }, { utm: { term: "t".repeat(200) } }],
       [{ utm: { content: "  café ☕  " } }, { utm: { content: "café ☕" } }],
       [{ og: { description: "d".repeat(500) } }, { og: { description: "d".repeat(500) } }],

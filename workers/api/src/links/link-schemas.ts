@@ -37,16 +37,11 @@ const expiresAt = z.iso
 
 const safeText = (max: number) => z.string().trim().min(1).max(max).refine(isSafeText, "must not contain control or invisible characters");
 
-const password = z
-  .string()
-  .min(4)
-  .max(128)
-  .refine(isSafeText, "must not contain control or invisible characters")
-  .openapi({
-    description: "Write-only: 4–128 characters. Stored only as a salted PBKDF2-SHA256 hash; the Link shows `passwordProtected`.",
-    writeOnly: true,
-    example: "open sesame",
-  });
+const password = z.string().min(4).max(128).refine(isSafeText, "must not contain control or invisible characters").openapi({
+  description: "Write-only: 4–128 characters. Stored only as a salted PBKDF2-SHA256 hash; the Link shows `passwordProtected`.",
+  writeOnly: true,
+  example: "open sesame",
+});
 
 const expiredUrl = z.string().min(1).max(MAX_URL_LENGTH).openapi({
   description: "Where the link sends people once expired or used up, instead of 410. The same policy as `url`: http(s) only, never the short domain.",
@@ -78,10 +73,14 @@ const language = z
 
 const ruleConditions = z
   .strictObject({
-    country: conditionList(country).optional().openapi({ description: "ISO 3166-1 alpha-2 codes (stored upper case)", example: ["DE", "AT"] }),
+    country: conditionList(country)
+      .optional()
+      .openapi({ description: "ISO 3166-1 alpha-2 codes (stored upper case)", example: ["DE", "AT"] }),
     device: conditionList(z.enum(RULE_DEVICES)).optional(),
     os: conditionList(z.enum(RULE_OSES)).optional(),
-    language: conditionList(language).optional().openapi({ description: "BCP 47 primary language tags (stored lower case)", example: ["de"] }),
+    language: conditionList(language)
+      .optional()
+      .openapi({ description: "BCP 47 primary language tags (stored lower case)", example: ["de"] }),
   })
   .refine((when) => Object.values(when).some((list) => list !== undefined), "must name at least one condition")
   .openapi({ description: "Every condition named must match (a list matches when any of its values does)." });
@@ -89,7 +88,11 @@ const ruleConditions = z
 const rule = z
   .strictObject({
     when: ruleConditions,
-    url: z.string().min(1).max(MAX_URL_LENGTH).openapi({ description: "Same policy as `url`: http(s) only (no app deep links yet).", example: "https://example.com/de/launch" }),
+    url: z
+      .string()
+      .min(1)
+      .max(MAX_URL_LENGTH)
+      .openapi({ description: "Same policy as `url`: http(s) only (no app deep links yet).", example: "https://example.com/de/launch" }),
   })
   .openapi("LinkRule");
 

@@ -39,7 +39,11 @@ describe("analytics consumer: exactly once, in any order", () => {
     const v1 = { teamId, linkId: newLinkId() };
     const v2 = { teamId, linkId: newLinkId() };
     const v3 = { teamId, linkId: newLinkId() };
-    const result = await deliver([linkCreated({ ...v1, slug: "from-v1" }, 1), linkCreated({ ...v2, slug: "from-v2" }, 2), linkCreated({ ...v3, slug: "from-v3" }, 3)]);
+    const result = await deliver([
+      linkCreated({ ...v1, slug: "from-v1" }, 1),
+      linkCreated({ ...v2, slug: "from-v2" }, 2),
+      linkCreated({ ...v3, slug: "from-v3" }, 3),
+    ]);
     expect(result.retryMessages).toEqual([]);
     expect(await linkRecord(v3.linkId)).toMatchObject({ team_id: teamId, slug: "from-v3", created_at: "2026-11-26T10:00:00.000Z" });
     expect(await linkRecord(v1.linkId)).toMatchObject({ team_id: teamId, slug: "from-v1", created_at: "2026-11-26T10:00:00.000Z" });

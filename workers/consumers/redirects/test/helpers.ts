@@ -58,7 +58,9 @@ export type TestControls = Pick<LinkSnapshotV2, "passwordProtected" | "expiredUr
 /** The controls of the LinkCreated v3 sample (the fields LinkCreated v3 and LinkUpdated v2 add). */
 export const sampleControls: TestControls = (() => {
   const { passwordProtected, expiredUrl, maxClicks, rules, utm, og } = structuredClone(sampleEvents["LinkCreated.v3"].data.link);
-  return linkSnapshotV2Schema.pick({ passwordProtected: true, expiredUrl: true, maxClicks: true, rules: true, utm: true, og: true }).parse({ passwordProtected, expiredUrl, maxClicks, rules, utm, og });
+  return linkSnapshotV2Schema
+    .pick({ passwordProtected: true, expiredUrl: true, maxClicks: true, rules: true, utm: true, og: true })
+    .parse({ passwordProtected, expiredUrl, maxClicks, rules, utm, og });
 })();
 
 /** LinkCreated v3: the link with its controls. */

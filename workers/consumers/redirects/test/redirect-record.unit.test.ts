@@ -135,7 +135,11 @@ describe("slugChangesOf: link controls (LinkCreated v3, LinkUpdated v2)", () => 
     const cleared = { ...sampleControls, passwordProtected: false, expiredUrl: null, rules: null, og: null };
     const records = project([
       [createdV3({ id, slug, url: "https://example.com/c", minute: 0 })],
-      [updatedV2({ id, slug, url: "https://example.com/c", minute: 1 }, cleared, ["password", "expiredUrl", "rules", "og"], { expiredUrl: sampleControls.expiredUrl })],
+      [
+        updatedV2({ id, slug, url: "https://example.com/c", minute: 1 }, cleared, ["password", "expiredUrl", "rules", "og"], {
+          expiredUrl: sampleControls.expiredUrl,
+        }),
+      ],
     ]);
     expect(records.get(slug)?.current).toMatchObject(cleared);
   });

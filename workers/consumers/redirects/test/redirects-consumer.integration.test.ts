@@ -203,6 +203,13 @@ describe("link controls", () => {
       2,
     );
     expect((await record(slug))?.current).toMatchObject({ maxClicks: 1000, utm: null, passwordProtected: true });
-    expect((await record(otherSlug))?.current).toEqual({ id: other, teamId, slug: otherSlug, url: "https://example.com/v1-style", expiresAt: null, deletedAt: null });
+    expect((await record(otherSlug))?.current).toEqual({
+      id: other,
+      teamId,
+      slug: otherSlug,
+      url: "https://example.com/v1-style",
+      expiresAt: null,
+      deletedAt: null,
+    });
   });
 });
