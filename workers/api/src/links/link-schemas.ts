@@ -154,7 +154,9 @@ export const updateLinkSchema = z
     og: og.nullable().optional(),
   })
   .refine((body) => Object.keys(body).length > 0, "send at least one field to change")
-  .openapi("UpdateLink");
+  .openapi("UpdateLink", {
+    description: "Only the fields sent change. `null` removes title, expiresAt and the link controls (password, expiredUrl, maxClicks, rules, utm, og).",
+  });
 export type UpdateLinkInput = z.infer<typeof updateLinkSchema>;
 
 export const bulkCreateSchema = z
