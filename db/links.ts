@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { LinkOg, LinkRule, LinkUtm } from "#events/link-controls";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
@@ -58,6 +59,19 @@ export const links = sqliteTable(
     deletedAt: text("deleted_at"),
     /** The event that made this version of the row: the guard that ties a write to its event. */
     lastEventId: text("last_event_id").notNull(),
+    // Link controls (README "Link controls"), each null when unset.
+    /** `pbkdf2-sha256$<iterations>$<salt>$<hash>` (workers/api/src/links/link-password.ts); never the password. */
+    passwordHash: text("password_hash"),
+    /** Where an expired or used-up link sends people instead of 410. */
+    expiredUrl: text("expired_url"),
+    /** Human clicks before the link counts as used up. */
+    maxClicks: integer("max_clicks"),
+    /** JSON array of {when, url}: first match wins. */
+    rules: text("rules", { mode: "json" }).$type<LinkRule[]>(),
+    /** JSON object of UTM parameters. */
+    utm: text("utm", { mode: "json" }).$type<LinkUtm>(),
+    /** JSON object of Open Graph overrides. */
+    og: text("og", { mode: "json" }).$type<LinkOg>(),
   },
   (t) => [
     // The redirect hot path and the "slug taken" check. Slugs are case-sensitive.

@@ -1,21 +1,31 @@
 import { z } from "zod";
 import { AUDIT_EVENT_TYPES, auditEventSchemas } from "./audit-events";
 import { clicksRecordedV1 } from "./clicks-recorded";
-import { linkClickedV1, linkCreatedV1, linkCreatedV2, linkDeletedV1, linkUpdatedV1 } from "./link-events";
+import { linkClickedV1, linkCreatedV1, linkCreatedV2, linkCreatedV3, linkDeletedV1, linkUpdatedV1, linkUpdatedV2 } from "./link-events";
 
 export * from "./audit-events";
 export * from "./clicks-recorded";
 export * from "./envelope";
+export * from "./link-controls";
 export * from "./link-events";
 
 /**
  * Every event type and version still in flight. A consumer accepts all of them;
  * schemas only ever change additively, by adding a new version here.
  */
-export const eventSchemas = [linkCreatedV1, linkCreatedV2, linkUpdatedV1, linkDeletedV1, linkClickedV1, clicksRecordedV1] as const;
+export const eventSchemas = [
+  linkCreatedV1,
+  linkCreatedV2,
+  linkCreatedV3,
+  linkUpdatedV1,
+  linkUpdatedV2,
+  linkDeletedV1,
+  linkClickedV1,
+  clicksRecordedV1,
+] as const;
 
 /** What producers emit today; older versions above stay accepted while in flight. */
-export const CURRENT_VERSION = { LinkCreated: 2, LinkUpdated: 1, LinkDeleted: 1, LinkClicked: 1, ClicksRecorded: 1 } as const;
+export const CURRENT_VERSION = { LinkCreated: 3, LinkUpdated: 2, LinkDeleted: 1, LinkClicked: 1, ClicksRecorded: 1 } as const;
 
 /**
  * Any event in flight, picked by `type` (and, for a type with several versions, `version`): one
@@ -25,8 +35,8 @@ export const CURRENT_VERSION = { LinkCreated: 2, LinkUpdated: 1, LinkDeleted: 1,
  * listing why every other member did not fit either.
  */
 export const linkEventSchema = z.discriminatedUnion("type", [
-  z.discriminatedUnion("version", [linkCreatedV1, linkCreatedV2]),
-  linkUpdatedV1,
+  z.discriminatedUnion("version", [linkCreatedV1, linkCreatedV2, linkCreatedV3]),
+  z.discriminatedUnion("version", [linkUpdatedV1, linkUpdatedV2]),
   linkDeletedV1,
   linkClickedV1,
   clicksRecordedV1,

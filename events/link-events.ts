@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { envelopeSchema, isoDateTimeSchema, linkIdSchema } from "./envelope";
+import { linkControlsShape } from "./link-controls";
 
 /** The link as events carry it: the public Link minus the derived `shortUrl`. */
 export const linkSnapshotSchema = z.strictObject({
@@ -17,10 +18,31 @@ export type LinkSnapshot = z.infer<typeof linkSnapshotSchema>;
 export const linkFieldSchema = z.enum(["url", "slug", "title", "tags", "expiresAt"]);
 export type LinkField = z.infer<typeof linkFieldSchema>;
 
+/**
+ * The link with its controls (events/link-controls.ts), as LinkCreated v3 and LinkUpdated v2
+ * carry it: `passwordProtected` says whether a password is set; the password and its hash are
+ * never in an event.
+ */
+export const linkSnapshotV2Schema = linkSnapshotSchema.extend(linkControlsShape);
+export type LinkSnapshotV2 = z.infer<typeof linkSnapshotV2Schema>;
+
+/** The fields LinkUpdated v2 may name: v1's and the controls (`password`: set, changed or removed). */
+export const linkFieldV2Schema = z.enum([...linkFieldSchema.options, "password", "expiredUrl", "maxClicks", "rules", "utm", "og"]);
+export type LinkFieldV2 = z.infer<typeof linkFieldV2Schema>;
+
+/**
+ * What LinkUpdated v2's `previous` may hold: any snapshot field but `passwordProtected`. A changed
+ * password is named in `changed` and has no previous value (not even whether one was set).
+ */
+export const previousLinkV2Schema = linkSnapshotV2Schema.omit({ passwordProtected: true }).partial();
+
 export const linkCreatedV1 = envelopeSchema("LinkCreated", 1, z.strictObject({ link: linkSnapshotSchema }));
 
 /** v2 adds the short domain the link lives on (additive: v1 consumers' fields are unchanged). */
 export const linkCreatedV2 = envelopeSchema("LinkCreated", 2, z.strictObject({ link: linkSnapshotSchema, domain: z.string().min(1).max(253) }));
+
+/** v3 adds the link controls to the snapshot (additive: v2 consumers' fields are unchanged). */
+export const linkCreatedV3 = envelopeSchema("LinkCreated", 3, z.strictObject({ link: linkSnapshotV2Schema, domain: z.string().min(1).max(253) }));
 
 export const linkUpdatedV1 = envelopeSchema(
   "LinkUpdated",
@@ -30,6 +52,17 @@ export const linkUpdatedV1 = envelopeSchema(
     /** Which fields changed, and their values before the change (QR needs the old slug). */
     changed: z.array(linkFieldSchema).min(1),
     previous: linkSnapshotSchema.partial(),
+  }),
+);
+
+/** v2 adds the link controls to the snapshot, and `changed`/`previous` may name them. */
+export const linkUpdatedV2 = envelopeSchema(
+  "LinkUpdated",
+  2,
+  z.strictObject({
+    link: linkSnapshotV2Schema,
+    changed: z.array(linkFieldV2Schema).min(1),
+    previous: previousLinkV2Schema,
   }),
 );
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoDateTimeSchema, linkIdSchema, teamIdSchema, type LinkEvent } from "#events";
+import { isoDateTimeSchema, linkControlsShape, linkIdSchema, teamIdSchema, type LinkEvent, type LinkSnapshot, type LinkSnapshotV2 } from "#events";
 
 /**
  * The redirects read model's contract (workers/consumers/redirects writes it, the redirect path
@@ -25,6 +25,15 @@ export const redirectLinkSchema = z.object({
   url: z.string(),
   expiresAt: isoDateTimeSchema.nullable(),
   deletedAt: isoDateTimeSchema.nullable(),
+  // The link controls (README "Link controls"), copied from LinkCreated v3 / LinkUpdated v2;
+  // absent in records written from older events. Stored for the redirect path, which does not
+  // act on them yet. Never the password or its hash: only whether one is set.
+  passwordProtected: linkControlsShape.passwordProtected.optional(),
+  expiredUrl: linkControlsShape.expiredUrl.optional(),
+  maxClicks: linkControlsShape.maxClicks.optional(),
+  rules: linkControlsShape.rules.optional(),
+  utm: linkControlsShape.utm.optional(),
+  og: linkControlsShape.og.optional(),
 });
 export type RedirectLink = z.infer<typeof redirectLinkSchema>;
 
@@ -55,9 +64,18 @@ export interface SlugChange {
   holder: Holder;
 }
 
-/** A link's record as events carry it, reduced to what a redirect needs. */
-function redirectLinkOf(link: { id: string; slug: string; url: string; expiresAt: string | null }, teamId: string): RedirectLink {
-  return { id: link.id, teamId, slug: link.slug, url: link.url, expiresAt: link.expiresAt, deletedAt: null };
+const CONTROL_FIELDS = ["passwordProtected", "expiredUrl", "maxClicks", "rules", "utm", "og"] as const;
+
+/**
+ * A link's record as events carry it, reduced to what a redirect needs, with its controls when
+ * the event carries them (LinkCreated v3, LinkUpdated v2).
+ */
+function redirectLinkOf(link: LinkSnapshot | LinkSnapshotV2, teamId: string): RedirectLink {
+  const record: RedirectLink = { id: link.id, teamId, slug: link.slug, url: link.url, expiresAt: link.expiresAt, deletedAt: null };
+  if ("passwordProtected" in link) {
+    for (const field of CONTROL_FIELDS) Object.assign(record, { [field]: link[field] });
+  }
+  return record;
 }
 
 /** The slugs an event touches and what it says about each (clicks touch none). */

@@ -4,8 +4,10 @@ import clicksRecorded from "./clicks-recorded.v1.json";
 import linkClicked from "./link-clicked.v1.json";
 import linkCreated from "./link-created.v1.json";
 import linkCreatedV2 from "./link-created.v2.json";
+import linkCreatedV3 from "./link-created.v3.json";
 import linkDeleted from "./link-deleted.v1.json";
 import linkUpdated from "./link-updated.v1.json";
+import linkUpdatedV2 from "./link-updated.v2.json";
 import redriveStarted from "./redrive-started.v1.json";
 import replayStarted from "./replay-started.v1.json";
 import teamCreated from "./team-created.v1.json";
@@ -14,7 +16,9 @@ import teamCreated from "./team-created.v1.json";
 export const sampleEvents = {
   "LinkCreated.v1": linkCreated,
   "LinkCreated.v2": linkCreatedV2,
+  "LinkCreated.v3": linkCreatedV3,
   "LinkUpdated.v1": linkUpdated,
+  "LinkUpdated.v2": linkUpdatedV2,
   "LinkDeleted.v1": linkDeleted,
   "LinkClicked.v1": linkClicked,
   "ClicksRecorded.v1": clicksRecorded,

@@ -19,8 +19,8 @@ function parsed<T extends LinkEvent>(event: unknown): T {
   return linkEventSchema.parse(event) as T;
 }
 
-export function linkCreated(target: { teamId: string; linkId: string; slug?: string; at?: string }, version: 1 | 2 = 2): EventOf<"LinkCreated"> {
-  const sample = structuredClone(sampleEvents[version === 1 ? "LinkCreated.v1" : "LinkCreated.v2"]);
+export function linkCreated(target: { teamId: string; linkId: string; slug?: string; at?: string }, version: 1 | 2 | 3 = 3): EventOf<"LinkCreated"> {
+  const sample = structuredClone(sampleEvents[`LinkCreated.v${version}`]);
   const at = target.at ?? sample.occurredAt;
   const link = { ...sample.data.link, id: target.linkId, slug: target.slug ?? sample.data.link.slug, createdAt: at, updatedAt: at };
   return parsed({ ...sample, id: newEventId(), teamId: target.teamId, subject: target.linkId, occurredAt: at, data: { ...sample.data, link } });
@@ -51,8 +51,8 @@ export function linkDeleted(target: { teamId: string; linkId: string; at?: strin
   });
 }
 
-export function linkUpdated(target: { teamId: string; linkId: string }): EventOf<"LinkUpdated"> {
-  const sample = structuredClone(sampleEvents["LinkUpdated.v1"]);
+export function linkUpdated(target: { teamId: string; linkId: string }, version: 1 | 2 = 2): EventOf<"LinkUpdated"> {
+  const sample = structuredClone(sampleEvents[`LinkUpdated.v${version}`]);
   return parsed({
     ...sample,
     id: newEventId(),

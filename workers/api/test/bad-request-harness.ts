@@ -17,6 +17,8 @@ export interface BadRequest {
   auth?: "team" | "admin";
   status: number;
   code: string;
+  /** When set, the error's issues must name this field path (e.g. `rules.3.url`). */
+  issuePath?: string;
 }
 
 export interface Fixture {
@@ -49,7 +51,12 @@ export async function expectRefused(c: BadRequest, fx: Fixture): Promise<void> {
   if (res.status < 300) await waitForOutboxQuiet();
   expect(res.status, `${c.name}: never a 500`).toBeLessThan(500);
   traceIdOf(res);
-  await expectError(res, c.status, c.code);
+  const error = await expectError(res, c.status, c.code);
+  if (c.issuePath !== undefined)
+    expect(
+      error.issues?.map((i) => i.path),
+      `${c.name}: names the field`,
+    ).toContain(c.issuePath);
   expect(await tableCounts(), `${c.name}: nothing written`).toEqual(before);
 }
 

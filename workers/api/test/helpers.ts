@@ -66,6 +66,12 @@ export interface LinkBody {
   expiresAt: string | null;
   createdAt: string;
   updatedAt: string;
+  passwordProtected: boolean;
+  expiredUrl: string | null;
+  maxClicks: number | null;
+  rules: { when: Record<string, string[]>; url: string }[] | null;
+  utm: Record<string, string> | null;
+  og: { title?: string; description?: string; image?: string } | null;
 }
 
 export async function createLink(team: TestTeam, body: Record<string, unknown>): Promise<LinkBody> {
@@ -176,6 +182,12 @@ export const linkShape = z.strictObject({
   expiresAt: isoUtc.nullable(),
   createdAt: isoUtc,
   updatedAt: isoUtc,
+  passwordProtected: z.boolean(),
+  expiredUrl: z.string().url().nullable(),
+  maxClicks: z.number().int().min(1).nullable(),
+  rules: z.array(z.strictObject({ when: z.record(z.string(), z.array(z.string())), url: z.string().url() })).nullable(),
+  utm: z.record(z.string(), z.string()).nullable(),
+  og: z.strictObject({ title: z.string().optional(), description: z.string().optional(), image: z.string().url().optional() }).nullable(),
 });
 
 export const errorShape = z.strictObject({

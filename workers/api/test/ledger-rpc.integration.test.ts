@@ -21,7 +21,7 @@ describe("event trace through the fan-out's ledger", () => {
       event: { id: string; type: string; version: number };
       deliveries: { subscriber: string; status: string; attempts: number; lastError: string | null }[];
     };
-    expect(body.event).toMatchObject({ id: eventId, type: "LinkCreated", version: 2 });
+    expect(body.event).toMatchObject({ id: eventId, type: "LinkCreated", version: 3 });
     expect(body.deliveries).toEqual([
       { subscriber: "analytics", status: "delivered", attempts: 1, duplicates: 0, lastError: null, processedAt: "2026-11-26T00:00:00.000Z" },
       { subscriber: "webhooks", status: "retrying", attempts: 2, duplicates: 0, lastError: "endpoint answered 500", processedAt: null },

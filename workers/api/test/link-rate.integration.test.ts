@@ -106,6 +106,12 @@ describe("new links per team and minute", () => {
       updatedAt: createdAt,
       deletedAt: null,
       lastEventId: "evt_plan",
+      passwordHash: null,
+      expiredUrl: null,
+      maxClicks: null,
+      rules: null,
+      utm: null,
+      og: null,
     };
     const query = insertLinkUnderLimits(linksDb(env.LINKS_DB), row, { quota: linkQuotaOf("free"), rate: linkRateOf("free", 1) }).toSQL();
     const { results } = await env.LINKS_DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)

@@ -40,8 +40,26 @@ describe("GET /v1/links/:id", () => {
     const res = await api(`/v1/links/${created.id}`, { headers: team.auth });
     expect(res.status).toBe(200);
     const body: unknown = await res.json();
-    expect(Object.keys(body as object).sort()).toEqual(["createdAt", "expiresAt", "id", "shortUrl", "slug", "tags", "title", "updatedAt", "url"]);
+    expect(Object.keys(body as object).sort()).toEqual([
+      "createdAt",
+      "expiredUrl",
+      "expiresAt",
+      "id",
+      "maxClicks",
+      "og",
+      "passwordProtected",
+      "rules",
+      "shortUrl",
+      "slug",
+      "tags",
+      "title",
+      "updatedAt",
+      "url",
+      "utm",
+    ]);
     expect(expectLink(body)).toEqual(created);
+    // A link without controls shows them unset.
+    expect(body).toMatchObject({ passwordProtected: false, expiredUrl: null, maxClicks: null, rules: null, utm: null, og: null });
   });
 
   it("answers 404 for an unknown id", async () => {

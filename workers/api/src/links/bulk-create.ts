@@ -1,7 +1,7 @@
 import { isUniqueViolation } from "../db";
 import { ApiError, errorBody, zodIssues } from "../http/errors";
 import { createLinkSchema, type CreateLinkInput } from "./link-schemas";
-import { buildLinkCreation, checkLinkPolicyOrThrow, createLink, type LinkChange, type LinkWriteContext } from "./link-service";
+import { buildLinkCreation, checkLinkPolicyOrThrow, createCheckedLink, passwordHashOf, type LinkChange, type LinkWriteContext } from "./link-service";
 import { slugsTaken } from "./link-store";
 import { insertLinksWithEvents } from "./link-writes";
 import { generateSlug } from "./slug";
@@ -64,7 +64,9 @@ export async function bulkCreateLinks(items: unknown[], ctx: LinkWriteContext): 
     }
     seenSlugs.add(slug);
     outcomes.push(null);
-    pending.push({ index, input: parsed.data, change: buildLinkCreation(parsed.data, slug, ctx, now) });
+    // Hashing a password is slow on purpose (PBKDF2, link-password.ts): only valid items pay it, once.
+    const passwordHash = (await passwordHashOf(parsed.data.password)) ?? null;
+    pending.push({ index, input: parsed.data, change: buildLinkCreation(parsed.data, slug, ctx, now, passwordHash) });
   }
 
   const taken = await slugsTaken(
@@ -76,7 +78,7 @@ export async function bulkCreateLinks(items: unknown[], ctx: LinkWriteContext): 
   for (const p of pending) {
     if (!taken.has(p.change.row.slug)) batch.push(p);
     else if (p.input.slug === undefined)
-      oneByOne.push(p); // a generated slug collided: createLink draws again
+      oneByOne.push(p); // a generated slug collided: createCheckedLink draws again
     else outcomes[p.index] = failure(new ApiError("conflict", `The slug "${p.input.slug}" is taken.`, [{ path: "slug", message: "is taken" }]));
   }
 
@@ -98,7 +100,7 @@ export async function bulkCreateLinks(items: unknown[], ctx: LinkWriteContext): 
   }
   for (const p of oneByOne) {
     try {
-      outcomes[p.index] = { ok: true, change: await createLink(p.input, ctx) };
+      outcomes[p.index] = { ok: true, change: await createCheckedLink(p.input, ctx, now, p.change.row.passwordHash) };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       outcomes[p.index] = failure(error);

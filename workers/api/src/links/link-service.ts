@@ -1,5 +1,5 @@
 import type { LinkRow } from "#db/links";
-import type { LinkEvent, LinkField, LinkSnapshot } from "#events";
+import type { LinkEvent, LinkFieldV2, LinkSnapshotV2 } from "#events";
 import type { LinkQuota } from "../billing/quota";
 import { isUniqueViolation, type Database } from "../db";
 import { ApiError } from "../http/errors";
@@ -8,6 +8,7 @@ import type { LinkRate } from "../limits/link-rate";
 import { newEvent } from "../outbox/new-event";
 import type { CreateLinkInput, UpdateLinkInput } from "./link-schemas";
 import { findLiveLink, slugsTaken } from "./link-store";
+import { hashLinkPassword } from "./link-password";
 import { linkSnapshot } from "./link-view";
 import { insertLinksWithEvents, softDeleteLinkWithEvent, updateLinkWithEvent } from "./link-writes";
 import { generateSlug } from "./slug";
@@ -38,23 +39,50 @@ function slugTaken(slug: string): ApiError {
   return new ApiError("conflict", `The slug "${slug}" is taken.`, [{ path: "slug", message: "is taken" }]);
 }
 
+/** The destination policy of `url` (checkDestination), for any field holding a URL: its normalised form, or a 400 naming `path`. */
+function destinationOrThrow(raw: string, ctx: LinkWriteContext, path: string, httpsOnly = false): string {
+  const checked = checkDestination(raw, ctx.ownHosts);
+  if (!checked.ok) throw ApiError.invalid(`The ${path} ${checked.problem}.`, [{ path, message: checked.problem }]);
+  if (httpsOnly && !checked.href.startsWith("https:")) throw ApiError.invalid(`The ${path} must use https.`, [{ path, message: "must use https" }]);
+  return checked.href;
+}
+
 /**
- * Checks what the schema cannot (it needs the deployment's hosts or the clock) and replaces the
- * url with its normalised form, the one stored and served.
+ * Checks what the schema cannot (it needs the deployment's hosts or the clock) and replaces
+ * every URL (url, expiredUrl, each rule's url, og.image) with its normalised form, the one
+ * stored and served.
  */
-export function checkLinkPolicyOrThrow(input: Pick<UpdateLinkInput, "url" | "expiresAt">, ctx: LinkWriteContext, now: Date, path = ""): void {
-  if (input.url !== undefined) {
-    const checked = checkDestination(input.url, ctx.ownHosts);
-    if (!checked.ok) throw ApiError.invalid(`The url ${checked.problem}.`, [{ path: `${path}url`, message: checked.problem }]);
-    input.url = checked.href;
-  }
+export function checkLinkPolicyOrThrow(
+  input: Pick<UpdateLinkInput, "url" | "expiresAt" | "expiredUrl" | "rules" | "og">,
+  ctx: LinkWriteContext,
+  now: Date,
+  path = "",
+): void {
+  if (input.url !== undefined) input.url = destinationOrThrow(input.url, ctx, `${path}url`);
   if (input.expiresAt && Date.parse(input.expiresAt) <= now.getTime()) {
     throw ApiError.invalid("The expiresAt must be in the future.", [{ path: `${path}expiresAt`, message: "must be in the future" }]);
   }
+  if (input.expiredUrl) input.expiredUrl = destinationOrThrow(input.expiredUrl, ctx, `${path}expiredUrl`);
+  if (input.rules) {
+    for (const [i, rule] of input.rules.entries()) rule.url = destinationOrThrow(rule.url, ctx, `${path}rules.${i}.url`);
+  }
+  if (input.og?.image !== undefined) input.og.image = destinationOrThrow(input.og.image, ctx, `${path}og.image`, true);
 }
 
-/** Builds a new link and its LinkCreated event (nothing is written yet). */
-export function buildLinkCreation(input: CreateLinkInput, slug: string, ctx: LinkWriteContext, now: Date): LinkChange {
+/**
+ * The stored form of a password field: its hash (slow: PBKDF2, link-password.ts), null to
+ * remove it, undefined when not sent.
+ */
+export async function passwordHashOf(password: string | null | undefined): Promise<string | null | undefined> {
+  if (password === undefined || password === null) return password;
+  return hashLinkPassword(password);
+}
+
+/**
+ * Builds a new link and its LinkCreated event (nothing is written yet). `passwordHash` is the
+ * input's password already hashed (passwordHashOf): hashing is slow, and done once per link.
+ */
+export function buildLinkCreation(input: CreateLinkInput, slug: string, ctx: LinkWriteContext, now: Date, passwordHash: string | null = null): LinkChange {
   const at = now.toISOString();
   const id = newId("lnk");
   const row: LinkRow = {
@@ -69,8 +97,14 @@ export function buildLinkCreation(input: CreateLinkInput, slug: string, ctx: Lin
     updatedAt: at,
     deletedAt: null,
     lastEventId: "",
+    passwordHash,
+    expiredUrl: input.expiredUrl ?? null,
+    maxClicks: input.maxClicks ?? null,
+    rules: input.rules ?? null,
+    utm: input.utm ?? null,
+    og: input.og ?? null,
   };
-  const event = newEvent("LinkCreated", 2, id, { link: linkSnapshot(row), domain: ctx.domain }, { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at });
+  const event = newEvent("LinkCreated", 3, id, { link: linkSnapshot(row), domain: ctx.domain }, { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at });
   row.lastEventId = event.id;
   return { row, event };
 }
@@ -90,7 +124,14 @@ export async function createLink(input: CreateLinkInput, ctx: LinkWriteContext):
   checkLinkPolicyOrThrow(input, ctx, now);
   if (input.slug !== undefined) {
     if ((await slugsTaken(ctx.db, [input.slug])).has(input.slug)) throw slugTaken(input.slug);
-    const change = buildLinkCreation(input, input.slug, ctx, now);
+  }
+  return createCheckedLink(input, ctx, now, (await passwordHashOf(input.password)) ?? null);
+}
+
+/** Creates a link whose input passed checkLinkPolicyOrThrow, its password (if any) already hashed. */
+export async function createCheckedLink(input: CreateLinkInput, ctx: LinkWriteContext, now: Date, passwordHash: string | null): Promise<LinkChange> {
+  if (input.slug !== undefined) {
+    const change = buildLinkCreation(input, input.slug, ctx, now, passwordHash);
     try {
       return await insertNewLinkOrThrow(change, ctx);
     } catch (error) {
@@ -100,7 +141,7 @@ export async function createLink(input: CreateLinkInput, ctx: LinkWriteContext):
   }
   // 55^7 ≈ 1.5e12 slugs: a collision is rare, several in a row mean something is wrong.
   for (let attempt = 1; ; attempt++) {
-    const change = buildLinkCreation(input, generateSlug(), ctx, now);
+    const change = buildLinkCreation(input, generateSlug(), ctx, now, passwordHash);
     try {
       return await insertNewLinkOrThrow(change, ctx);
     } catch (error) {
@@ -109,7 +150,8 @@ export async function createLink(input: CreateLinkInput, ctx: LinkWriteContext):
   }
 }
 
-const FIELDS: readonly LinkField[] = ["url", "slug", "title", "tags", "expiresAt"];
+/** Fields a PATCH sets as sent (`password` is handled on its own: it is stored as a hash). */
+const FIELDS = ["url", "slug", "title", "tags", "expiresAt", "expiredUrl", "maxClicks", "rules", "utm", "og"] as const satisfies readonly LinkFieldV2[];
 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -122,7 +164,10 @@ export async function updateLink(linkId: string, input: UpdateLinkInput, ctx: Li
   const now = new Date();
   checkLinkPolicyOrThrow(input, ctx, now);
 
-  const changed = FIELDS.filter((field) => input[field] !== undefined && !sameValue(input[field], before[field]));
+  const changed: LinkFieldV2[] = FIELDS.filter((field) => input[field] !== undefined && !sameValue(input[field], before[field]));
+  // A new password always changes the hash (a fresh salt); null changes only a link that has one.
+  const passwordChanged = typeof input.password === "string" || (input.password === null && before.passwordHash !== null);
+  if (passwordChanged) changed.push("password");
   if (changed.length === 0) return null;
   if (input.slug !== undefined && changed.includes("slug") && (await slugsTaken(ctx.db, [input.slug])).has(input.slug)) {
     throw slugTaken(input.slug);
@@ -130,14 +175,16 @@ export async function updateLink(linkId: string, input: UpdateLinkInput, ctx: Li
 
   const at = new Date(Math.max(now.getTime(), Date.parse(before.updatedAt) + 1)).toISOString();
   const after: LinkRow = { ...before, updatedAt: at };
-  const previous: Partial<LinkSnapshot> = {};
+  const previous: Partial<Omit<LinkSnapshotV2, "passwordProtected">> = {};
   for (const field of changed) {
+    if (field === "password") continue; // no previous value: not even whether one was set
     Object.assign(previous, { [field]: before[field] });
     Object.assign(after, { [field]: input[field] });
   }
+  if (passwordChanged) after.passwordHash = (await passwordHashOf(input.password)) ?? null;
   const event = newEvent(
     "LinkUpdated",
-    1,
+    2,
     before.id,
     { link: linkSnapshot(after), changed, previous },
     { teamId: ctx.teamId, traceId: ctx.traceId, occurredAt: at },

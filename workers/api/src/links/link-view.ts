@@ -1,9 +1,12 @@
 import type { LinkRow } from "#db/links";
-import type { LinkSnapshot } from "#events";
+import type { LinkSnapshotV2 } from "#events";
 import type { Link } from "./link-schemas";
 
-/** The link as events carry it (no `shortUrl`: consumers know the base). */
-export function linkSnapshot(row: LinkRow): LinkSnapshot {
+/**
+ * The link as events carry it (no `shortUrl`: consumers know the base). The password hash
+ * never leaves the row: events and responses say only `passwordProtected`.
+ */
+export function linkSnapshot(row: LinkRow): LinkSnapshotV2 {
   return {
     id: row.id,
     slug: row.slug,
@@ -13,6 +16,12 @@ export function linkSnapshot(row: LinkRow): LinkSnapshot {
     expiresAt: row.expiresAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    passwordProtected: row.passwordHash !== null,
+    expiredUrl: row.expiredUrl,
+    maxClicks: row.maxClicks,
+    rules: row.rules,
+    utm: row.utm,
+    og: row.og,
   };
 }
 

@@ -34,12 +34,18 @@ describe("analytics consumer: exactly once, in any order", () => {
     expect((await stats.forLink({ ...target, ...DAY }))?.clicks).toBe(2);
   });
 
-  it("initialises the record from LinkCreated v1 and v2 alike", async () => {
+  it("initialises the record from LinkCreated v1, v2 and v3 alike", async () => {
     const teamId = newTeamId();
     const v1 = { teamId, linkId: newLinkId() };
     const v2 = { teamId, linkId: newLinkId() };
-    const result = await deliver([linkCreated({ ...v1, slug: "from-v1" }, 1), linkCreated({ ...v2, slug: "from-v2" }, 2)]);
+    const v3 = { teamId, linkId: newLinkId() };
+    const result = await deliver([
+      linkCreated({ ...v1, slug: "from-v1" }, 1),
+      linkCreated({ ...v2, slug: "from-v2" }, 2),
+      linkCreated({ ...v3, slug: "from-v3" }, 3),
+    ]);
     expect(result.retryMessages).toEqual([]);
+    expect(await linkRecord(v3.linkId)).toMatchObject({ team_id: teamId, slug: "from-v3", created_at: "2026-11-26T10:00:00.000Z" });
     expect(await linkRecord(v1.linkId)).toMatchObject({ team_id: teamId, slug: "from-v1", created_at: "2026-11-26T10:00:00.000Z" });
     expect(await linkRecord(v2.linkId)).toMatchObject({ team_id: teamId, slug: "from-v2", created_at: "2026-11-26T10:00:00.000Z" });
   });

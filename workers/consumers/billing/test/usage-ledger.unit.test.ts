@@ -3,19 +3,20 @@ import { describe, expect, it } from "vitest";
 import { linkClicked, linkCreated, linkDeleted, newLinkId, newTeamId } from "../../../../test/support/event-fixtures";
 import { deliver, invalidReportsWith, ledgerRows, reportsOf, usage } from "./helpers";
 
-const created = (teamId: string, at: string, version: 1 | 2 = 2) => linkCreated({ teamId, linkId: newLinkId(), at }, version);
+const created = (teamId: string, at: string, version: 1 | 2 | 3 = 3) => linkCreated({ teamId, linkId: newLinkId(), at }, version);
 
 describe("billing consumer: the usage ledger", () => {
-  it("counts LinkCreated v1 and v2 alike, once each, though delivered twice in a batch and again later", async () => {
+  it("counts LinkCreated v1, v2 and v3 alike, once each, though delivered twice in a batch and again later", async () => {
     const teamId = newTeamId();
     const v1 = created(teamId, "2026-11-03T10:00:00.000Z", 1);
     const v2 = created(teamId, "2026-11-04T10:00:00.000Z", 2);
-    const first = await deliver([v1, v2, v1, v2]);
+    const v3 = created(teamId, "2026-11-05T10:00:00.000Z", 3);
+    const first = await deliver([v1, v2, v3, v1, v2, v3]);
     expect(first.retryMessages).toEqual([]);
-    expect(first.explicitAcks).toHaveLength(4);
-    await deliver([v2, v1], 3);
+    expect(first.explicitAcks).toHaveLength(6);
+    await deliver([v2, v1, v3], 3);
 
-    expect(await usage.forTeam({ teamId, period: "2026-11" })).toEqual({ plan: "free", period: "2026-11", linksCreated: 2, linkLimit: 1000 });
+    expect(await usage.forTeam({ teamId, period: "2026-11" })).toEqual({ plan: "free", period: "2026-11", linksCreated: 3, linkLimit: 1000 });
     expect((await reportsOf(v2.id, 3)).map((r) => r.duplicate)).toEqual([false, true, true]);
   });
 

@@ -25,22 +25,28 @@ export interface TestLink {
 const at = (minute = 0) => new Date(Date.parse("2026-11-26T10:00:00.000Z") + minute * 60_000).toISOString();
 const snapshot = (link: TestLink) => ({ ...structuredClone(sampleEvents["LinkCreated.v1"].data.link), id: link.id, url: link.url, updatedAt: at(link.minute) });
 
+/** The controls LinkCreated v3 and LinkUpdated v2 add to the snapshot, as the v3 sample has them. */
+function controls() {
+  const { passwordProtected, expiredUrl, maxClicks, rules, utm, og } = structuredClone(sampleEvents["LinkCreated.v3"].data.link);
+  return { passwordProtected, expiredUrl, maxClicks, rules, utm, og };
+}
+
 /** Envelopes built from the samples and parsed by the events module, so each is one a producer could send. */
-export function created(link: TestLink): LinkEvent {
+export function created(link: TestLink, version: 2 | 3 = 3): LinkEvent {
   return linkEventSchema.parse({
-    ...sampleEvents["LinkCreated.v2"],
+    ...sampleEvents[`LinkCreated.v${version}`],
     id: newEventId(),
     subject: link.id,
-    data: { link: snapshot(link), domain: "lnk.example" },
+    data: { link: version === 3 ? { ...snapshot(link), ...controls() } : snapshot(link), domain: "lnk.example" },
   });
 }
 
-export function updated(link: TestLink, changed: LinkField[]): LinkEvent {
+export function updated(link: TestLink, changed: LinkField[], version: 1 | 2 = 2): LinkEvent {
   return linkEventSchema.parse({
-    ...sampleEvents["LinkUpdated.v1"],
+    ...sampleEvents[`LinkUpdated.v${version}`],
     id: newEventId(),
     subject: link.id,
-    data: { link: snapshot(link), changed, previous: {} },
+    data: { link: version === 2 ? { ...snapshot(link), ...controls() } : snapshot(link), changed, previous: {} },
   });
 }
 

@@ -92,6 +92,14 @@ describe("link changes", () => {
     expect(await stored(link.id)).toMatchObject({ url: moved.url, title: "The OG title" });
   });
 
+  it("accepts the older versions too: LinkCreated v2 fetches, LinkUpdated v1 refetches on a url change", async () => {
+    const link = { id: newLinkId(), url: `${SITE}/plain` };
+    expect((await deliver([created(link, 2)])).explicitAcks).toHaveLength(1);
+    expect(await stored(link.id)).toMatchObject({ status: "ready", title: "Plain title" });
+    await deliver([updated({ ...link, url: `${SITE}/og`, minute: 1 }, ["url"], 1)]);
+    expect(await stored(link.id)).toMatchObject({ url: `${SITE}/og`, title: "The OG title" });
+  });
+
   it("an older event arriving late changes nothing", async () => {
     const link = { id: newLinkId(), url: `${SITE}/plain` };
     await deliver([updated({ ...link, url: `${SITE}/og`, minute: 5 }, ["url"])]);

@@ -14,8 +14,8 @@ async function handleEvent(event: LinkEvent, env: QrEnv): Promise<void> {
   const { SHORT_BASE_URL } = qrConfigOf(env);
   switch (event.type) {
     case "LinkCreated": {
-      // v1 carries no domain: SHORT_BASE_URL's host stands in until a v2 says otherwise.
-      const domain = event.version === 2 ? event.data.domain : "";
+      // v1 carries no domain: SHORT_BASE_URL's host stands in until a v2 (or later) says otherwise.
+      const domain = event.version === 1 ? "" : event.data.domain;
       await applyStateOrThrow(env.QR_BUCKET, stateOf(event.data.link, event.id, domain), SHORT_BASE_URL);
       return;
     }

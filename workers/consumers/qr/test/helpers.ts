@@ -37,14 +37,21 @@ function snapshot(link: TestLink) {
   return { ...structuredClone(sampleEvents["LinkCreated.v1"].data.link), id: link.id, slug: link.slug, updatedAt: at(link.minute) };
 }
 
+/** The controls LinkCreated v3 and LinkUpdated v2 add to the snapshot, as the v3 sample has them. */
+function controls() {
+  const { passwordProtected, expiredUrl, maxClicks, rules, utm, og } = structuredClone(sampleEvents["LinkCreated.v3"].data.link);
+  return { passwordProtected, expiredUrl, maxClicks, rules, utm, og };
+}
+
 /** Envelopes built from the samples and parsed by the events module, so each is one a producer could send. */
-export function created(link: TestLink, version: 1 | 2 = 2, domain = "lnk.example"): LinkEvent {
-  const data = version === 2 ? { link: snapshot(link), domain } : { link: snapshot(link) };
+export function created(link: TestLink, version: 1 | 2 | 3 = 3, domain = "lnk.example"): LinkEvent {
+  const data = version === 1 ? { link: snapshot(link) } : { link: version === 3 ? { ...snapshot(link), ...controls() } : snapshot(link), domain };
   return linkEventSchema.parse({ ...sampleEvents[`LinkCreated.v${version}`], id: newEventId(), subject: link.id, data });
 }
 
-export function updated(link: TestLink, changed: LinkField[] = ["slug"], previous: Record<string, unknown> = {}): LinkEvent {
-  return linkEventSchema.parse({ ...sampleEvents["LinkUpdated.v1"], id: newEventId(), subject: link.id, data: { link: snapshot(link), changed, previous } });
+export function updated(link: TestLink, changed: LinkField[] = ["slug"], previous: Record<string, unknown> = {}, version: 1 | 2 = 2): LinkEvent {
+  const data = { link: version === 2 ? { ...snapshot(link), ...controls() } : snapshot(link), changed, previous };
+  return linkEventSchema.parse({ ...sampleEvents[`LinkUpdated.v${version}`], id: newEventId(), subject: link.id, data });
 }
 
 export function deleted(link: TestLink): LinkEvent {

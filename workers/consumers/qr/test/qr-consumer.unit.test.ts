@@ -44,6 +44,17 @@ describe("qr consumer: effects", () => {
     await encodedUrlIs(link.id, `${BASE}/old-producer`);
   });
 
+  it("LinkCreated v3 and LinkUpdated v2 (with the link controls) render as v2 and v1 do", async () => {
+    const link = { id: newLinkId(), slug: "controlled" };
+    const { ids, result } = await deliver([created(link, 3, "lnk.example")]);
+    expect(result.explicitAcks).toEqual(ids);
+    await encodedUrlIs(link.id, "https://lnk.example/controlled");
+    await deliver([updated({ ...link, slug: "controlled-2", minute: 5 }, ["slug"], { slug: "controlled" }, 2)]);
+    await encodedUrlIs(link.id, "https://lnk.example/controlled-2");
+    await deliver([updated({ ...link, slug: "controlled-3", minute: 6 }, ["slug"], { slug: "controlled-2" }, 1)]);
+    await encodedUrlIs(link.id, "https://lnk.example/controlled-3");
+  });
+
   it("a slug change re-renders the code on the link's own domain", async () => {
     const link = { id: newLinkId(), slug: "before" };
     await deliver([created(link, 2, "go.example")]);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { redirectKey, redirectRecordSchema, type RedirectRecord } from "#contracts/redirects/redirect-record";
-import { linkEventSchema, type LinkEvent, type LinkField } from "#events";
+import { linkEventSchema, linkSnapshotV2Schema, type LinkEvent, type LinkField, type LinkSnapshotV2 } from "#events";
 import { sampleEvents } from "#events/samples";
 import { waitForReports } from "../../../../test/support/consumer-harness";
 import { runBatch } from "../../../../test/support/queue-batch";
@@ -50,6 +50,36 @@ export function updated(link: TestLink, previous: { slug?: string; url?: string 
     id: newEventId(),
     subject: link.id,
     data: { link: snapshot(link), changed, previous },
+  });
+}
+
+export type TestControls = Pick<LinkSnapshotV2, "passwordProtected" | "expiredUrl" | "maxClicks" | "rules" | "utm" | "og">;
+
+/** The controls of the LinkCreated v3 sample (the fields LinkCreated v3 and LinkUpdated v2 add). */
+export const sampleControls: TestControls = (() => {
+  const { passwordProtected, expiredUrl, maxClicks, rules, utm, og } = structuredClone(sampleEvents["LinkCreated.v3"].data.link);
+  return linkSnapshotV2Schema
+    .pick({ passwordProtected: true, expiredUrl: true, maxClicks: true, rules: true, utm: true, og: true })
+    .parse({ passwordProtected, expiredUrl, maxClicks, rules, utm, og });
+})();
+
+/** LinkCreated v3: the link with its controls. */
+export function createdV3(link: TestLink, controls: TestControls = sampleControls): LinkEvent {
+  return linkEventSchema.parse({
+    ...sampleEvents["LinkCreated.v3"],
+    id: newEventId(),
+    subject: link.id,
+    data: { link: { ...snapshot(link), ...controls }, domain: "lnk.example" },
+  });
+}
+
+/** LinkUpdated v2: the link with its controls after the change, and what changed. */
+export function updatedV2(link: TestLink, controls: TestControls, changed: string[], previous: Record<string, unknown> = {}): LinkEvent {
+  return linkEventSchema.parse({
+    ...sampleEvents["LinkUpdated.v2"],
+    id: newEventId(),
+    subject: link.id,
+    data: { link: { ...snapshot(link), ...controls }, changed, previous },
   });
 }
 

@@ -1,9 +1,9 @@
 // The contract's merge (contracts/redirects/redirect-record.ts), pure: any order, any number of
 // times, one batch or many, gives the same record per slug.
 import { describe, expect, it } from "vitest";
-import { applySlugChanges, sameRecord, slugChangesOf, type RedirectRecord } from "#contracts/redirects/redirect-record";
+import { applySlugChanges, redirectRecordSchema, sameRecord, slugChangesOf, type RedirectRecord } from "#contracts/redirects/redirect-record";
 import type { LinkEvent } from "#events";
-import { at, clicked, created, deleted, lifeOfALink, newLinkId, newSlug, teamId, updated } from "./helpers";
+import { at, clicked, created, createdV3, deleted, lifeOfALink, newLinkId, newSlug, sampleControls, teamId, updated, updatedV2 } from "./helpers";
 
 type Records = Map<string, RedirectRecord>;
 
@@ -115,5 +115,62 @@ describe("applySlugChanges: a slug changing hands", () => {
     const gone = slugChangesOf(deleted({ id, slug, url: "", minute: 4 }));
     expect(applySlugChanges(null, [...live, ...gone])).toEqual(applySlugChanges(null, [...gone, ...live]));
     expect(applySlugChanges(null, [...live, ...gone]).current?.deletedAt).toBe(at(4));
+  });
+});
+
+describe("slugChangesOf: link controls (LinkCreated v3, LinkUpdated v2)", () => {
+  it("copies passwordProtected, expiredUrl, maxClicks, rules, utm and og from the snapshot into the record", () => {
+    const id = newLinkId();
+    const slug = newSlug("c");
+    const [change] = slugChangesOf(createdV3({ id, slug, url: "https://example.com/c" }));
+    expect(change?.holder.link).toEqual({ id, teamId, slug, url: "https://example.com/c", expiresAt: null, deletedAt: null, ...sampleControls });
+    const stored = project([[createdV3({ id, slug, url: "https://example.com/c" })]]).get(slug);
+    expect(redirectRecordSchema.parse(JSON.parse(JSON.stringify(stored)))).toEqual(stored);
+    expect(stored?.current).toMatchObject(sampleControls);
+  });
+
+  it("follows a LinkUpdated v2 that removes controls (null), and the password flag", () => {
+    const id = newLinkId();
+    const slug = newSlug("c");
+    const cleared = { ...sampleControls, passwordProtected: false, expiredUrl: null, rules: null, og: null };
+    const records = project([
+      [createdV3({ id, slug, url: "https://example.com/c", minute: 0 })],
+      [
+        updatedV2({ id, slug, url: "https://example.com/c", minute: 1 }, cleared, ["password", "expiredUrl", "rules", "og"], {
+          expiredUrl: sampleControls.expiredUrl,
+        }),
+      ],
+    ]);
+    expect(records.get(slug)?.current).toMatchObject(cleared);
+  });
+
+  it("the password's hash is never there: only whether one is set", () => {
+    const [change] = slugChangesOf(createdV3({ id: newLinkId(), slug: newSlug("c"), url: "https://example.com/c" }));
+    expect(Object.keys(change?.holder.link ?? {}).filter((key) => /password/i.test(key))).toEqual(["passwordProtected"]);
+    expect(JSON.stringify(change)).not.toMatch(/pbkdf2|passwordHash/);
+  });
+
+  it("older versions (LinkCreated v1/v2, LinkUpdated v1) give records without any control field, as before", () => {
+    const id = newLinkId();
+    const slug = newSlug("o");
+    for (const event of [
+      created({ id, slug, url: "https://example.com/o" }),
+      updated({ id, slug, url: "https://example.com/o2", minute: 1 }, { url: "https://example.com/o" }),
+    ]) {
+      const [change] = slugChangesOf(event);
+      expect(Object.keys(change?.holder.link ?? {}).sort()).toEqual(["deletedAt", "expiresAt", "id", "slug", "teamId", "url"]);
+    }
+  });
+
+  it("a record mixing a v2 holder and a v3 holder parses, and readers that know neither ignore the controls", () => {
+    const a = newSlug("m");
+    const older = newLinkId();
+    const newer = newLinkId();
+    const records = project([
+      [created({ id: older, slug: a, url: "https://example.com/old", minute: 0 }), deleted({ id: older, slug: a, url: "", minute: 1 })],
+      [createdV3({ id: newer, slug: a, url: "https://example.com/new", minute: 2 })],
+    ]);
+    const stored = records.get(a);
+    expect(redirectRecordSchema.safeParse(stored).success).toBe(true);
   });
 });

@@ -5,7 +5,24 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { redirectKey, VACANT_RECORD_TTL_SECONDS } from "#contracts/redirects/redirect-record";
 import type { LinkEvent } from "#events";
-import { at, clicked, created, deleted, deliver, lifeOfALink, listed, newLinkId, newSlug, record, reportsFor, teamId, updated } from "./helpers";
+import {
+  at,
+  clicked,
+  created,
+  createdV3,
+  deleted,
+  deliver,
+  lifeOfALink,
+  listed,
+  newLinkId,
+  newSlug,
+  record,
+  reportsFor,
+  sampleControls,
+  teamId,
+  updated,
+  updatedV2,
+} from "./helpers";
 
 const acked = (result: { explicitAcks: string[]; retryMessages: unknown[] }, count: number) => {
   expect(result.retryMessages).toEqual([]);
@@ -165,5 +182,34 @@ describe("the fetch handler", () => {
   it("names the Worker", async () => {
     const { default: worker } = await import("../src/index");
     expect(await (await worker.fetch()).json()).toEqual({ worker: "linkflow-redirects", ok: true });
+  });
+});
+
+describe("link controls", () => {
+  it("LinkCreated v3 and LinkUpdated v2 write the controls into the slug's record; an older event beside them is still accepted", async () => {
+    const id = newLinkId();
+    const slug = newSlug("ctl");
+    acked(await deliver([createdV3({ id, slug, url: "https://example.com/ctl", minute: 0 })]), 1);
+    expect((await record(slug))?.current).toEqual({ id, teamId, slug, url: "https://example.com/ctl", expiresAt: null, deletedAt: null, ...sampleControls });
+
+    const changed = { ...sampleControls, maxClicks: 1000, utm: null };
+    const other = newLinkId();
+    const otherSlug = newSlug("old");
+    acked(
+      await deliver([
+        updatedV2({ id, slug, url: "https://example.com/ctl", minute: 1 }, changed, ["maxClicks", "utm"], { maxClicks: 500, utm: sampleControls.utm }),
+        created({ id: other, slug: otherSlug, url: "https://example.com/v1-style" }),
+      ]),
+      2,
+    );
+    expect((await record(slug))?.current).toMatchObject({ maxClicks: 1000, utm: null, passwordProtected: true });
+    expect((await record(otherSlug))?.current).toEqual({
+      id: other,
+      teamId,
+      slug: otherSlug,
+      url: "https://example.com/v1-style",
+      expiresAt: null,
+      deletedAt: null,
+    });
   });
 });

@@ -65,6 +65,30 @@ describe("webhook delivery through the queues", () => {
     expect(await deliveriesOf(team, all.id)).toHaveLength(4);
   });
 
+  it("link.created (LinkCreated v3) and link.updated (LinkUpdated v2) carry the link controls, never a password; the older versions still deliver", async () => {
+    const team = teamId();
+    await createEndpoint(team, "https://hooks.example.com/ok/controls", ["link.created", "link.updated"]);
+    const events = [linkEvent(team, "LinkCreated.v3"), linkEvent(team, "LinkUpdated.v2"), linkEvent(team, "LinkCreated.v2"), linkEvent(team, "LinkUpdated.v1")];
+    await publish(events);
+    const got = await waitForReceived("/ok/controls", 4);
+    const bodies = new Map(got.map((r) => [r.headers["webhook-id"], JSON.parse(r.body) as { type: string; data: Record<string, unknown> }]));
+    const created = bodies.get(events[0]?.id);
+    expect(created?.type).toBe("link.created");
+    expect(created?.data["link"]).toMatchObject({
+      passwordProtected: true,
+      expiredUrl: "https://example.com/products/launch/ended",
+      maxClicks: 500,
+      utm: { source: "newsletter", medium: "email", campaign: "launch" },
+    });
+    const updated = bodies.get(events[1]?.id);
+    expect(updated?.type).toBe("link.updated");
+    expect(updated?.data).toMatchObject({ changed: ["slug", "password", "maxClicks"], previous: { slug: "launch", maxClicks: 500 } });
+    expect(updated?.data["previous"]).not.toHaveProperty("password");
+    for (const r of got) expect(r.body).not.toMatch(/"password(Hash)?"\s*:|pbkdf2/);
+    expect(bodies.get(events[2]?.id)?.data["link"]).not.toHaveProperty("passwordProtected");
+    expect(bodies.get(events[3]?.id)?.type).toBe("link.updated");
+  });
+
   it("makes one delivery per endpoint however often the event arrives", async () => {
     const team = teamId();
     const endpoint = await createEndpoint(team, "https://hooks.example.com/ok/dupes");

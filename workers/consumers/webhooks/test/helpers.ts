@@ -28,7 +28,7 @@ export function teamId(): string {
   return `team_01JG${String(seq).padStart(22, "0")}`;
 }
 
-export function linkEvent(team: string, key: keyof typeof sampleEvents = "LinkCreated.v2"): LinkEvent {
+export function linkEvent(team: string, key: keyof typeof sampleEvents = "LinkCreated.v3"): LinkEvent {
   seq += 1;
   return { ...structuredClone(sampleEvents[key]), id: `evt_01JG${String(seq).padStart(22, "0")}`, teamId: team } as LinkEvent;
 }

@@ -1,0 +1,331 @@
+// Link controls (README "Link controls"): password, expiredUrl, maxClicks, rules, utm, og are
+// stored, returned, carried by LinkCreated v3 / LinkUpdated v2, and removed with null. The
+// password is write-only: never in a response, an event or its outbox row. Redirect behaviour
+// is not part of this phase.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { linkEventSchema, type EventOf } from "#events";
+import { verifyLinkPassword } from "../src/links/link-password";
+import {
+  api,
+  createLink,
+  createTeam,
+  eventRowsFor,
+  expectError,
+  expectLink,
+  json,
+  tableCounts,
+  waitForEvents,
+  waitForOutboxQuiet,
+  type LinkBody,
+  type TestTeam,
+} from "./helpers";
+
+const PASSWORD = "Tr0ub4dor&3-horse";
+
+const CONTROLS = {
+  password: PASSWORD,
+  expiredUrl: "https://Example.com/ended",
+  maxClicks: 500,
+  rules: [
+    { when: { country: ["de", "AT", "DE"], language: ["DE"] }, url: "https://example.com/de" },
+    { when: { device: ["mobile", "tablet"], os: ["ios"] }, url: "https://apps.example.com/launch" },
+  ],
+  utm: { source: "newsletter", medium: "email", campaign: "launch" },
+  og: { title: "The launch", description: "Everything new.", image: "https://example.com/og.png" },
+};
+
+/** What the Link shows for CONTROLS: normalised (codes' case, duplicates, URLs) and no password. */
+const SHOWN = {
+  passwordProtected: true,
+  expiredUrl: "https://example.com/ended",
+  maxClicks: 500,
+  rules: [
+    { when: { country: ["DE", "AT"], language: ["de"] }, url: "https://example.com/de" },
+    { when: { device: ["mobile", "tablet"], os: ["ios"] }, url: "https://apps.example.com/launch" },
+  ],
+  utm: CONTROLS.utm,
+  og: CONTROLS.og,
+};
+
+const UNSET = { passwordProtected: false, expiredUrl: null, maxClicks: null, rules: null, utm: null, og: null };
+
+function patch(team: TestTeam, id: string, body: unknown): Promise<Response> {
+  return api(`/v1/links/${id}`, { ...json(body, team.auth), method: "PATCH" });
+}
+
+async function get(team: TestTeam, id: string): Promise<LinkBody> {
+  const res = await api(`/v1/links/${id}`, { headers: team.auth });
+  expect(res.status).toBe(200);
+  return expectLink(await res.json());
+}
+
+async function passwordHashOf(id: string): Promise<string | null> {
+  const row = await env.LINKS_DB.prepare("SELECT password_hash AS h FROM links WHERE id = ?").bind(id).first<{ h: string | null }>();
+  return row?.h ?? null;
+}
+
+/** Neither the password nor anything of its stored hash appears in `text`. */
+async function expectNoSecret(text: string, linkId: string): Promise<void> {
+  expect(text).not.toContain(PASSWORD);
+  expect(text).not.toContain("pbkdf2");
+  expect(text).not.toMatch(/"password(Hash)?"\s*:/);
+  const hash = await passwordHashOf(linkId);
+  if (hash) for (const part of hash.split("$").slice(2)) expect(text).not.toContain(part);
+}
+
+describe("link controls on create", () => {
+  it("stores and returns each field (normalised), shows passwordProtected, never the password", async () => {
+    const team = await createTeam();
+    const res = await api("/v1/links", json({ url: "https://example.com/launch", ...CONTROLS }, team.auth));
+    const text = await res.text();
+    expect(res.status, text).toBe(201);
+    const link = expectLink(JSON.parse(text));
+    expect(link).toMatchObject(SHOWN);
+    expect(await get(team, link.id)).toEqual(link);
+    await expectNoSecret(text, link.id);
+
+    // The row keeps a PBKDF2 hash the password verifies against.
+    const hash = await passwordHashOf(link.id);
+    expect(hash).toMatch(/^pbkdf2-sha256\$100000\$/);
+    expect(await verifyLinkPassword(hash ?? "", PASSWORD)).toBe(true);
+    expect(await verifyLinkPassword(hash ?? "", "wrong")).toBe(false);
+
+    // LinkCreated v3 carries the controls, not the password, in the outbox row and on the queue.
+    const [row] = await eventRowsFor(link.id);
+    expect(row?.type).toBe("LinkCreated");
+    await expectNoSecret(row?.envelope ?? "", link.id);
+    const envelope = linkEventSchema.parse(JSON.parse(row?.envelope ?? "{}")) as EventOf<"LinkCreated">;
+    expect(envelope.version).toBe(3);
+    const { shortUrl: _s, ...snapshot } = link;
+    expect(envelope.data.link).toEqual(snapshot);
+    const [sent] = await waitForEvents((e) => e.type === "LinkCreated" && e.subject === link.id);
+    expect(sent).toEqual(envelope);
+    await expectNoSecret(JSON.stringify(sent), link.id);
+
+    // And the list shows the same.
+    const list = (await (await api("/v1/links?limit=1", { headers: team.auth })).json()) as { data: LinkBody[] };
+    expect(list.data[0]).toEqual(link);
+    await expectNoSecret(JSON.stringify(list), link.id);
+  });
+
+  it("leaves every control unset when none is sent, and LinkCreated v3 says so", async () => {
+    const team = await createTeam();
+    const link = await createLink(team, { url: "https://example.com/plain" });
+    expect(link).toMatchObject(UNSET);
+    expect(await passwordHashOf(link.id)).toBeNull();
+    const [event] = await waitForEvents((e) => e.type === "LinkCreated" && e.subject === link.id);
+    expect(event?.version).toBe(3);
+    expect(event?.type === "LinkCreated" ? event.data.link : null).toMatchObject(UNSET);
+  });
+
+  it("accepts each field on its own, at its bounds", async () => {
+    const team = await createTeam();
+    const cases: [Record<string, unknown>, Partial<LinkBody>][] = [
+      [{ password: "abcd" }, { passwordProtected: true }],
+      [{ password: "p".repeat(128) }, { passwordProtected: true }],
+      [{ expiredUrl: "http://example.org/gone" }, { expiredUrl: "http://example.org/gone" }],
+      [{ maxClicks: 1 }, { maxClicks: 1 }],
+      [{ maxClicks: 1_000_000_000 }, { maxClicks: 1_000_000_000 }],
+      [
+        { rules: Array.from({ length: 20 }, (_, i) => ({ when: { os: ["android"] }, url: `https://example.com/r${i}` })) },
+        { rules: Array.from({ length: 20 }, (_, i) => ({ when: { os: ["android"] }, url: `https://example.com/r${i}` })) },
+      ],
+      [
+        { rules: [{ when: { language: ["zh", "YUE"] }, url: "https://example.com/zh" }] },
+        { rules: [{ when: { language: ["zh", "yue"] }, url: "https://example.com/zh" }] },
+      ],
+      [{ utm: { term: "t".repeat(200) } }, { utm: { term: "t".repeat(200) } }],
+      [{ utm: { content: "  café ☕  " } }, { utm: { content: "café ☕" } }],
+      [{ og: { description: "d".repeat(500) } }, { og: { description: "d".repeat(500) } }],
+      [{ og: { image: "https://cdn.example.com/a.png" } }, { og: { image: "https://cdn.example.com/a.png" } }],
+    ];
+    for (const [body, shown] of cases) {
+      const link = await createLink(team, { url: "https://example.com/each", ...body });
+      expect(link, JSON.stringify(body)).toMatchObject({ ...UNSET, ...shown });
+    }
+  });
+});
+
+describe("link controls on PATCH", () => {
+  it("sets each field, names it in LinkUpdated v2 with its previous value, and null removes it", async () => {
+    const team = await createTeam();
+    const link = await createLink(team, { url: "https://example.com/patch" });
+    const { password: _p, ...plain } = CONTROLS;
+
+    for (const [field, value] of Object.entries(plain)) {
+      const set = await patch(team, link.id, { [field]: value });
+      expect(set.status, await set.clone().text()).toBe(200);
+      const after = expectLink(await set.json());
+      expect(after[field as keyof LinkBody]).toEqual(SHOWN[field as keyof typeof SHOWN]);
+      expect(await get(team, link.id)).toEqual(after);
+      const [event] = await waitForEvents((e) => e.type === "LinkUpdated" && e.subject === link.id && e.data.link.updatedAt === after.updatedAt);
+      expect(event?.version).toBe(2);
+      expect(event?.type === "LinkUpdated" ? event.data : null).toMatchObject({ changed: [field], previous: { [field]: null } });
+
+      const removed = await patch(team, link.id, { [field]: null });
+      expect(removed.status).toBe(200);
+      const cleared = expectLink(await removed.json());
+      expect(cleared[field as keyof LinkBody]).toBeNull();
+      const [removal] = await waitForEvents((e) => e.type === "LinkUpdated" && e.subject === link.id && e.data.link.updatedAt === cleared.updatedAt);
+      expect(removal?.type === "LinkUpdated" ? removal.data : null).toMatchObject({
+        changed: [field],
+        previous: { [field]: SHOWN[field as keyof typeof SHOWN] },
+      });
+    }
+    expect(await get(team, link.id)).toMatchObject(UNSET);
+  });
+
+  it("sets, changes and removes a password: `password` in changed, no previous value, never the password", async () => {
+    const team = await createTeam();
+    const link = await createLink(team, { url: "https://example.com/secret" });
+
+    const set = await patch(team, link.id, { password: PASSWORD });
+    const setText = await set.text();
+    expect(set.status, setText).toBe(200);
+    expect(JSON.parse(setText)).toMatchObject({ passwordProtected: true });
+    await expectNoSecret(setText, link.id);
+    const first = await passwordHashOf(link.id);
+    expect(await verifyLinkPassword(first ?? "", PASSWORD)).toBe(true);
+
+    // The same password again is a new hash (a fresh salt), and an event.
+    const again = await patch(team, link.id, { password: PASSWORD });
+    expect(again.status).toBe(200);
+    const second = await passwordHashOf(link.id);
+    expect(second).not.toBe(first);
+    expect(await verifyLinkPassword(second ?? "", PASSWORD)).toBe(true);
+
+    const other = await patch(team, link.id, { password: "another one", maxClicks: 3 });
+    expect(other.status).toBe(200);
+    expect(await verifyLinkPassword((await passwordHashOf(link.id)) ?? "", PASSWORD)).toBe(false);
+    expect(await verifyLinkPassword((await passwordHashOf(link.id)) ?? "", "another one")).toBe(true);
+
+    const removed = await patch(team, link.id, { password: null });
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toMatchObject({ passwordProtected: false });
+    expect(await passwordHashOf(link.id)).toBeNull();
+
+    await waitForOutboxQuiet();
+    const rows = (await eventRowsFor(link.id)).filter((r) => r.type === "LinkUpdated");
+    expect(rows).toHaveLength(4);
+    for (const row of rows) {
+      expect(row.envelope).not.toContain(PASSWORD);
+      expect(row.envelope).not.toContain("another one");
+      expect(row.envelope).not.toContain("pbkdf2");
+    }
+    const data = rows.map((r) => (linkEventSchema.parse(JSON.parse(r.envelope)) as EventOf<"LinkUpdated">).data);
+    expect(data.map((d) => [d.changed, d.previous, "passwordProtected" in d.link && d.link.passwordProtected])).toEqual([
+      [["password"], {}, true],
+      [["password"], {}, true],
+      [["maxClicks", "password"], { maxClicks: null }, true],
+      [["password"], {}, false],
+    ]);
+
+    // Removing a password from a link that has none changes nothing: no event.
+    const none = await patch(team, link.id, { password: null });
+    expect(none.status).toBe(200);
+    await waitForOutboxQuiet();
+    expect((await eventRowsFor(link.id)).filter((r) => r.type === "LinkUpdated")).toHaveLength(4);
+  });
+
+  it("writes nothing for a PATCH that sets controls to the values they have", async () => {
+    const team = await createTeam();
+    const { password: _p, ...plain } = CONTROLS;
+    const link = await createLink(team, { url: "https://example.com/same", ...plain });
+    await waitForOutboxQuiet();
+    const before = await tableCounts();
+    const res = await patch(team, link.id, plain);
+    expect(res.status).toBe(200);
+    expect(expectLink(await res.json())).toEqual(link);
+    expect(await tableCounts()).toEqual(before);
+  });
+});
+
+describe("link controls in bulk", () => {
+  it("creates items with controls, refuses a bad item by its path, and never shows a password", async () => {
+    const team = await createTeam();
+    const before = await tableCounts();
+    const res = await api(
+      "/v1/links/bulk",
+      json(
+        {
+          links: [
+            { url: "https://example.com/b0", ...CONTROLS },
+            { url: "https://example.com/b1", rules: [{ when: { country: ["fr"] }, url: "https://lf.test/loop" }] },
+            { url: "https://example.com/b2", og: { title: "x".repeat(201) } },
+            { url: "https://example.com/b3", maxClicks: 7, password: "1234" },
+          ],
+        },
+        team.auth,
+      ),
+    );
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain("pbkdf2");
+    const { results } = JSON.parse(text) as {
+      results: ({ ok: true; link: LinkBody } | { ok: false; error: { code: string; issues?: { path: string }[] } })[];
+    };
+    expect(results.map((r) => r.ok)).toEqual([true, false, false, true]);
+    const [a, b, c, d] = results;
+    expect(a?.ok && expectLink(a.link)).toMatchObject(SHOWN);
+    expect(!b?.ok && b?.error.issues?.map((i) => i.path)).toEqual(["rules.0.url"]);
+    expect(!c?.ok && c?.error.issues?.map((i) => i.path)).toEqual(["og.title"]);
+    expect(d?.ok && d.link).toMatchObject({ ...UNSET, passwordProtected: true, maxClicks: 7 });
+    expect((await tableCounts())["links"]).toBe((before["links"] ?? 0) + 2);
+    if (a?.ok) {
+      const [event] = await waitForEvents((e) => e.type === "LinkCreated" && e.subject === a.link.id);
+      expect(event?.version).toBe(3);
+      await expectNoSecret(JSON.stringify(event), a.link.id);
+      await expectNoSecret((await eventRowsFor(a.link.id))[0]?.envelope ?? "", a.link.id);
+    }
+  });
+
+  it("a bulk of only bad items writes nothing", async () => {
+    const team = await createTeam();
+    await waitForOutboxQuiet();
+    const before = await tableCounts();
+    const res = await api(
+      "/v1/links/bulk",
+      json(
+        {
+          links: [
+            { url: "https://example.com/x", expiredUrl: "javascript:alert(1)" },
+            { url: "https://example.com/y", utm: { source: "a\u202eb" } },
+            { url: "https://example.com/z", rules: Array.from({ length: 21 }, () => ({ when: { os: ["linux"] }, url: "https://example.com/" })) },
+          ],
+        },
+        team.auth,
+      ),
+    );
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: { ok: boolean; error?: { issues?: { path: string }[] } }[] };
+    expect(results.map((r) => r.error?.issues?.[0]?.path)).toEqual(["expiredUrl", "utm.source", "rules"]);
+    expect(await tableCounts()).toEqual(before);
+  });
+});
+
+describe("OpenAPI", () => {
+  it("describes every control on CreateLink, UpdateLink and Link (password write-only)", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    const { CreateLink, UpdateLink, Link } = doc.components.schemas;
+    for (const field of ["password", "expiredUrl", "maxClicks", "rules", "utm", "og"]) {
+      expect(CreateLink?.properties, field).toHaveProperty(field);
+      expect(UpdateLink?.properties, field).toHaveProperty(field);
+    }
+    for (const field of ["passwordProtected", "expiredUrl", "maxClicks", "rules", "utm", "og"]) expect(Link?.properties, field).toHaveProperty(field);
+    expect(Link?.properties).not.toHaveProperty("password");
+    expect(CreateLink?.properties?.["password"]).toMatchObject({ writeOnly: true, minLength: 4, maxLength: 128 });
+  });
+});
+
+describe("a bad password is not echoed", () => {
+  it("in the 400", async () => {
+    const team = await createTeam();
+    const secret = `${"s".repeat(128)}!`;
+    const res = await api("/v1/links", json({ url: "https://example.com/p", password: secret }, team.auth));
+    const error = await expectError(res.clone(), 400, "invalid_request");
+    expect(error.issues?.map((i) => i.path)).toEqual(["password"]);
+    expect(await res.text()).not.toContain(secret);
+  });
+});
