@@ -120,6 +120,29 @@ describe("redirects read the KV read model", () => {
   });
 });
 
+describe('UTM fields on the redirect (README "Link controls")', () => {
+  it("are added to the destination, from the primary and from the read model alike; the destination's own and the request's query are kept", async () => {
+    const t = await team();
+    const link = await createLink(t, {
+      url: "https://example.com/utm?utm_source=site#frag",
+      utm: { source: "link", medium: "email", campaign: "winter sale" },
+    });
+    const expected = "https://example.com/utm?utm_source=site&utm_medium=email&utm_campaign=winter+sale&ref=x#frag";
+    const viaPrimary = await visit(`${link.slug}?ref=x`);
+    expect(viaPrimary.headers.get("location")).toBe(expected);
+    await project(await linkEvents(link.id));
+    redirectCache.reset();
+    await env.LINKS_DB.prepare("UPDATE links SET utm = NULL WHERE id = ?").bind(link.id).run(); // KV answers now, not the row
+    expect((await visit(`${link.slug}?ref=x`)).headers.get("location")).toBe(expected);
+    expect((await visit(`${link.slug}?ref=x`)).headers.get("location")).toBe(expected); // the fast path (cached) too
+  });
+
+  it("leave a link without them as it was", async () => {
+    const link = await createLink(await team(), { url: "https://example.com/plain" });
+    expect(await locationOf(link.slug)).toBe("https://example.com/plain");
+  });
+});
+
 describe("how fresh a redirect is: the stated bounds, KV's propagation simulated", () => {
   /** KV as the documentation describes it: a location caches a read for cacheTtl, a write reaches every location within 60 s. */
   function world() {

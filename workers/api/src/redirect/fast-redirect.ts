@@ -3,6 +3,7 @@ import { newTraceId, parseTraceparent, responseTraceparent } from "../http/trace
 import { SLUG_PATTERN, isReservedSlug } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type RedirectCache } from "./redirect-cache";
+import { withUtm } from "./utm";
 import { goneMessage, redirectLocation, redirectResponse } from "./redirect-routes";
 
 /** The first path segment of a serialised request URL ("" for "/"), without building a URL object. */
@@ -34,5 +35,5 @@ export function fastRedirect(request: Request, env: RedirectEnv, ctx: ExecutionC
   const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   const traceId = parseTraceparent(request.headers.get("traceparent") ?? undefined)?.traceId ?? newTraceId();
   sendClickAfterResponse(request, link, traceId, env, new Date(now), waitUntil);
-  return redirectResponse(redirectLocation(link.url, request.url), responseTraceparent(traceId));
+  return redirectResponse(redirectLocation(withUtm(link.url, link.utm), request.url), responseTraceparent(traceId));
 }

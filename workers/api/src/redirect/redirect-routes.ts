@@ -5,6 +5,7 @@ import { SLUG_PATTERN } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type CachedLink } from "./redirect-cache";
 import { findLinkBySlug, redirectSources } from "./slug-lookup";
+import { withUtm } from "./utm";
 
 export const redirectRoutes = new Hono<RedirectAppEnv>();
 
@@ -71,7 +72,7 @@ redirectRoutes.get("/:slug", async (c) => {
 
   sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p));
   // Same status, Location and headers as redirectResponse (the fast path); traceparent is the middleware's.
-  c.header("location", redirectLocation(link.url, c.req.url));
+  c.header("location", redirectLocation(withUtm(link.url, link.utm), c.req.url));
   for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
   return c.body(null, 302);
 });

@@ -47,6 +47,8 @@ async function primaryLink(db: Database, slug: string, now: number): Promise<Cac
       url: links.url,
       expiresAt: links.expiresAt,
       deletedAt: links.deletedAt,
+      // The controls the redirect acts on so far (README "Link controls"), as the read model carries them.
+      utm: links.utm,
       updatedAt: links.updatedAt,
     })
     .from(links)
