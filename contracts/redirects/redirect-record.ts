@@ -27,7 +27,7 @@ export const redirectLinkSchema = z.object({
   deletedAt: isoDateTimeSchema.nullable(),
   // The link controls (README "Link controls"), copied from LinkCreated v3 / LinkUpdated v2;
   // absent in records written from older events. Stored for the redirect path, which acts on
-  // `utm` so far. Never the password or its hash: only whether one is set.
+  // `utm` and `expiredUrl` so far. Never the password or its hash: only whether one is set.
   passwordProtected: linkControlsShape.passwordProtected.optional(),
   expiredUrl: linkControlsShape.expiredUrl.optional(),
   maxClicks: linkControlsShape.maxClicks.optional(),

@@ -16,7 +16,7 @@ import {
 } from "../src/redirect/redirect-cache";
 import { findLinkBySlug, type RedirectSources } from "../src/redirect/slug-lookup";
 import worker from "../src/index";
-import { BASE, api, createLink, createTeam, expectError, json, receivedEvents, unique, waitForClicks, type TestTeam } from "./helpers";
+import { BASE, api, createLink, createTeam, expectError, json, receivedClickBatches, receivedEvents, unique, waitForClicks, type TestTeam } from "./helpers";
 import { KvPropagation, linkEvents, project } from "./read-model-support";
 
 let clock = 0;
@@ -140,6 +140,40 @@ describe('UTM fields on the redirect (README "Link controls")', () => {
   it("leave a link without them as it was", async () => {
     const link = await createLink(await team(), { url: "https://example.com/plain" });
     expect(await locationOf(link.slug)).toBe("https://example.com/plain");
+  });
+});
+
+describe('expiredUrl on the redirect (README "Link controls")', () => {
+  it("an expired link sends people to its expiredUrl instead of 410, without counting a click; from the read model too", async () => {
+    const t = await team();
+    const link = await createLink(t, {
+      url: "https://example.com/offer",
+      expiresAt: new Date(clock + 60_000).toISOString(),
+      expiredUrl: "https://example.com/offer-over",
+    });
+    clock += 60_000;
+    const res = await visit(link.slug);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("https://example.com/offer-over");
+    await project(await linkEvents(link.id));
+    redirectCache.reset();
+    await env.LINKS_DB.prepare("UPDATE links SET expired_url = NULL WHERE id = ?").bind(link.id).run(); // KV answers now
+    expect((await visit(link.slug)).headers.get("location")).toBe("https://example.com/offer-over");
+    // A click sent after both: once it is recorded, any click of the expired link would be too.
+    const sentinel = await createLink(t, { url: "https://example.com/sentinel" });
+    await visit(sentinel.slug);
+    await waitForClicks((c) => c.linkId === sentinel.id);
+    expect((await receivedClickBatches()).flatMap((b) => b.data.links).filter((l) => l.linkId === link.id)).toEqual([]);
+  });
+
+  it("a deleted link answers 410 even with an expiredUrl; an expired one without it, 410 too", async () => {
+    const t = await team();
+    const deleted = await createLink(t, { url: "https://example.com/gone", expiredUrl: "https://example.com/elsewhere" });
+    expect((await api(`/v1/links/${deleted.id}`, { method: "DELETE", headers: t.auth })).status).toBe(204);
+    await expectError(await visit(deleted.slug), 410, "gone");
+    const expired = await createLink(t, { url: "https://example.com/old", expiresAt: new Date(clock + 1_000).toISOString() });
+    clock += 1_000;
+    await expectError(await visit(expired.slug), 410, "gone");
   });
 });
 

@@ -68,7 +68,16 @@ redirectRoutes.get("/:slug", async (c) => {
   if (!link) throw ApiError.notFound("Link");
   const now = new Date(redirectCache.now());
   const gone = goneMessage(link, now.getTime());
-  if (gone) throw new ApiError("gone", gone);
+  if (gone) {
+    // An expired link with an `expiredUrl` sends people there instead (README "Link controls"); not a
+    // click of the link: it no longer leads anywhere of its own. A deleted link always answers 410.
+    if (link.expiredUrl && !link.deletedAt) {
+      c.header("location", link.expiredUrl);
+      for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
+      return c.body(null, 302);
+    }
+    throw new ApiError("gone", gone);
+  }
 
   sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p));
   // Same status, Location and headers as redirectResponse (the fast path); traceparent is the middleware's.

@@ -49,6 +49,7 @@ async function primaryLink(db: Database, slug: string, now: number): Promise<Cac
       deletedAt: links.deletedAt,
       // The controls the redirect acts on so far (README "Link controls"), as the read model carries them.
       utm: links.utm,
+      expiredUrl: links.expiredUrl,
       updatedAt: links.updatedAt,
     })
     .from(links)
