@@ -50,6 +50,9 @@ export interface PackedClick {
   country: string | null;
   referrerHost: string | null;
   userAgent: string | null;
+  /** How the visitor arrived (a QR code's marked URL or the link itself) and which targeting rule matched (index, or null). */
+  trigger: "qr" | "link";
+  rule: number | null;
   /** What the visitor hash is an HMAC of, with the secret below. */
   visitorKey: string;
   hashSecret: string;

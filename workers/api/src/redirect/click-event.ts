@@ -70,10 +70,10 @@ export function clickFacts(request: Request): ClickFacts {
  * is bounded as events/ bounds it (clickFacts and referrerHost cut and check them), so the batch
  * skips the schema check newEvent does (tests parse what the packer makes).
  */
-export function packedClickOf(facts: ClickFacts, link: ClickedLink, traceId: string, settings: ClickSettings, now: Date): PackedClick {
+export function packedClickOf(facts: ClickFacts, link: ClickedLink, traceId: string, settings: ClickSettings, now: Date, via: ClickVia = LINK_CLICK): PackedClick {
   const { userAgent, method } = facts;
   const day = now.toISOString().slice(0, 10);
-  const kind = method === "HEAD" ? "head" : facts.verifiedBot || (userAgent !== null && isbot(userAgent)) ? "bot" : "human";
+  const kind = method === "HEAD" ? "head" : via.crawler || facts.verifiedBot || (userAgent !== null && isbot(userAgent)) ? "bot" : "human";
   return {
     linkId: link.id,
     teamId: link.teamId,
@@ -84,6 +84,8 @@ export function packedClickOf(facts: ClickFacts, link: ClickedLink, traceId: str
     country: facts.country,
     referrerHost: kind === "human" ? referrerHost(facts.referer) : null,
     userAgent: kind === "human" ? userAgent : null,
+    trigger: via.trigger,
+    rule: via.rule,
     // Keyed by team too: the same person on two teams' links gets two unrelated hashes, so tenants
     // cannot join their click data on it (within a team, counts stay exactly what they were).
     visitorKey: kind === "human" ? `${day}|${link.teamId}|${facts.ip}|${userAgent ?? ""}` : "",
@@ -92,6 +94,20 @@ export function packedClickOf(facts: ClickFacts, link: ClickedLink, traceId: str
     windowMs: settings.windowMs,
   };
 }
+
+/**
+ * How the redirect answered, beyond the link: whether the visitor came through the link's QR code
+ * (its marked URL), which targeting rule chose the destination, and whether the request was a
+ * link-preview crawler served the Open Graph page (always a bot click, whatever isbot says).
+ */
+export interface ClickVia {
+  trigger: "qr" | "link";
+  rule: number | null;
+  crawler: boolean;
+}
+
+/** A plain click of the short link: no QR marker, no rule, not a preview crawler. */
+export const LINK_CLICK: ClickVia = { trigger: "link", rule: null, crawler: false };
 
 export interface ClickSettings {
   hashSecret: string;
@@ -129,6 +145,7 @@ export function sendClickAfterResponse(
   env: RedirectEnv,
   now: Date,
   waitUntil: (promise: Promise<unknown>) => void,
+  via: ClickVia = LINK_CLICK,
 ): void {
   const config = clickSettingsOf(env);
   const click = packedClickOf(
@@ -137,6 +154,7 @@ export function sendClickAfterResponse(
     traceId,
     { hashSecret: config.VISITOR_HASH_SECRET, logSampleRate: config.CLICK_LOG_SAMPLE_RATE, windowMs: config.CLICK_BATCH_WINDOW_MS },
     now,
+    via,
   );
   const sending = packer.add(env.CLICK_EVENTS, click, clickSinkOf(env));
   if (sending) waitUntil(sending);

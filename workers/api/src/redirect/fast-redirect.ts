@@ -2,7 +2,7 @@ import type { RedirectEnv } from "./redirect-env";
 import { newTraceId, parseTraceparent, responseTraceparent } from "../http/trace-context";
 import { SLUG_PATTERN, isReservedSlug } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
-import { redirectCache, type RedirectCache } from "./redirect-cache";
+import { redirectCache, type CachedLink, type RedirectCache } from "./redirect-cache";
 import { withUtm } from "./utm";
 import { goneMessage, redirectLocation, redirectResponse } from "./redirect-routes";
 
@@ -12,6 +12,14 @@ function slugOf(url: string): string {
   if (pathAt === -1) return "";
   const queryAt = url.indexOf("?", pathAt);
   return url.slice(pathAt + 1, queryAt === -1 ? url.length : queryAt);
+}
+
+/**
+ * A link whose answer depends on more than its url: a password form, a click cap counted before
+ * the answer, targeting rules. Such links take the routed path; a link with none stays here.
+ */
+export function needsRoutedPath(link: CachedLink): boolean {
+  return link.passwordProtected === true || (link.maxClicks ?? null) !== null || (link.rules?.length ?? 0) > 0;
 }
 
 /**
@@ -29,7 +37,7 @@ export function fastRedirect(request: Request, env: RedirectEnv, ctx: ExecutionC
   const link = cache.get(slug);
   const now = cache.now();
   // Not counted here unless answered here: otherwise the routed path looks the slug up and counts it.
-  if (!link || goneMessage(link, now) !== null) return null;
+  if (!link || goneMessage(link, now) !== null || needsRoutedPath(link)) return null;
   cache.countLookup("cache");
 
   const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
