@@ -70,7 +70,14 @@ export function clickFacts(request: Request): ClickFacts {
  * is bounded as events/ bounds it (clickFacts and referrerHost cut and check them), so the batch
  * skips the schema check newEvent does (tests parse what the packer makes).
  */
-export function packedClickOf(facts: ClickFacts, link: ClickedLink, traceId: string, settings: ClickSettings, now: Date, via: ClickVia = LINK_CLICK): PackedClick {
+export function packedClickOf(
+  facts: ClickFacts,
+  link: ClickedLink,
+  traceId: string,
+  settings: ClickSettings,
+  now: Date,
+  via: ClickVia = LINK_CLICK,
+): PackedClick {
   const { userAgent, method } = facts;
   const day = now.toISOString().slice(0, 10);
   const kind = method === "HEAD" ? "head" : via.crawler || facts.verifiedBot || (userAgent !== null && isbot(userAgent)) ? "bot" : "human";

@@ -3,8 +3,8 @@ import { newTraceId, parseTraceparent, responseTraceparent } from "../http/trace
 import { SLUG_PATTERN, isReservedSlug } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type CachedLink, type RedirectCache } from "./redirect-cache";
-import { withUtm } from "./utm";
-import { goneMessage, redirectLocation, redirectResponse } from "./redirect-routes";
+import { destinationFor } from "./destination";
+import { goneMessage, redirectResponse } from "./redirect-routes";
 
 /** The first path segment of a serialised request URL ("" for "/"), without building a URL object. */
 function slugOf(url: string): string {
@@ -42,6 +42,7 @@ export function fastRedirect(request: Request, env: RedirectEnv, ctx: ExecutionC
 
   const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   const traceId = parseTraceparent(request.headers.get("traceparent") ?? undefined)?.traceId ?? newTraceId();
-  sendClickAfterResponse(request, link, traceId, env, new Date(now), waitUntil);
-  return redirectResponse(redirectLocation(withUtm(link.url, link.utm), request.url), responseTraceparent(traceId));
+  const destination = destinationFor(link, request);
+  sendClickAfterResponse(request, link, traceId, env, new Date(now), waitUntil, destination.via);
+  return redirectResponse(destination.location, responseTraceparent(traceId));
 }

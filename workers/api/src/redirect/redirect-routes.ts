@@ -5,7 +5,7 @@ import { SLUG_PATTERN } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type CachedLink } from "./redirect-cache";
 import { findLinkBySlug, redirectSources } from "./slug-lookup";
-import { withUtm } from "./utm";
+import { destinationFor } from "./destination";
 
 export const redirectRoutes = new Hono<RedirectAppEnv>();
 
@@ -79,9 +79,10 @@ redirectRoutes.get("/:slug", async (c) => {
     throw new ApiError("gone", gone);
   }
 
-  sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p));
+  const destination = destinationFor(link, c.req.raw);
+  sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p), destination.via);
   // Same status, Location and headers as redirectResponse (the fast path); traceparent is the middleware's.
-  c.header("location", redirectLocation(withUtm(link.url, link.utm), c.req.url));
+  c.header("location", destination.location);
   for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
   return c.body(null, 302);
 });
