@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { guessNetwork } from "../src/redirect/password-guess-key";
 import { escapeHtml, passwordPageHtml, passwordPagePolicy } from "../src/redirect/password-page";
 
 describe("the password page", () => {
@@ -20,5 +21,16 @@ describe("the password page", () => {
     expect(passwordPagePolicy("abc")).toBe(
       "default-src 'none'; style-src 'nonce-abc'; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'",
     );
+  });
+});
+
+describe("the network a password guess is counted against", () => {
+  it("is an IPv4 address itself and an IPv6 address's /64, however it is written", () => {
+    expect(guessNetwork("203.0.113.7")).toBe("203.0.113.7");
+    expect(guessNetwork("2001:db8:a:b:1:2:3:4")).toBe("2001:db8:a:b::/64");
+    expect(guessNetwork("2001:0DB8:000A:000B:ffff::1")).toBe("2001:db8:a:b::/64");
+    expect(guessNetwork("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(guessNetwork("::1")).toBe("0:0:0:0::/64");
+    expect(guessNetwork("2001:db8:a:b::")).toBe("2001:db8:a:b::/64");
   });
 });

@@ -126,7 +126,7 @@ describe("POST /:slug", () => {
     expect(click).toMatchObject({ linkId: link.id, slug: link.slug, userAgent: BROWSER_UA });
   });
 
-  it("limits guesses per client address and link: past 30 a minute 429 with Retry-After, even for the right password", async () => {
+  it("limits guesses per client network and link: past 30 a minute 429 with Retry-After, even for the right password", async () => {
     const link = await createLink(await team(), { url: "https://example.com/secret", password: PASSWORD });
     const other = await createLink(await team(), { url: "https://example.com/other", password: PASSWORD });
     const address = newClientAddress();
@@ -139,7 +139,9 @@ describe("POST /:slug", () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(await limited.text()).toContain(`role="alert">Too many tries. Wait ${retryAfter} seconds, then try again.</p>`);
-    // Another address, or another link from this one, has a budget of its own.
+    // Another address of the same IPv6 /64 shares the budget; another network, or another link from this one, has its own.
+    const sameNetwork = `${address.split(":").slice(0, 4).join(":")}:ffff:ffff:ffff:ffff`;
+    expect((await postPassword(link.slug, PASSWORD, sameNetwork)).status).toBe(429);
     expect((await postPassword(link.slug, PASSWORD, newClientAddress())).status).toBe(302);
     expect((await postPassword(other.slug, PASSWORD, address)).status).toBe(302);
   });

@@ -3,11 +3,12 @@ import { ApiError } from "../http/errors";
 import { linksDb } from "../db";
 import { verifyLinkPassword } from "../links/link-password";
 import { SLUG_PATTERN } from "../links/slug";
-import { clientAddress, RATE_LIMIT_RULES, secondsUntilReset } from "../limits/rate-limit";
+import { RATE_LIMIT_RULES, secondsUntilReset } from "../limits/rate-limit";
 import { capRefusalFor, passClickCap, capRefusal } from "./click-cap";
 import { sendClickAfterResponse } from "./click-event";
 import { destinationFor } from "./destination";
 import { hasPasswordLength, readPasswordForm } from "./password-form-body";
+import { guessKey } from "./password-guess-key";
 import { primaryPasswordLink } from "./password-link";
 import { PASSWORD_ERRORS, passwordPage } from "./password-page";
 import { redirectCache, type CachedLink } from "./redirect-cache";
@@ -23,11 +24,6 @@ export async function answerPasswordForm(c: Context<RedirectAppEnv>, link: Cache
   const verdict = await passClickCap(c.env, link, false, nowMs);
   if (verdict !== "open") return capRefusal(c, link, verdict);
   return passwordPage(c, link.slug, 200);
-}
-
-/** The key password guesses are counted under: one budget per client address and link. */
-function guessKey(linkId: string, request: Request): string {
-  return `link-password|${linkId}|${clientAddress(request)}`;
 }
 
 /**
