@@ -35,7 +35,8 @@ function worker(config, envInterface, dir = path.posix.dirname(config)) {
 /**
  * Every Worker in start order: the first is the primary of the multi-config `wrangler dev` (it
  * gets the port, its persistence settings win, and `/__scheduled` fires its cron), and a Durable
- * Object's host comes before the Workers that bind it. `npm run deploy` reorders by bindings
+ * Object's host comes before the Workers that bind it, but for the edge, which must be first and
+ * binds the api's LinkClickCap (`wrangler dev` resolves it all the same: test/e2e/edge.e2e.test.ts). `npm run deploy` reorders by bindings
  * (scripts/lib/resources.mjs deployOrder: the edge after the api). A new Worker is one more line,
  * e.g. `worker("workers/fanout/wrangler.toml", "FanoutEnv")`.
  */

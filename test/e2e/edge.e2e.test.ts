@@ -60,6 +60,26 @@ describe("the edge Worker in front of the api", () => {
     expect(dashboard.headers.get("content-type")).toMatch(/text\/html/);
   });
 
+  it("answers a password form's post itself and counts a capped link's uses in the api's LinkClickCap objects", async () => {
+    const link = await createLink(team, { url: "https://example.com/edge/secret", password: "edge secret", maxClicks: 1 });
+    const form = await fetch(`${baseUrl}/${link.slug}`, { redirect: "manual" });
+    expect([form.status, form.headers.get("x-robots-tag")]).toEqual([200, "noindex"]);
+    expect(await form.text()).toContain('name="password" type="password"');
+    const post = (password: string) =>
+      fetch(`${baseUrl}/${link.slug}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0" },
+        body: new URLSearchParams({ password }).toString(),
+      });
+    expect((await post("not it")).status).toBe(401);
+    const right = await post("edge secret");
+    expect([right.status, right.headers.get("location")]).toEqual([302, "https://example.com/edge/secret"]);
+    const usedUp = await post("edge secret");
+    expect(usedUp.status).toBe(410);
+    expect(await usedUp.json()).toMatchObject({ error: { code: "gone", message: "This link reached its click limit." } });
+  });
+
   it("passes the live feed's WebSocket upgrade through: an event reaches the socket", async () => {
     const listener = await listen(team);
     opened.push(listener);

@@ -37,6 +37,13 @@ describe("wrangler.toml [[ratelimits]]", () => {
     expect(byName.get("RL_API_PRO")).toEqual({ limit: PLAN_LIMITS.pro.requestsPerMinute, period: 60 });
   });
 
+  it("binds the same limits in the edge Worker, which counts link password guesses too (same namespace, limit and period)", () => {
+    const edge = parse(readFileSync(path.join(ROOT, "workers/api/edge/wrangler.toml"), "utf8")) as { ratelimits?: RateLimitBinding[] };
+    const edgeBindings = edge.ratelimits ?? [];
+    expect(edgeBindings.map((b) => b.name)).toEqual(["RL_GUESSES"]);
+    for (const binding of edgeBindings) expect(binding).toEqual(bindings.find((b) => b.name === binding.name));
+  });
+
   it("ships LIMITS_MULTIPLIER = 1: production runs the production limits", () => {
     expect(config.vars?.["LIMITS_MULTIPLIER"]).toBe("1");
   });

@@ -1,5 +1,5 @@
 // The edge Worker (workers/api/edge/wrangler.toml): the stack's public front, running in every
-// location (no Smart Placement). Redirects are answered here with the api's own redirect modules;
+// location (no Smart Placement). Redirects (and password forms' posts) are answered here with the api's own redirect modules;
 // every other request goes unchanged to the api (Smart-Placed next to the D1 primary) over the
 // API service binding: one hop for API calls, none for redirects.
 import { Hono } from "hono";
@@ -18,9 +18,16 @@ app.notFound(handleNotFound);
 app.use("*", traceContext);
 app.route("/", redirectRoutes);
 
-/** A GET or HEAD of one path segment that is a valid, non-reserved slug: the api would route it to redirectRoutes too. */
+/** Methods of a short link: GET and HEAD redirect (or serve a password form), POST sends the password form. */
+const REDIRECT_METHODS = new Set(["GET", "HEAD", "POST"]);
+
+/**
+ * A GET, HEAD or POST of one path segment that is a valid, non-reserved slug: the api would route
+ * it to redirectRoutes too. A password form's post is answered here (the links DB is bound), with
+ * the api's modules; the api still answers one reaching it directly.
+ */
 export function isRedirectRequest(request: Request): boolean {
-  if (request.method !== "GET" && request.method !== "HEAD") return false;
+  if (!REDIRECT_METHODS.has(request.method)) return false;
   const slug = new URL(request.url).pathname.slice(1);
   return SLUG_PATTERN.test(slug) && !isReservedSlug(slug);
 }

@@ -5,6 +5,7 @@ import { fastRedirect } from "./redirect/fast-redirect";
 
 // The Durable Object classes this Worker hosts (other Workers bind them by script_name).
 export { TeamFeed } from "../../../durable-objects/team-feed/team-feed";
+export { LinkClickCap } from "../../../durable-objects/link-click-cap/link-click-cap";
 
 // The minute cron over RPC, bound by the edge Worker as API_CRON (local stack only, cron.ts).
 export { Maintenance } from "./cron";

@@ -74,7 +74,7 @@ describe("the edge Worker", () => {
       ["/openapi.json", {}],
       ["/", {}],
       ["/abc/def", {}],
-      ["/abc", { method: "POST" }],
+      ["/abc", { method: "PUT" }],
       ["/caf%C3%A9", {}],
     ];
     for (const [path, init] of cases) {
@@ -89,8 +89,9 @@ describe("the edge Worker", () => {
 
   it("tells redirect requests apart as the api's router would", () => {
     const is = (path: string, method = "GET") => isRedirectRequest(new Request(`${BASE}${path}`, { method }));
-    expect([is("/abc"), is("/abc", "HEAD"), is("/a_b-C9?x=1")]).toEqual([true, true, true]);
-    expect([is("/abc", "POST"), is("/v1"), is("/DOCS"), is("/abc/"), is("/"), is(`/${"a".repeat(65)}`)]).toEqual([false, false, false, false, false, false]);
+    // POST: a password form's post, answered by the edge too.
+    expect([is("/abc"), is("/abc", "HEAD"), is("/abc", "POST"), is("/a_b-C9?x=1")]).toEqual([true, true, true, true]);
+    expect([is("/abc", "PUT"), is("/v1"), is("/DOCS"), is("/abc/"), is("/"), is(`/${"a".repeat(65)}`)]).toEqual([false, false, false, false, false, false]);
   });
 
   it("runs the api's minute cron over API_CRON when `scheduled` fires, and fails when the api refuses", async () => {

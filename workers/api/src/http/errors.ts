@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   quota_exceeded: 402,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   gone: 410,
   payload_too_large: 413,
@@ -19,6 +20,7 @@ export const ERROR_STATUS = {
   upgrade_required: 426,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

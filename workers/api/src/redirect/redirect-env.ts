@@ -7,13 +7,23 @@ import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./click-batch";
 
 /**
  * What the redirect path (this folder) reads from its env: the links database (a slug the read
- * model does not know yet, dropped click batches), the REDIRECTS read model, the click topic and
- * spool, and the click settings. Both Workers that run it provide it: the api (ApiEnv) and the
- * edge (EdgeEnv), which holds none of the api's other bindings or secrets.
+ * model does not know yet, dropped click batches, a link's password hash), the REDIRECTS read
+ * model, the click topic and spool, the click settings, the click caps (LINK_CLICK_CAP) and the
+ * password guesses' limit (RL_GUESSES). Both Workers that run it provide it: the api (ApiEnv) and
+ * the edge (EdgeEnv), which holds none of the api's other bindings or secrets.
  */
 export type RedirectEnv = Pick<
   ApiEnv,
-  "LINKS_DB" | "REDIRECTS" | "CLICK_EVENTS" | "CLICK_SPOOL" | "SHORT_BASE_URL" | "CLICK_LOG_SAMPLE_RATE" | "CLICK_BATCH_WINDOW_MS" | "VISITOR_HASH_SECRET"
+  | "LINKS_DB"
+  | "REDIRECTS"
+  | "CLICK_EVENTS"
+  | "CLICK_SPOOL"
+  | "SHORT_BASE_URL"
+  | "CLICK_LOG_SAMPLE_RATE"
+  | "CLICK_BATCH_WINDOW_MS"
+  | "VISITOR_HASH_SECRET"
+  | "LINK_CLICK_CAP"
+  | "RL_GUESSES"
 >;
 
 /** Hono's typing of the redirect route, in either Worker. */

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { RedirectAppEnv } from "./redirect-env";
 import { ApiError } from "../http/errors";
 import { SLUG_PATTERN } from "../links/slug";
@@ -6,6 +6,8 @@ import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type CachedLink } from "./redirect-cache";
 import { findLinkBySlug, redirectSources } from "./slug-lookup";
 import { destinationFor } from "./destination";
+import { capRefusalFor } from "./click-cap";
+import { answerPasswordForm, answerPasswordPost } from "./password-routes";
 
 export const redirectRoutes = new Hono<RedirectAppEnv>();
 
@@ -59,6 +61,23 @@ export function goneMessage(link: CachedLink, nowMs: number): string | null {
   return null;
 }
 
+/** A 302 of the routed path: the same status and headers as redirectResponse (the fast path); traceparent is the middleware's. */
+export function redirectTo(c: Context<RedirectAppEnv>, location: string): Response {
+  c.header("location", location);
+  for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
+  return c.body(null, 302);
+}
+
+/** The answer of a link that no longer redirects (deleted or expired); null while it does. */
+export function goneAnswer(c: Context<RedirectAppEnv>, link: CachedLink, nowMs: number): Response | null {
+  const gone = goneMessage(link, nowMs);
+  if (!gone) return null;
+  // An expired link with an `expiredUrl` sends people there instead (README "Link controls"); not a
+  // click of the link: it no longer leads anywhere of its own. A deleted link always answers 410.
+  if (link.expiredUrl && !link.deletedAt) return redirectTo(c, link.expiredUrl);
+  throw new ApiError("gone", gone);
+}
+
 // GET and HEAD (Hono answers HEAD with the GET handler and drops the body). A live link the
 // isolate has cached is usually answered before the router (fast-redirect.ts), the same way.
 redirectRoutes.get("/:slug", async (c) => {
@@ -67,22 +86,18 @@ redirectRoutes.get("/:slug", async (c) => {
   const link = await findLinkBySlug(redirectSources(c.env), slug);
   if (!link) throw ApiError.notFound("Link");
   const now = new Date(redirectCache.now());
-  const gone = goneMessage(link, now.getTime());
-  if (gone) {
-    // An expired link with an `expiredUrl` sends people there instead (README "Link controls"); not a
-    // click of the link: it no longer leads anywhere of its own. A deleted link always answers 410.
-    if (link.expiredUrl && !link.deletedAt) {
-      c.header("location", link.expiredUrl);
-      for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
-      return c.body(null, 302);
-    }
-    throw new ApiError("gone", gone);
-  }
+  const gone = goneAnswer(c, link, now.getTime());
+  if (gone) return gone;
+  // A protected link answers its form; its click is counted on the right password (POST below).
+  if (link.passwordProtected) return answerPasswordForm(c, link, now.getTime());
 
   const destination = destinationFor(link, c.req.raw);
+  // A capped link takes a use for a human click before answering (README "Link controls").
+  const refused = await capRefusalFor(c, link, destination.via, now);
+  if (refused) return refused;
   sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p), destination.via);
-  // Same status, Location and headers as redirectResponse (the fast path); traceparent is the middleware's.
-  c.header("location", destination.location);
-  for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);
-  return c.body(null, 302);
+  return redirectTo(c, destination.location);
 });
+
+// The password form's post (password-routes.ts); of an open link, 405.
+redirectRoutes.post("/:slug", (c) => answerPasswordPost(c));

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { links } from "#db/links";
 import { linksDb, type Database } from "../db";
 import { logger } from "../../../shared/log";
@@ -50,6 +50,9 @@ async function primaryLink(db: Database, slug: string, now: number): Promise<Cac
       // The controls the redirect acts on so far (README "Link controls"), as the read model carries them.
       utm: links.utm,
       expiredUrl: links.expiredUrl,
+      // Only whether a password is set: the hash stays in the database (password-link.ts reads it for a post).
+      passwordProtected: sql<boolean>`${links.passwordHash} is not null`.mapWith(Boolean),
+      maxClicks: links.maxClicks,
       updatedAt: links.updatedAt,
     })
     .from(links)
