@@ -141,5 +141,9 @@ export class LinksView {
 
 /** Draws the eye to a row that just changed (no animation when reduced motion is asked for). @param {HTMLElement} row */
 function flash(row) {
+  // Only where it is seen now: an animation put on a hidden view would play when the view is
+  // shown again, flagging a change from long ago. Removed when done, so it never replays.
+  if (row.closest("[hidden]")) return;
   row.classList.add("flash");
+  row.addEventListener("animationend", () => row.classList.remove("flash"), { once: true });
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { api, baseUrl, createTeam, eventually } from "./client";
+import { api, baseUrl, createLink, createTeam, eventually } from "./client";
 import { launchBrowser, openPage, screenshots, signIn, WAIT } from "./dashboard-browser";
 
 // Dashboard v2 (issue 17) in a real browser against the real stack: a link made through the
@@ -60,20 +60,26 @@ describe("dashboard v2 in a browser", () => {
     await form.getByLabel("Tags").fill("launch, v2");
     await form.getByLabel("Click limit").fill("100");
     await form.getByLabel("utm_source").fill("newsletter");
+    // A targeting rule with a URL but no condition: refused, next to that rule's conditions.
+    await form.getByRole("button", { name: "Add a rule" }).click();
+    await form.getByLabel("Send them to").fill("https://example.com/v2-de");
     await form.getByRole("button", { name: "Create link" }).click();
     const slugError = page.locator('[data-error-for="slug"]');
     await slugError.filter({ hasText: /A–Z/ }).waitFor(WAIT);
     expect(await form.getByLabel("Slug").getAttribute("aria-invalid")).toBe("true");
+    await form.locator('[data-error-for="rules.0.when"]').filter({ hasText: "at least one condition" }).waitFor(WAIT);
     // Named next to its field, and nothing was created.
     expect((await api.get<{ data: unknown[] }>("/v1/links", team)).data).toHaveLength(0);
     expect(await screenshots(page, "02-link-form-error")).toBe(0);
 
     await form.getByLabel("Slug").fill(slug);
+    await form.getByLabel("Countries").fill("de, at");
     await form.getByRole("button", { name: "Create link" }).click();
     await page.locator("#link-heading", { hasText: `/${slug}` }).waitFor(WAIT);
     const details = page.locator("#link-details");
     await details.getByText("100 human clicks").waitFor(WAIT);
     await details.getByText("utm_source=newsletter").waitFor(WAIT);
+    await details.getByText("1. country DE/AT → https://example.com/v2-de").waitFor(WAIT);
     const clicksCounter = page.locator('[data-counter="clicks"] dd');
     await clicksCounter.filter({ hasText: /^0$/ }).waitFor(WAIT);
     const chart = page.locator("#clicks-chart");
@@ -210,6 +216,28 @@ describe("dashboard v2 in a browser", () => {
     await page.locator("article.endpoint .secret", { hasText: /^whsec_/ }).waitFor(WAIT);
     expect(await screenshots(page, "06-webhooks")).toBe(0);
     expect(problems.filter(notTheProvoked400)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("says when the connection drops, and resumes from the last event it saw", async () => {
+    const team = await createTeam("Dashboard v2 offline");
+    const { page, problems } = await openPage(browser);
+    await signIn(page, team);
+    const feed = page.locator("#feed");
+    const first = await createLink(team, { url: "https://example.com/before-the-drop" });
+    await feed.locator("li", { hasText: `Created /${first.slug}` }).waitFor(WAIT);
+
+    await page.context().setOffline(true);
+    await page.locator('#connection-status[data-state="offline"]').waitFor(WAIT);
+    await page.locator("#feed-detail", { hasText: /resumes after event evt_/ }).waitFor(WAIT);
+    const missed = await createLink(team, { url: "https://example.com/while-offline" });
+    await page.context().setOffline(false);
+    await page.locator('#connection-status[data-state="live"]').waitFor(WAIT);
+    // Replayed by `since`: the event the page missed while offline arrives once.
+    await feed.locator("li", { hasText: `Created /${missed.slug}` }).waitFor(WAIT);
+    expect(await feed.locator("li", { hasText: `Created /${missed.slug}` }).count()).toBe(1);
+    expect(await page.locator("#feed-detail").textContent()).toBe("");
+    expect(problems.filter((p) => !p.includes("ERR_INTERNET_DISCONNECTED"))).toEqual([]);
     await page.context().close();
   });
 
