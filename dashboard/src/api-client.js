@@ -56,6 +56,10 @@ export function apiClient(origin, apiKey) {
     async stats(id, interval) {
       return parse(schemas.statsSchema, await http.get(`/v1/links/${enc(id)}/stats?interval=${interval}`), "GET /v1/links/:id/stats");
     },
+    /** The same stats as a CSV file (README "Stats and usage"). @param {string} id @param {StatsInterval} interval */
+    async statsCsv(id, interval) {
+      return (await http.raw(`/v1/links/${enc(id)}/stats?interval=${interval}&format=csv`)).text();
+    },
     /** The link's human clicks over the default range (the last 30 days). @param {string} id */
     async linkClicks(id) {
       return parse(schemas.statsSchema, await http.get(`/v1/links/${enc(id)}/stats`), "GET /v1/links/:id/stats").clicks;
@@ -105,6 +109,10 @@ function webhooksApi(http) {
     /** @param {string} id */
     async rotateSecret(id) {
       return parse(schemas.secretSchema, await http.send("POST", `/v1/webhooks/${enc(id)}/rotate-secret`), "POST rotate-secret").secret;
+    },
+    /** @param {string} id */
+    async remove(id) {
+      await http.send("DELETE", `/v1/webhooks/${enc(id)}`);
     },
     /** @param {string} id */
     async sendTest(id) {

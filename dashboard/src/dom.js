@@ -73,6 +73,19 @@ export function formatDuration(ms) {
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/**
+ * Offers text the page fetched (it needed the API key, so no plain link) as a file download.
+ * A data: URL: the CSP governs neither downloads nor this navigation-free click.
+ * @param {string} text @param {string} type @param {string} filename
+ */
+export function downloadText(text, type, filename) {
+  const a = element("a", { attrs: { download: filename, href: `data:${type};charset=utf-8,${encodeURIComponent(text)}` } });
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
 /** Shows a message in a live region (role=status or role=alert) next to what it is about. @param {HTMLElement} region @param {string} text */
 export function say(region, text) {
   region.textContent = text;

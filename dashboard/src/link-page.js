@@ -3,7 +3,8 @@
 // live feed reports move the counter and the chart without a reload.
 import { ApiError } from "./api-client.js";
 import { ClicksChart } from "./clicks-chart.js";
-import { button, byId, element, messageOf, routeLink, say, timeElement } from "./dom.js";
+import { confirmAction } from "./confirm-action.js";
+import { byId, downloadText, element, messageOf, routeLink, say, timeElement } from "./dom.js";
 import { describe } from "./feed-view.js";
 import { renderLinkDetails } from "./link-details.js";
 import { QrView } from "./qr-view.js";
@@ -30,6 +31,7 @@ export class LinkPage {
     this.qr = new QrView(byId("link-qr", HTMLElement));
     this.toggles = [...document.querySelectorAll("#view-link [data-interval]")].filter((b) => b instanceof HTMLButtonElement);
     for (const toggle of this.toggles) toggle.addEventListener("click", () => void this.loadStats(toggle.dataset.interval === "hour" ? "hour" : "day"));
+    byId("stats-csv", HTMLButtonElement).addEventListener("click", () => void this.downloadCsv());
     /** @type {ApiClient | null} */
     this.client = null;
     /** @type {Link | null} */
@@ -64,23 +66,13 @@ export class LinkPage {
     this.link = link;
     this.heading.textContent = `/${link.slug}`;
     renderLinkDetails(this.details, link);
-    const confirm = element("span", { className: "confirm", attrs: { role: "group", "aria-label": "Confirm deletion" } });
-    confirm.hidden = true;
-    const askDelete = button("Delete", () => {
-      confirm.hidden = false;
-      askDelete.hidden = true;
-      confirm.querySelector("button")?.focus();
+    const remove = confirmAction({
+      label: "Delete",
+      question: `Delete /${link.slug}? Its short link stops working.`,
+      confirmLabel: `Yes, delete /${link.slug}`,
+      onConfirm: () => void this.remove(link),
     });
-    confirm.append(
-      element("span", { text: `Delete /${link.slug}? Its short link stops working. ` }),
-      button(`Yes, delete /${link.slug}`, () => void this.remove(link), "danger"),
-      button("Keep it", () => {
-        confirm.hidden = true;
-        askDelete.hidden = false;
-        askDelete.focus();
-      }),
-    );
-    this.actions.replaceChildren(element("a", { text: "Edit", className: "button-link", attrs: { href: `#/links/${link.id}/edit` } }), askDelete, confirm);
+    this.actions.replaceChildren(element("a", { text: "Edit", className: "button-link", attrs: { href: `#/links/${link.id}/edit` } }), remove);
   }
 
   /** @param {Link} link */
@@ -107,6 +99,17 @@ export class LinkPage {
       this.chart.show(stats.timeseries, interval);
     } catch (error) {
       say(this.notice, `Stats not available: ${messageOf(error)}`);
+    }
+  }
+
+  /** The stats shown, as CSV (same range and step). */
+  async downloadCsv() {
+    const link = this.link;
+    if (!this.client || !link) return;
+    try {
+      downloadText(await this.client.statsCsv(link.id, this.interval), "text/csv", `${link.slug}-clicks-by-${this.interval}.csv`);
+    } catch (error) {
+      say(this.notice, `CSV not available: ${messageOf(error)}`);
     }
   }
 

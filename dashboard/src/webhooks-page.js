@@ -3,6 +3,7 @@
 import { ApiError } from "./api-client.js";
 import { button, byId, element, messageOf, say } from "./dom.js";
 import { clearIssues, showIssues } from "./form-fields.js";
+import { confirmAction } from "./confirm-action.js";
 import { DeliveryLog } from "./webhook-deliveries.js";
 import { webhookForm } from "./webhook-form.js";
 
@@ -94,6 +95,12 @@ export class WebhooksPage {
         button("Edit", () => body.replaceChildren(this.editForm(endpoint, body, status))),
         button(endpoint.enabled ? "Disable" : "Enable", () => void this.toggle(endpoint, status)),
         button("Rotate secret", () => void this.rotate(endpoint, body, status)),
+        confirmAction({
+          label: "Remove",
+          question: "Remove this endpoint? Nothing more is sent to it.",
+          confirmLabel: "Yes, remove it",
+          onConfirm: () => void this.remove(endpoint, status),
+        }),
       ]),
       status,
       body,
@@ -135,6 +142,16 @@ export class WebhooksPage {
       await this.load();
     } catch (error) {
       say(status, `Not changed: ${messageOf(error)}`);
+    }
+  }
+
+  /** @param {Endpoint} endpoint @param {HTMLElement} status */
+  async remove(endpoint, status) {
+    try {
+      await this.client?.webhooks.remove(endpoint.id);
+      await this.load();
+    } catch (error) {
+      say(status, `Not removed: ${messageOf(error)}`);
     }
   }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
@@ -107,6 +108,9 @@ describe("dashboard v2 in a browser", () => {
     await page.locator('#clicks-chart[data-total="1"]').waitFor(WAIT);
     expect(await page.getByRole("button", { name: /Hourly/ }).getAttribute("aria-pressed")).toBe("true");
     await page.locator('#link-breakdowns [aria-labelledby="bars-browsers"] li').first().waitFor(WAIT);
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
+    expect(csv.suggestedFilename()).toBe(`${slug}-clicks-by-hour.csv`);
+    expect(readFileSync(await csv.path(), "utf8")).toMatch(/^section,key,clicks\r\ntotal,,1\r\n/);
     expect(await screenshots(page, "03-link-page")).toBe(0);
 
     // The trace of its LinkCreated event: every subscriber of the type, delivered.
@@ -215,6 +219,17 @@ describe("dashboard v2 in a browser", () => {
     await page.locator("article.endpoint").getByRole("button", { name: "Rotate secret" }).click();
     await page.locator("article.endpoint .secret", { hasText: /^whsec_/ }).waitFor(WAIT);
     expect(await screenshots(page, "06-webhooks")).toBe(0);
+
+    await page.locator("article.endpoint").getByRole("button", { name: "Edit" }).click();
+    const editForm = page.locator("article.endpoint form");
+    await editForm.getByLabel("Description").fill("From the browser");
+    await editForm.getByLabel("link.clicked").check();
+    await editForm.getByRole("button", { name: "Save endpoint" }).click();
+    await page.locator("article.endpoint", { hasText: "link.clicked · From the browser" }).waitFor(WAIT);
+    await page.locator("article.endpoint").getByRole("button", { name: "Remove" }).click();
+    await page.getByRole("button", { name: "Yes, remove it" }).click();
+    await page.getByText("No endpoints yet.").waitFor(WAIT);
+    expect(await api.get<{ data: unknown[] }>("/v1/webhooks", team)).toMatchObject({ data: [] });
     expect(problems.filter(notTheProvoked400)).toEqual([]);
     await page.context().close();
   });
