@@ -53,6 +53,11 @@ export class LinkEditorPage {
     try {
       const body = this.form.body();
       const editing = this.form.editing;
+      if (editing && Object.keys(body).length === 0) {
+        // Nothing changed: nothing to send (the API would refuse an empty change).
+        this.app.navigate(`links/${editing.id}`);
+        return;
+      }
       const link = editing ? await client.updateLink(editing.id, body) : await client.createLink(body);
       say(this.form.status, "");
       this.app.navigate(`links/${link.id}`);

@@ -41,6 +41,8 @@ export class LinkForm {
     this.heading = heading;
     /** @type {Link | null} the link being edited; null when creating */
     this.editing = null;
+    /** @type {Record<string, unknown>} the form's values when it was opened */
+    this.initial = {};
     const field = textField;
     this.url = field({ path: "url", label: "Destination URL", type: "url", attrs: { required: "", placeholder: "https://" } });
     this.slug = field({
@@ -117,17 +119,39 @@ export class LinkForm {
     for (const [key, input] of Object.entries(this.utm)) input.value = link?.utm?.[key] ?? "";
     for (const [key, input] of Object.entries(this.og)) input.value = link?.og?.[key] ?? "";
     this.rules.fill(link?.rules ?? []);
+    // What the form said before the person touched it: an edit sends only what differs from it.
+    this.initial = this.values();
     this.url.input.focus();
   }
 
-  /** The request body: every field for an edit (null removes), only what is filled for a create. @returns {Record<string, unknown>} */
+  /**
+   * The request body. A create sends what is filled in. An edit sends only the fields changed
+   * in the form (`null` for one emptied), so an untouched field is never re-sent: a past
+   * expiresAt or a date shown to the minute would otherwise come back as a change or an error.
+   * The password goes only when typed, or as `null` when "Remove the password" is ticked.
+   * @returns {Record<string, unknown>}
+   */
   body() {
+    const all = this.values();
+    const password = this.password.input.value;
+    /** @type {Record<string, unknown>} */
+    const body = this.editing
+      ? Object.fromEntries(Object.entries(all).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(this.initial[key])))
+      : Object.fromEntries(Object.entries(all).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0)));
+    if (password) body.password = password;
+    else if (this.editing && this.removePassword.checked) body.password = null;
+    // An emptied slug is not a removal (every link has one): it stays as it was.
+    if (body.slug === null) delete body.slug;
+    return body;
+  }
+
+  /** Every field's value as the API takes it (`null` for an empty one). @returns {Record<string, unknown>} */
+  values() {
     const expires = text(this.expiresAt.input);
     const expiresDate = new Date(expires);
     const maxClicks = text(this.maxClicks.input);
     const rules = this.rules.value();
-    /** @type {Record<string, unknown>} */
-    const all = {
+    return {
       url: text(this.url.input),
       slug: text(this.slug.input) || null,
       title: text(this.title.input) || null,
@@ -140,12 +164,5 @@ export class LinkForm {
       og: group(this.og),
       rules: rules.length > 0 ? rules : null,
     };
-    const password = this.password.input.value;
-    if (password) all.password = password;
-    else if (this.editing && this.removePassword.checked) all.password = null;
-    if (!this.editing) return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0)));
-    // The slug is sent only when it changed: an unchanged one is not a change.
-    if (all.slug === this.editing.slug || all.slug === null) delete all.slug;
-    return all;
   }
 }
