@@ -83,10 +83,11 @@ export class DeliveryLog {
       : d.nextAttemptAt
         ? `Next attempt ${formatDateTime(d.nextAttemptAt)}`
         : `Created ${formatDateTime(d.createdAt)}`;
-    const actions = element("td", { className: "row-actions" }, [
-      button("Attempts", () => void this.toggleAttempts(d)),
-      button("Redeliver", () => void this.redeliver(d)),
-    ]);
+    const attempts = button("Attempts", () => void this.toggleAttempts(d));
+    attempts.setAttribute("aria-expanded", "false");
+    attempts.dataset.toggle = "attempts";
+    // The buttons sit in a div: a flex <td> would stop being a table cell.
+    const actions = element("td", {}, [element("div", { className: "row-actions" }, [attempts, button("Redeliver", () => void this.redeliver(d))])]);
     const cells = [
       element("td", { text: d.eventType }),
       element("td", {}, [element("span", { className: `badge badge-${d.status}`, text: d.status })]),
@@ -103,14 +104,17 @@ export class DeliveryLog {
   /** The button: shows the delivery's attempts under its row, or hides them. @param {WebhookDelivery} d */
   async toggleAttempts(d) {
     const shown = this.body.querySelector(`tr.attempts[data-for="${CSS.escape(d.id)}"]`);
-    if (shown) shown.remove();
-    else await this.showAttempts(d);
+    if (shown) {
+      shown.remove();
+      this.body.querySelector(`tr[data-delivery-id="${CSS.escape(d.id)}"] [data-toggle="attempts"]`)?.setAttribute("aria-expanded", "false");
+    } else await this.showAttempts(d);
   }
 
   /** @param {WebhookDelivery} d */
   async showAttempts(d) {
     const row = this.body.querySelector(`tr[data-delivery-id="${CSS.escape(d.id)}"]`);
     if (!row) return;
+    row.querySelector('[data-toggle="attempts"]')?.setAttribute("aria-expanded", "true");
     const cell = element("td", { attrs: { colspan: String(HEADINGS.length) } }, [element("span", { className: "hint", text: "Loading attempts…" })]);
     row.after(element("tr", { className: "attempts", attrs: { "data-for": d.id } }, [cell]));
     try {
