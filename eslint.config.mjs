@@ -20,6 +20,7 @@ export default tseslint.config(
       "**/worker-configuration.d.ts",
       "worker-runtime.d.ts",
       "dashboard/public/docs-ui/vendor/**",
+      "dashboard/public/dashboard/build/**",
       // Outside every tsconfig (type-aware rules need one); plain Node glue.
       "eslint.config.mjs",
       ".ci/**",
@@ -28,7 +29,7 @@ export default tseslint.config(
   {
     // Each file is checked against the tsconfig that owns it: the Workers' (tsconfig.json), the Node
     // side's (scripts, tests in Node, configs: tsconfig.node.json) or the dashboard page's.
-    files: ["**/*.ts", "**/*.mjs", "dashboard/public/**/*.js"],
+    files: ["**/*.ts", "**/*.mjs", "dashboard/src/**/*.js"],
     extends: [tseslint.configs.base],
     languageOptions: {
       parserOptions: { project: ["./tsconfig.json", "./tsconfig.node.json", "./dashboard/tsconfig.json"], tsconfigRootDir: import.meta.dirname },

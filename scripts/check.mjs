@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ensureDashboardAssets } from "./lib/dashboard-assets.mjs";
 import { ensureDocsAssets } from "./lib/docs-assets.mjs";
 import { BIN, ROOT, run } from "./lib/proc.mjs";
 import { WORKERS } from "./stack.mjs";
@@ -13,6 +14,7 @@ const types = await run(path.join(ROOT, "scripts/cf-typegen.mjs"), ["--check"]);
 if (types.code !== 0) failed += 1;
 
 ensureDocsAssets();
+ensureDashboardAssets();
 const outRoot = mkdtempSync(path.join(os.tmpdir(), "linkflow-check-"));
 try {
   for (const worker of WORKERS) {

@@ -2,6 +2,7 @@
 // the Workers it binds by service or Durable Object script_name). Needs `wrangler login` (or
 // CLOUDFLARE_API_TOKEN) and the resources and secrets of README's Deploy section.
 import { refuseChaos } from "./lib/chaos-guard.mjs";
+import { ensureDashboardAssets } from "./lib/dashboard-assets.mjs";
 import { ensureDocsAssets } from "./lib/docs-assets.mjs";
 import { BIN, runOrThrow } from "./lib/proc.mjs";
 import { deployOrder } from "./lib/resources.mjs";
@@ -11,6 +12,7 @@ try {
   // Before anything touches the account: a chaos run's fault injection never reaches production.
   refuseChaos(WORKERS.map((w) => w.config));
   ensureDocsAssets();
+  ensureDashboardAssets();
   for (const db of DATABASES) {
     console.log(`\n▶ D1 migrations: ${db.binding} (${db.config})`);
     await runOrThrow(BIN.wrangler, ["d1", "migrations", "apply", db.binding, "--remote", "-c", db.config], { interactive: true });

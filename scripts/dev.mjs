@@ -1,6 +1,7 @@
 // `npm run dev`: the whole stack on local miniflare, a demo team, and a curl to try it.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { watchDashboardAssets } from "./lib/dashboard-assets.mjs";
 import { ROOT, applyMigrations, createDemoTeam, ensureDevVars, mintApiKey, startStack } from "./stack.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -18,6 +19,8 @@ console.log("Starting the stack (wrangler dev) ...");
 // Not detached: wrangler and workerd stay in this terminal's process group, so Ctrl-C, or any
 // signal sent to the group, reaches them even if this script cannot pass it on.
 const stack = await startStack({ port: PORT, persistTo: PERSIST_TO, echo: true, detached: false });
+// The dashboard's bundle follows its sources while the stack runs (a reload of the page shows them).
+const dashboardWatch = await watchDashboardAssets();
 
 let stopping = false;
 /** @param {number} code */
@@ -25,6 +28,7 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   console.log("\nStopping the stack ...");
+  await dashboardWatch.stop();
   await stack.stop();
   process.exit(code);
 }

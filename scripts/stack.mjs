@@ -6,6 +6,7 @@
 import path from "node:path";
 import { ensureDevVarsIn } from "./lib/dev-vars.mjs";
 import { overlayVars } from "./lib/config-overlay.mjs";
+import { ensureDashboardAssets } from "./lib/dashboard-assets.mjs";
 import { ensureDocsAssets } from "./lib/docs-assets.mjs";
 import { startWranglerDev } from "./lib/local-stack.mjs";
 import { BIN, ROOT, runOrThrow } from "./lib/proc.mjs";
@@ -127,6 +128,7 @@ export async function startStack(options) {
   // Vars reach every Worker through overlay configs (`--var` would reach the primary only).
   const { vars = {}, ...rest } = options;
   ensureDocsAssets();
+  ensureDashboardAssets();
   const overlay = overlayVars(
     WORKERS.map((w) => w.config),
     { ...LOCAL_VARS, ...vars },

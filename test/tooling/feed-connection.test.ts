@@ -23,7 +23,7 @@ const clientModule = z.object({
   KEY_REVOKED_CLOSE_CODE: z.number(),
 });
 const { FeedConnection, KEY_REVOKED_CLOSE_CODE } = clientModule.parse(
-  await import(/* @vite-ignore */ new URL("../../dashboard/public/dashboard/feed-connection.js", import.meta.url).href),
+  await import(/* @vite-ignore */ new URL("../../dashboard/src/feed-connection.js", import.meta.url).href),
 );
 
 class FakeSocket extends EventTarget {

@@ -1,4 +1,4 @@
-// The live feed's WebSocket: connects with a fresh token, resumes with `since` after any
+// The live feed's WebSocket: connects with a fresh token, resumes with `since` after every
 // drop (deploys disconnect every socket), backs off with jitter, and notices a dead link.
 
 /** @typedef {"connecting" | "live" | "reconnecting" | "offline" | "unauthorized" | "revoked"} FeedStatus */

@@ -1,6 +1,8 @@
 // The live feed list: newest first, announced politely to screen readers (aria-live on the list).
 // Lifecycle events get an item each; clicks never do: they add up in one summary item.
 
+import { routeLink } from "./dom.js";
+
 /** @typedef {import("./feed-connection.js").FeedEvent} FeedEvent */
 /** @typedef {import("./feed-connection.js").ClickTick} ClickTick */
 
@@ -106,7 +108,9 @@ export class FeedView {
     const label = document.createElement("span");
     label.className = "feed-kind";
     label.textContent = `${kind} `;
-    item.append(time, label, document.createTextNode(text));
+    const traceLink = routeLink(`events/${event.id}`, "Trace");
+    traceLink.setAttribute("aria-label", `Trace of this ${kind.toLowerCase()} event: where it was delivered`);
+    item.append(time, label, document.createTextNode(`${text} `), traceLink);
     this.list.prepend(item);
     this.trim();
   }

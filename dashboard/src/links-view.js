@@ -1,36 +1,18 @@
 // The links table: rendered from GET /v1/links, then kept current by feed events and click ticks.
 // Every value is set as text (never as HTML): titles, tags and URLs are user input.
 
-/** @typedef {import("./api-client.js").Link} Link */
+import { element, externalLink as link, routeLink } from "./dom.js";
+
+/** @typedef {import("./schemas.js").Link} Link */
 /** @typedef {import("./feed-connection.js").FeedEvent} FeedEvent */
 /** @typedef {import("./feed-connection.js").ClickCount} ClickCount */
 
+const COLUMNS = ["Short link", "Destination", "Title", "Tags", "Clicks", "Created", ""];
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
-/**
- * @param {string} tag @param {{ text?: string, className?: string }} [options]
- * @returns {HTMLElement}
- */
-function element(tag, { text, className } = {}) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-/** @param {string} href @param {string} text */
-function link(href, text) {
-  const a = /** @type {HTMLAnchorElement} */ (element("a", { text }));
-  // Only web URLs become links; the API accepts nothing else, this is belt and braces.
-  if (/^https?:\/\//i.test(href)) a.href = href;
-  a.rel = "noopener noreferrer";
-  a.target = "_blank";
-  return a;
-}
-
-/** @param {unknown} value @returns {value is Link} */
+/** @param {unknown} value @returns {value is Omit<Link, "shortUrl">} */
 function isSnapshot(value) {
-  return typeof value === "object" && value !== null && "id" in value && "slug" in value && "url" in value;
+  return typeof value === "object" && value !== null && "id" in value && "slug" in value && "url" in value && "tags" in value && "createdAt" in value;
 }
 
 export class LinksView {
@@ -41,6 +23,8 @@ export class LinksView {
     this.origin = origin;
     /** @type {Map<string, { link: Link, clicks: number | null, live: number, row: HTMLTableRowElement }>} */
     this.rows = new Map();
+    /** While a search or tag filter is on, links created live may not match it: they are not added. */
+    this.filtered = false;
   }
 
   clear() {
@@ -86,7 +70,7 @@ export class LinksView {
         const row = this.render(snapshot, existing);
         existing.row.replaceWith(row);
         flash(row);
-      } else if (event.type === "LinkCreated") {
+      } else if (event.type === "LinkCreated" && !this.filtered) {
         const row = this.render(snapshot);
         this.body.prepend(row);
         flash(row);
@@ -113,20 +97,29 @@ export class LinksView {
    * @param {{ clicks: number | null, live: number }} [counts] kept when a row is re-rendered
    */
   render(item, counts = { clicks: null, live: 0 }) {
-    const row = /** @type {HTMLTableRowElement} */ (element("tr"));
+    const row = element("tr");
     row.dataset.linkId = item.id;
     const short = element("td");
     short.append(link(item.shortUrl, `/${item.slug}`));
     const destination = element("td", { className: "destination" });
     destination.append(link(item.url, item.url));
-    const tags = element("td");
-    for (const tag of item.tags) tags.append(element("span", { text: String(tag), className: "tag" }));
+    const tagList = element(
+      "span",
+      { className: "tags" },
+      item.tags.map((tag) => element("span", { text: String(tag), className: "tag" })),
+    );
+    const tags = element("td", {}, [tagList]);
     const clicks = element("td", { className: "number clicks" });
     const created = element("td");
-    const time = /** @type {HTMLTimeElement} */ (element("time", { text: dateFormat.format(new Date(item.createdAt)) }));
+    const time = element("time", { text: dateFormat.format(new Date(item.createdAt)) });
     time.dateTime = item.createdAt;
     created.append(time);
-    row.append(short, destination, element("td", { text: item.title ?? "" }), tags, clicks, created);
+    const details = element("td", {}, [routeLink(`links/${item.id}`, "Details")]);
+    details.firstElementChild?.setAttribute("aria-label", `Details of /${item.slug}: stats, QR code, events`);
+    const cells = [short, destination, element("td", { text: item.title ?? "" }), tags, clicks, created, details];
+    // On a phone each row is a card: the cells name their column themselves (views.css).
+    cells.forEach((cell, index) => (cell.dataset.label = COLUMNS[index] ?? ""));
+    row.append(...cells);
     const entry = { link: item, clicks: counts.clicks, live: counts.live, row };
     this.rows.set(item.id, entry);
     this.paintClicks(entry);
@@ -148,5 +141,9 @@ export class LinksView {
 
 /** Draws the eye to a row that just changed (no animation when reduced motion is asked for). @param {HTMLElement} row */
 function flash(row) {
+  // Only where it is seen now: an animation put on a hidden view would play when the view is
+  // shown again, flagging a change from long ago. Removed when done, so it never replays.
+  if (row.closest("[hidden]")) return;
   row.classList.add("flash");
+  row.addEventListener("animationend", () => row.classList.remove("flash"), { once: true });
 }
