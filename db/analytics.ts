@@ -28,6 +28,7 @@ export const analyticsLinks = sqliteTable(
 /**
  * Human and bot clicks per link and day: the totals and the time series. `visitors` is the
  * link-day's unique visitors folded out of `visitor_sets` once the day closed (see there).
+ * `qr_scans` is the share of `clicks` whose visitor came through the link's QR code.
  */
 export const dailyClicks = sqliteTable(
   "daily_clicks",
@@ -38,6 +39,7 @@ export const dailyClicks = sqliteTable(
     clicks: integer("clicks").notNull().default(0),
     botClicks: integer("bot_clicks").notNull().default(0),
     visitors: integer("visitors").notNull().default(0),
+    qrScans: integer("qr_scans").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.linkId, t.day] }), index("daily_clicks_team_idx").on(t.teamId, t.day)],
 );
@@ -63,18 +65,42 @@ export const hourlyClicks = sqliteTable(
   (t) => [primaryKey({ columns: [t.hour, t.linkId] })],
 );
 
-/** Human clicks per link, day and value of one dimension (country, referrer, device, browser, os). */
+/**
+ * Human clicks per link, day and value of one dimension: country, referrer, device, browser, os,
+ * city (`City, Region, CC`), region (`Region, CC`) and rule (the matched targeting rule's index;
+ * clicks that matched none have no rule row). Text keys, so a new dimension needs no migration.
+ */
 export const dimensionClicks = sqliteTable(
   "dimension_clicks",
   {
     linkId: text("link_id").notNull(),
     day: text("day").notNull(),
-    dimension: text("dimension", { enum: ["country", "referrer", "device", "browser", "os"] }).notNull(),
+    dimension: text("dimension", { enum: ["country", "referrer", "device", "browser", "os", "rule"] }).notNull(),
     key: text("key").notNull(),
     teamId: text("team_id").notNull(),
     clicks: integer("clicks").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.linkId, t.day, t.dimension, t.key] }), index("dimension_clicks_team_idx").on(t.teamId, t.day)],
+);
+
+/**
+ * Human clicks per link, day and place: `kind` "city" (key `City, Region, CC`, the parts known)
+ * or "region" (key `Region, CC`), "unknown" when the edge did not say. A link-day can have a
+ * hundred places where it has a few countries, so the rows are kept compact like
+ * `hourly_clicks`: no team column and no index but the key, WITHOUT ROWID (added by hand to the
+ * migration); team-wide reads seek each of the team's links (`analytics_links_team_idx`).
+ * Link first: a link's range is one seek. Kept as long as the other per-day tables.
+ */
+export const placeClicks = sqliteTable(
+  "place_clicks",
+  {
+    linkId: text("link_id").notNull(),
+    day: text("day").notNull(),
+    kind: text("kind", { enum: ["city", "region"] }).notNull(),
+    key: text("key").notNull(),
+    clicks: integer("clicks").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.day, t.kind, t.key] })],
 );
 
 /**
@@ -123,3 +149,4 @@ export const teamDailyUniques = sqliteTable(
 );
 
 export type StatsDimension = (typeof dimensionClicks.$inferSelect)["dimension"];
+export type PlaceKind = (typeof placeClicks.$inferSelect)["kind"];

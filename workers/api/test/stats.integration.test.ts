@@ -16,12 +16,16 @@ const statsShape = z.strictObject({
   clicks: z.number().int(),
   uniqueVisitors: z.number().int(),
   botClicks: z.number().int(),
+  qrScans: z.number().int(),
   timeseries: z.array(z.strictObject({ date: z.string(), clicks: z.number().int() })),
   countries: keyClicks,
   referrers: keyClicks,
   devices: keyClicks,
   browsers: keyClicks,
   os: keyClicks,
+  cities: keyClicks,
+  regions: keyClicks,
+  rules: keyClicks,
 });
 type StatsBody = z.infer<typeof statsShape>;
 
@@ -61,6 +65,8 @@ describe("GET /v1/links/:id/stats", () => {
       clicks: 3,
       uniqueVisitors: 2,
       botClicks: 1,
+      // Bridged as LinkClicked v1: no QR scan, no rule, no place (stats-places.integration.test.ts has them).
+      qrScans: 0,
       timeseries: [],
       countries: [
         { key: "DE", clicks: 2 },
@@ -82,6 +88,9 @@ describe("GET /v1/links/:id/stats", () => {
         { key: "Mac OS", clicks: 2 },
         { key: "Android", clicks: 1 },
       ],
+      cities: [{ key: "unknown", clicks: 3 }],
+      regions: [{ key: "unknown", clicks: 3 }],
+      rules: [],
     });
 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -229,6 +238,7 @@ describe("GET /v1/links/:id/stats?format=csv", () => {
       "total,,3",
       "uniqueVisitors,,2",
       "botClicks,,1",
+      "qrScans,,0",
       `timeseries,${from},0`,
       `timeseries,${addDays(from, 1)},0`,
       `timeseries,${today},3`,
@@ -244,6 +254,8 @@ describe("GET /v1/links/:id/stats?format=csv", () => {
       "browsers,Chrome,1",
       "os,Mac OS,2",
       "os,Android,1",
+      "cities,unknown,3",
+      "regions,unknown,3",
     ]);
 
     // The CSV says what the JSON says.
