@@ -84,23 +84,24 @@ export const dimensionClicks = sqliteTable(
 );
 
 /**
- * Human clicks per link, day and place: `kind` "city" (key `City, Region, CC`, the parts known)
- * or "region" (key `Region, CC`), "unknown" when the edge did not say. A link-day can have a
- * hundred places where it has a few countries, so the rows are kept compact like
- * `hourly_clicks`: no team column and no index but the key, WITHOUT ROWID (added by hand to the
- * migration); team-wide reads seek each of the team's links (`analytics_links_team_idx`).
- * Link first: a link's range is one seek. Kept as long as the other per-day tables.
+ * Human clicks per link, day and place: `city` is `City, Region, CC` (the parts known), `region`
+ * is `Region, CC`, each "unknown" when the edge did not say. One row per place a link-day saw
+ * (the cities and the regions lists are two sums over the same rows), where a link-day has a
+ * few countries but can have a hundred places: so the rows are kept compact like
+ * `hourly_clicks`, no team column and no index but the key, WITHOUT ROWID (added by hand to the
+ * migration); team-wide reads seek each of the team's links (`analytics_links_team_idx`). Link
+ * first: a link's range is one seek. Kept as long as the other per-day tables.
  */
 export const placeClicks = sqliteTable(
   "place_clicks",
   {
     linkId: text("link_id").notNull(),
     day: text("day").notNull(),
-    kind: text("kind", { enum: ["city", "region"] }).notNull(),
-    key: text("key").notNull(),
+    city: text("city").notNull(),
+    region: text("region").notNull(),
     clicks: integer("clicks").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.linkId, t.day, t.kind, t.key] })],
+  (t) => [primaryKey({ columns: [t.linkId, t.day, t.city, t.region] })],
 );
 
 /**
@@ -120,8 +121,8 @@ export const placeClicks = sqliteTable(
  * registers (3-4 KB) per link-day and per team-day, kept forever, and is never exact. The
  * sets cost ~62 B per distinct (visitor, link) of the open day only; once folded, a link-day
  * keeps one integer column and a team-day one small row, and stats stay exact
- * (workers/consumers/analytics/test/storage.unit.test.ts: ~25 B per click in steady state, all tables, plus
- * ~5 B for `hourly_clicks` while its 31 days are kept).
+ * (workers/consumers/analytics/test/storage.unit.test.ts: ~57 B per click in steady state, all tables,
+ * `place_clicks` most of it, ~25 B without places; plus ~5 B for `hourly_clicks` while its 31 days are kept).
  */
 export const visitorSets = sqliteTable(
   "visitor_sets",
@@ -149,4 +150,3 @@ export const teamDailyUniques = sqliteTable(
 );
 
 export type StatsDimension = (typeof dimensionClicks.$inferSelect)["dimension"];
-export type PlaceKind = (typeof placeClicks.$inferSelect)["kind"];

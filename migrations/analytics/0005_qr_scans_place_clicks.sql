@@ -2,10 +2,10 @@
 CREATE TABLE `place_clicks` (
 	`link_id` text NOT NULL,
 	`day` text NOT NULL,
-	`kind` text NOT NULL,
-	`key` text NOT NULL,
+	`city` text NOT NULL,
+	`region` text NOT NULL,
 	`clicks` integer DEFAULT 0 NOT NULL,
-	PRIMARY KEY(`link_id`, `day`, `kind`, `key`)
+	PRIMARY KEY(`link_id`, `day`, `city`, `region`)
 ) WITHOUT ROWID;
 --> statement-breakpoint
 -- Human clicks through the link's QR code per link-day: rows from before ClicksRecorded v2 count none (no click said how it came).

@@ -1,4 +1,4 @@
-import type { PlaceKind, StatsDimension } from "#db/analytics";
+import type { StatsDimension } from "#db/analytics";
 import { botCountsOf, clickRecordsOf, type LinkEvent } from "#events";
 import { clickClassifier, type ClickInput } from "./click-facts";
 
@@ -16,15 +16,14 @@ export interface Rollup {
   hours: [string, string, number][];
   /** [linkId, day, dimension, key, teamId, clicks] */
   dimensions: [string, string, StatsDimension, string, string, number][];
-  /** [linkId, day, kind, key, clicks]: human clicks per city and region */
-  places: [string, string, PlaceKind, string, number][];
+  /** [linkId, day, city, region, clicks]: human clicks per place */
+  places: [string, string, string, string, number][];
   /** [day, linkId, high 32 bits (signed), low 32 bits (unsigned)] of the visitor hash's first 64 bits */
   visitors: [string, string, number, number][];
 }
 
 /** The dimensions every human click has a value of (UNKNOWN when it did not say); `rule` only when one matched. */
 const DIMENSIONS = ["country", "referrer", "device", "browser", "os"] as const satisfies readonly StatsDimension[];
-const PLACE_KINDS = ["city", "region"] as const satisfies readonly PlaceKind[];
 
 /** The UTC day of an ISO timestamp (events carry `...Z` times only). */
 export const dayOf = (iso: string) => iso.slice(0, 10);
@@ -92,12 +91,10 @@ export function rollUp(events: LinkEvent[]): Rollup {
       row[5] += 1;
       dimensions.set(key, row);
     }
-    for (const kind of PLACE_KINDS) {
-      const key = `${linkId}|${day}|${kind}|${facts[kind]}`;
-      const row = places.get(key) ?? [linkId, day, kind, facts[kind], 0];
-      row[4] += 1;
-      places.set(key, row);
-    }
+    const placeKey = `${linkId}|${day}|${facts.city}|${facts.region}`;
+    const place = places.get(placeKey) ?? [linkId, day, facts.city, facts.region, 0];
+    place[4] += 1;
+    places.set(placeKey, place);
   };
 
   for (const event of events) {
@@ -153,9 +150,9 @@ const DIMENSIONS_SQL = `INSERT INTO dimension_clicks (link_id, day, dimension, k
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?1) WHERE true
 ON CONFLICT (link_id, day, dimension, key) DO UPDATE SET clicks = clicks + excluded.clicks`;
 
-const PLACES_SQL = `INSERT INTO place_clicks (link_id, day, kind, key, clicks)
+const PLACES_SQL = `INSERT INTO place_clicks (link_id, day, city, region, clicks)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?1) WHERE true
-ON CONFLICT (link_id, day, kind, key) DO UPDATE SET clicks = clicks + excluded.clicks`;
+ON CONFLICT (link_id, day, city, region) DO UPDATE SET clicks = clicks + excluded.clicks`;
 
 // DO NOTHING only for the key, so every other constraint still fails loudly (OR IGNORE would hide it).
 const VISITORS_SQL = `INSERT INTO visitor_sets (day, link_id, visitor)

@@ -1,4 +1,4 @@
-import type { PlaceKind, StatsDimension } from "#db/analytics";
+import type { StatsDimension } from "#db/analytics";
 import {
   addDays,
   daysBetween,
@@ -21,7 +21,14 @@ const LIST_OF: Record<StatsDimension, StatsList> = {
   os: "os",
   rule: "rules",
 };
-const PLACE_LIST_OF: Record<PlaceKind, StatsList> = { city: "cities", region: "regions" };
+/** The place lists: one sum per key column of the same place_clicks rows. */
+const PLACE_COLUMNS = ["city", "region"] as const;
+type PlaceColumn = (typeof PLACE_COLUMNS)[number];
+const PLACE_LIST_OF: Record<PlaceColumn, StatsList> = { city: "cities", region: "regions" };
+const placesSql = (where: string) =>
+  PLACE_COLUMNS.map((column) => `SELECT '${column}' AS kind, ${column} AS key, sum(clicks) AS clicks FROM place_clicks WHERE ${where} GROUP BY ${column}`).join(
+    " UNION ALL ",
+  );
 
 /**
  * The days in ?from..?to that still have visitor sets (not folded yet: today, yesterday
@@ -90,9 +97,7 @@ export async function readStats(db: D1Database, scope: StatsScope, range: StatsR
     db
       .prepare(`SELECT dimension, key, sum(clicks) AS clicks FROM dimension_clicks WHERE ${where} GROUP BY dimension, key ORDER BY dimension, clicks DESC, key`)
       .bind(...binds),
-    db
-      .prepare(`SELECT kind, key, sum(clicks) AS clicks FROM place_clicks WHERE ${placesWhere} GROUP BY kind, key ORDER BY kind, clicks DESC, key`)
-      .bind(...binds),
+    db.prepare(`${placesSql(placesWhere)} ORDER BY kind, clicks DESC, key`).bind(...binds),
     db.prepare(uniquesSql).bind(...binds),
     ...(hourly ? [db.prepare(hoursSql).bind(...hourBinds)] : []),
   ]);
@@ -133,7 +138,7 @@ export async function readStats(db: D1Database, scope: StatsScope, range: StatsR
     const list: KeyClicks[] = view[LIST_OF[row.dimension]];
     if (list.length < MAX_KEYS_PER_DIMENSION) list.push({ key: row.key, clicks: row.clicks });
   }
-  for (const row of (places?.results ?? []) as { kind: PlaceKind; key: string; clicks: number }[]) {
+  for (const row of (places?.results ?? []) as { kind: PlaceColumn; key: string; clicks: number }[]) {
     const list: KeyClicks[] = view[PLACE_LIST_OF[row.kind]];
     if (list.length < MAX_KEYS_PER_DIMENSION) list.push({ key: row.key, clicks: row.clicks });
   }

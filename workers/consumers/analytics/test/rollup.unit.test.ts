@@ -17,11 +17,8 @@ describe("roll-up: one upsert per key per batch", () => {
     // country, referrer: one value each; device, browser, os: two each; no rule.
     expect(rollup.dimensions).toHaveLength(8);
     expect(rollup.dimensions.reduce((sum, row) => sum + row[5], 0)).toBe(500);
-    // LinkClicked carries no place: one unknown city and region.
-    expect(rollup.places).toEqual([
-      [target.linkId, "2026-11-26", "city", "unknown", 100],
-      [target.linkId, "2026-11-26", "region", "unknown", 100],
-    ]);
+    // LinkClicked carries no place: one row, city and region unknown.
+    expect(rollup.places).toEqual([[target.linkId, "2026-11-26", "unknown", "unknown", 100]]);
     expect(rollup.visitors).toHaveLength(10);
   });
 
