@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { api, createLink, createTeam, expectError, waitForEvents, type LinkBody, type TestTeam } from "./helpers";
 import { clicksAsLinkClicked, forward, waitForJson } from "./consumers-helpers";
-import { csvField } from "../src/analytics/stats-csv";
 
 const UA = {
   safariMac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
@@ -281,47 +280,5 @@ describe("GET /v1/links/:id/stats?format=csv", () => {
     await expectError(await api(`/v1/links/${link.id}/stats?format=csv`, { headers: other.auth }), 404, "not_found");
     // The team-wide stats have no CSV (a strict query).
     await expectError(await api("/v1/stats?format=csv", { headers: team.auth }), 400, "invalid_request");
-  });
-});
-
-describe("stats CSV fields", () => {
-  it("guards every formula start and quotes what RFC 4180 needs", () => {
-    const cases: [string | number, string][] = [
-      ["plain", "plain"],
-      ["=1+1", "'=1+1"],
-      ["+1", "'+1"],
-      ["-1", "'-1"],
-      ["@SUM(A1)", "'@SUM(A1)"],
-      ["\tx", "'\tx"],
-      ["\rx", `"'\rx"`],
-      ["a\nb", `"a\nb"`],
-      ['say "hi"', `"say ""hi"""`],
-      ["a,b", `"a,b"`],
-      ["a=b", "a=b"],
-      [0, "0"],
-      [42, "42"],
-      ["", ""],
-    ];
-    for (const [value, field] of cases) expect(csvField(value), JSON.stringify(value)).toBe(field);
-  });
-});
-
-describe("stats in the OpenAPI document", () => {
-  it("documents interval and format and the CSV answer", async () => {
-    const doc = (await (await api("/openapi.json")).json()) as {
-      paths: Record<
-        string,
-        Record<
-          string,
-          { parameters?: { name: string; in: string; schema?: { enum?: string[] } }[]; responses: Record<string, { content?: Record<string, unknown> }> }
-        >
-      >;
-    };
-    const link = doc.paths["/v1/links/{id}/stats"]?.["get"];
-    const query = Object.fromEntries((link?.parameters ?? []).filter((p) => p.in === "query").map((p) => [p.name, p.schema?.enum]));
-    expect(query).toEqual({ from: undefined, to: undefined, interval: ["day", "hour"], format: ["json", "csv"] });
-    expect(Object.keys(link?.responses["200"]?.content ?? {})).toEqual(["application/json", "text/csv"]);
-    const team = doc.paths["/v1/stats"]?.["get"];
-    expect((team?.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name)).toEqual(["from", "to", "interval"]);
   });
 });

@@ -1,16 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { clickRecordsOf, clicksRecordedV2, linkClickedV2, nthEventIdAfter, type ClicksRecordedV2 } from "#events";
+import { clickRecordsOf, clicksRecordedV1, clicksRecordedV2, linkClickedV1, linkClickedV2, nthEventIdAfter, type ClicksRecordedV2 } from "#events";
 import { sampleEvents } from "#events/samples";
 import { linkClickedOf } from "../src/click-webhooks";
 import { webhookBody } from "../src/event-names";
 import { newEventId } from "../../../../test/support/event-fixtures";
 import { createEndpoint, publish, teamId, waitForReceived } from "./helpers";
 
-// link.clicked from ClicksRecorded v2 batches: each webhook says how the visitor came
-// (`trigger`: "qr" for a scan of the QR code, else "link") and which targeting rule chose the
-// destination (`rule`: its index, or null). The place travels in the batch, not in the webhook.
+// link.clicked is LinkClicked v2: each webhook says how the visitor came (`trigger`: "qr" for
+// a scan of the QR code, else "link") and which targeting rule chose the destination (`rule`:
+// its index, or null); a click of a v1 batch says "link" and null. The place travels in the
+// batch, not in the webhook.
 
-describe("link.clicked from ClicksRecorded v2", () => {
+describe("link.clicked bodies (LinkClicked v2)", () => {
+  it("turns a v1 batch's first click into the sample LinkClicked as v2 (trigger link, no rule), under the click's derived id", () => {
+    const batch = clicksRecordedV1.parse(sampleEvents["ClicksRecorded.v1"]);
+    const single = linkClickedV1.parse(sampleEvents["LinkClicked.v1"]);
+    const [first, second] = clickRecordsOf(batch).map(linkClickedOf);
+    expect(first).toEqual({ ...single, version: 2, id: nthEventIdAfter(batch.id, 1), data: { ...single.data, trigger: "link", rule: null } });
+    // The bytes a receiver got from the click's own LinkClicked, the two new fields appended (the id travels as webhook-id, not in the body).
+    expect(webhookBody(linkClickedV2.parse(first))).toBe(webhookBody(single).replace(/}}$/, ',"trigger":"link","rule":null}}'));
+    expect(linkClickedV2.parse(second).data).toMatchObject({ country: null, referrerHost: null, userAgent: null, bot: false, method: "GET" });
+  });
+
   it("turns the v2 sample batch's first click into the v2 sample LinkClicked (a QR scan that matched rule 2)", () => {
     const batch = clicksRecordedV2.parse(sampleEvents["ClicksRecorded.v2"]);
     const single = linkClickedV2.parse(sampleEvents["LinkClicked.v2"]);

@@ -1,9 +1,8 @@
 import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
-import { clickRecordsOf, clicksRecordedV1, linkClickedV1, linkClickedV2, nthEventIdAfter, type ClicksRecorded, type HumanClickTuple } from "#events";
+import { clicksRecordedV1, linkClickedV2, nthEventIdAfter, type ClicksRecorded, type HumanClickTuple } from "#events";
 import { sampleEvents } from "#events/samples";
-import { linkClickedOf } from "../src/click-webhooks";
 import type { DeliveryMessage } from "../src/delivery-message";
 import { planDeliveries } from "../src/event-deliveries";
 import { webhookBody } from "../src/event-names";
@@ -143,18 +142,6 @@ async function deliveryRowCount(teams: string[]): Promise<number> {
     .first<{ n: number }>();
   return row?.n ?? -1;
 }
-
-describe("linkClickedOf", () => {
-  it("turns a v1 batch's first click into the sample LinkClicked as v2 (trigger link, no rule), under the click's derived id", () => {
-    const batch = clicksRecordedV1.parse(sampleEvents["ClicksRecorded.v1"]);
-    const single = linkClickedV1.parse(sampleEvents["LinkClicked.v1"]);
-    const [first, second] = clickRecordsOf(batch).map(linkClickedOf);
-    expect(first).toEqual({ ...single, version: 2, id: nthEventIdAfter(batch.id, 1), data: { ...single.data, trigger: "link", rule: null } });
-    // The bytes a receiver got from the click's own LinkClicked, the two new fields appended (the id travels as webhook-id, not in the body).
-    expect(webhookBody(linkClickedV2.parse(first))).toBe(webhookBody(single).replace(/}}$/, ',"trigger":"link","rule":null}}'));
-    expect(linkClickedV2.parse(second).data).toMatchObject({ country: null, referrerHost: null, userAgent: null, bot: false, method: "GET" });
-  });
-});
 
 describe("link.clicked from ClicksRecorded batches", () => {
   it("sends one signed link.clicked per human click of a subscribed team, with the body its LinkClicked would have had", async () => {
