@@ -28,6 +28,7 @@ export const analyticsLinks = sqliteTable(
 /**
  * Human and bot clicks per link and day: the totals and the time series. `visitors` is the
  * link-day's unique visitors folded out of `visitor_sets` once the day closed (see there).
+ * `qr_scans` is the share of `clicks` whose visitor came through the link's QR code.
  */
 export const dailyClicks = sqliteTable(
   "daily_clicks",
@@ -38,6 +39,7 @@ export const dailyClicks = sqliteTable(
     clicks: integer("clicks").notNull().default(0),
     botClicks: integer("bot_clicks").notNull().default(0),
     visitors: integer("visitors").notNull().default(0),
+    qrScans: integer("qr_scans").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.linkId, t.day] }), index("daily_clicks_team_idx").on(t.teamId, t.day)],
 );
@@ -63,18 +65,43 @@ export const hourlyClicks = sqliteTable(
   (t) => [primaryKey({ columns: [t.hour, t.linkId] })],
 );
 
-/** Human clicks per link, day and value of one dimension (country, referrer, device, browser, os). */
+/**
+ * Human clicks per link, day and value of one dimension: country, referrer, device, browser, os,
+ * city (`City, Region, CC`), region (`Region, CC`) and rule (the matched targeting rule's index;
+ * clicks that matched none have no rule row). Text keys, so a new dimension needs no migration.
+ */
 export const dimensionClicks = sqliteTable(
   "dimension_clicks",
   {
     linkId: text("link_id").notNull(),
     day: text("day").notNull(),
-    dimension: text("dimension", { enum: ["country", "referrer", "device", "browser", "os"] }).notNull(),
+    dimension: text("dimension", { enum: ["country", "referrer", "device", "browser", "os", "rule"] }).notNull(),
     key: text("key").notNull(),
     teamId: text("team_id").notNull(),
     clicks: integer("clicks").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.linkId, t.day, t.dimension, t.key] }), index("dimension_clicks_team_idx").on(t.teamId, t.day)],
+);
+
+/**
+ * Human clicks per link, day and place: `city` is `City, Region, CC` (the parts known), `region`
+ * is `Region, CC`, each "unknown" when the edge did not say. One row per place a link-day saw
+ * (the cities and the regions lists are two sums over the same rows), where a link-day has a
+ * few countries but can have a hundred places: so the rows are kept compact like
+ * `hourly_clicks`, no team column and no index but the key, WITHOUT ROWID (added by hand to the
+ * migration); team-wide reads seek each of the team's links (`analytics_links_team_idx`). Link
+ * first: a link's range is one seek. Kept as long as the other per-day tables.
+ */
+export const placeClicks = sqliteTable(
+  "place_clicks",
+  {
+    linkId: text("link_id").notNull(),
+    day: text("day").notNull(),
+    city: text("city").notNull(),
+    region: text("region").notNull(),
+    clicks: integer("clicks").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.day, t.city, t.region] })],
 );
 
 /**
@@ -94,8 +121,8 @@ export const dimensionClicks = sqliteTable(
  * registers (3-4 KB) per link-day and per team-day, kept forever, and is never exact. The
  * sets cost ~62 B per distinct (visitor, link) of the open day only; once folded, a link-day
  * keeps one integer column and a team-day one small row, and stats stay exact
- * (workers/consumers/analytics/test/storage.unit.test.ts: ~25 B per click in steady state, all tables, plus
- * ~5 B for `hourly_clicks` while its 31 days are kept).
+ * (workers/consumers/analytics/test/storage.unit.test.ts: ~57 B per click in steady state, all tables,
+ * `place_clicks` most of it, ~25 B without places; plus ~5 B for `hourly_clicks` while its 31 days are kept).
  */
 export const visitorSets = sqliteTable(
   "visitor_sets",

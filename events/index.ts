@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { AUDIT_EVENT_TYPES, auditEventSchemas } from "./audit-events";
-import { clicksRecordedV1 } from "./clicks-recorded";
-import { linkClickedV1, linkCreatedV1, linkCreatedV2, linkCreatedV3, linkDeletedV1, linkUpdatedV1, linkUpdatedV2 } from "./link-events";
+import { clicksRecordedSchema, clicksRecordedV1, clicksRecordedV2 } from "./clicks-recorded";
+import { linkClickedV1, linkClickedV2, linkCreatedV1, linkCreatedV2, linkCreatedV3, linkDeletedV1, linkUpdatedV1, linkUpdatedV2 } from "./link-events";
 
 export * from "./audit-events";
+export * from "./click-records";
 export * from "./clicks-recorded";
 export * from "./envelope";
 export * from "./link-controls";
@@ -21,11 +22,13 @@ export const eventSchemas = [
   linkUpdatedV2,
   linkDeletedV1,
   linkClickedV1,
+  linkClickedV2,
   clicksRecordedV1,
+  clicksRecordedV2,
 ] as const;
 
 /** What producers emit today; older versions above stay accepted while in flight. */
-export const CURRENT_VERSION = { LinkCreated: 3, LinkUpdated: 2, LinkDeleted: 1, LinkClicked: 1, ClicksRecorded: 1 } as const;
+export const CURRENT_VERSION = { LinkCreated: 3, LinkUpdated: 2, LinkDeleted: 1, LinkClicked: 2, ClicksRecorded: 2 } as const;
 
 /**
  * Any event in flight, picked by `type` (and, for a type with several versions, `version`): one
@@ -38,8 +41,8 @@ export const linkEventSchema = z.discriminatedUnion("type", [
   z.discriminatedUnion("version", [linkCreatedV1, linkCreatedV2, linkCreatedV3]),
   z.discriminatedUnion("version", [linkUpdatedV1, linkUpdatedV2]),
   linkDeletedV1,
-  linkClickedV1,
-  clicksRecordedV1,
+  z.discriminatedUnion("version", [linkClickedV1, linkClickedV2]),
+  clicksRecordedSchema,
 ]);
 export type LinkEvent = z.infer<typeof linkEventSchema>;
 export type LinkEventType = LinkEvent["type"];

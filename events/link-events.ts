@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { envelopeSchema, isoDateTimeSchema, linkIdSchema } from "./envelope";
-import { linkControlsShape } from "./link-controls";
+import { linkControlsShape, MAX_RULES } from "./link-controls";
 
 /** The link as events carry it: the public Link minus the derived `shortUrl`. */
 export const linkSnapshotSchema = z.strictObject({
@@ -72,20 +72,38 @@ export const linkDeletedV1 = envelopeSchema(
   z.strictObject({ linkId: linkIdSchema, slug: z.string().min(1).max(64), deletedAt: isoDateTimeSchema }),
 );
 
-export const linkClickedV1 = envelopeSchema(
+const linkClickedDataShape = {
+  linkId: linkIdSchema,
+  slug: z.string().min(1).max(64),
+  method: z.enum(["GET", "HEAD"]),
+  /** ISO 3166 alpha-2 from the edge, null when unknown. */
+  country: z.string().length(2).nullable(),
+  referrerHost: z.string().max(255).nullable(),
+  userAgent: z.string().max(512).nullable(),
+  /** Verified bot, user-agent bot list match, or a HEAD request. */
+  bot: z.boolean(),
+  /** Daily-salted hash of IP + user agent: counts unique visitors, never reveals the IP. */
+  visitorHash: z.string().regex(/^[0-9a-f]{32}$/),
+};
+
+export const linkClickedV1 = envelopeSchema("LinkClicked", 1, z.strictObject(linkClickedDataShape));
+
+/**
+ * v2 adds how the visitor came (`trigger`: "qr" for a scan of the link's QR code, else "link")
+ * and which targeting rule chose the destination (`rule`: its index, null when none did).
+ * Additive: v1's fields are unchanged; a v1 click reads as trigger "link", rule null.
+ */
+export const linkClickedV2 = envelopeSchema(
   "LinkClicked",
-  1,
+  2,
   z.strictObject({
-    linkId: linkIdSchema,
-    slug: z.string().min(1).max(64),
-    method: z.enum(["GET", "HEAD"]),
-    /** ISO 3166 alpha-2 from the edge, null when unknown. */
-    country: z.string().length(2).nullable(),
-    referrerHost: z.string().max(255).nullable(),
-    userAgent: z.string().max(512).nullable(),
-    /** Verified bot, user-agent bot list match, or a HEAD request. */
-    bot: z.boolean(),
-    /** Daily-salted hash of IP + user agent: counts unique visitors, never reveals the IP. */
-    visitorHash: z.string().regex(/^[0-9a-f]{32}$/),
+    ...linkClickedDataShape,
+    trigger: z.enum(["qr", "link"]),
+    rule: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_RULES - 1)
+      .nullable(),
   }),
 );

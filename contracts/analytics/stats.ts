@@ -103,6 +103,8 @@ export interface StatsView {
   clicks: number;
   uniqueVisitors: number;
   botClicks: number;
+  /** Human clicks whose visitor came through the link's QR code (a part of `clicks`). */
+  qrScans: number;
   /** Every day (`YYYY-MM-DD`) or, with `interval=hour`, every UTC hour (`YYYY-MM-DDTHH:00:00.000Z`) of the range, zero-filled. */
   timeseries: { date: string; clicks: number }[];
   countries: KeyClicks[];
@@ -110,4 +112,23 @@ export interface StatsView {
   devices: KeyClicks[];
   browsers: KeyClicks[];
   os: KeyClicks[];
+  /** Key `City, Region, CC` (the parts the edge knew), or "unknown". */
+  cities: KeyClicks[];
+  /** Key `Region, CC`, or "unknown". */
+  regions: KeyClicks[];
+  /** Key: the matched targeting rule's index ("0".."19"); clicks that matched no rule are not listed. */
+  rules: KeyClicks[];
 }
+
+/** StatsView's lists of `[{key, clicks}]`, most clicked first (at most MAX_KEYS_PER_DIMENSION each), in the order answers and CSV list them. */
+export const STATS_LISTS = [
+  "countries",
+  "referrers",
+  "devices",
+  "browsers",
+  "os",
+  "cities",
+  "regions",
+  "rules",
+] as const satisfies readonly (keyof StatsView)[];
+export type StatsList = (typeof STATS_LISTS)[number];

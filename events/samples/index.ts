@@ -1,7 +1,9 @@
 import apiKeyMinted from "./api-key-minted.v1.json";
 import apiKeyRevoked from "./api-key-revoked.v1.json";
 import clicksRecorded from "./clicks-recorded.v1.json";
+import clicksRecordedV2 from "./clicks-recorded.v2.json";
 import linkClicked from "./link-clicked.v1.json";
+import linkClickedV2 from "./link-clicked.v2.json";
 import linkCreated from "./link-created.v1.json";
 import linkCreatedV2 from "./link-created.v2.json";
 import linkCreatedV3 from "./link-created.v3.json";
@@ -21,7 +23,9 @@ export const sampleEvents = {
   "LinkUpdated.v2": linkUpdatedV2,
   "LinkDeleted.v1": linkDeleted,
   "LinkClicked.v1": linkClicked,
+  "LinkClicked.v2": linkClickedV2,
   "ClicksRecorded.v1": clicksRecorded,
+  "ClicksRecorded.v2": clicksRecordedV2,
 } as const;
 
 /** One sample per audit event type and version (events/audit-events.ts). */

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { clickRecordsOf, clicksRecordedV1, MAX_CLICKS_PER_BATCH, SYSTEM_TEAM_ID, type ClicksRecorded } from "#events";
+import { clickRecordsOf, clicksRecordedV2, MAX_CLICKS_PER_BATCH, SYSTEM_TEAM_ID, type ClicksRecorded } from "#events";
 import { newId } from "../../shared/ids";
 import { CLICK_BATCH_MAX_BYTES, ClickPacker, type PackedClick } from "../src/redirect/click-batch";
-import { clickFacts, clickSinkOf, packedClickOf, visitorHashHex, type ClickSettings } from "../src/redirect/click-event";
+import { clickFacts, clickSinkOf, LINK_CLICK, packedClickOf, visitorHashHex, type ClickSettings, type ClickVia } from "../src/redirect/click-event";
 
 // The packer skips newEvent's schema check (it runs on every redirect): these requests, as odd
 // as a client can make them, and these loads must still give batches events/ accepts.
@@ -24,8 +24,8 @@ function requestWith(headers: Record<string, string>, cf: Record<string, unknown
 let traces = 0;
 const traceId = () => (++traces).toString(16).padStart(32, "0");
 
-function click(request: Request, link = linkA, at = NOON, overrides: Partial<ClickSettings> = {}): PackedClick {
-  return packedClickOf(clickFacts(request), link, traceId(), { ...settings, ...overrides }, new Date(at));
+function click(request: Request, link = linkA, at = NOON, overrides: Partial<ClickSettings> = {}, via: ClickVia = LINK_CLICK): PackedClick {
+  return packedClickOf(clickFacts(request), link, traceId(), { ...settings, ...overrides }, new Date(at), via);
 }
 
 /** A packer whose sends are recorded (the queue path itself is tested in redirects.integration). */
@@ -44,7 +44,7 @@ function recordingPacker() {
 }
 
 const parsed = (batch: ClicksRecorded | undefined) => {
-  const result = clicksRecordedV1.safeParse(batch);
+  const result = clicksRecordedV2.safeParse(batch);
   expect(result.success, JSON.stringify(result.error?.issues)).toBe(true);
   return result.data;
 };
@@ -231,7 +231,7 @@ describe("ClicksRecorded as the redirect packs it", () => {
     const first = click(browser(1));
     await expect(packer.add("q", first, clickSinkOf(env))).resolves.toBeUndefined();
     const spooled = await env.CLICK_SPOOL.list({ prefix: "batches/" });
-    const batches = await Promise.all(spooled.objects.map(async (o) => clicksRecordedV1.parse(await (await env.CLICK_SPOOL.get(o.key))?.json())));
+    const batches = await Promise.all(spooled.objects.map(async (o) => clicksRecordedV2.parse(await (await env.CLICK_SPOOL.get(o.key))?.json())));
     expect(batches.filter((b) => b.data.clicks.some((c) => c[2] === first.traceId))).toHaveLength(1);
     expect(packer.add("q", click(browser(2)), clickSinkOf(env))).toBeInstanceOf(Promise);
   });

@@ -1,7 +1,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
-import { clickRecordsOf, clicksRecordedV1, type ClicksRecorded } from "#events";
+import { clickRecordsOf, clicksRecordedSchema, clicksRecordedV1, type ClicksRecorded } from "#events";
 import { sampleEvents } from "#events/samples";
 import { newId } from "../../shared/ids";
 import worker from "../src/index";
@@ -73,7 +73,7 @@ async function spooledIds(): Promise<string[]> {
 async function spooled(id: string): Promise<ClicksRecorded> {
   const object = await env.CLICK_SPOOL.get(spoolKeyOf(id));
   if (!object) throw new Error(`${id} is not in the spool`);
-  return clicksRecordedV1.parse(await object.json());
+  return clicksRecordedSchema.parse(await object.json());
 }
 
 async function deliveriesOf(eventId: string): Promise<[string, string][]> {

@@ -7,7 +7,7 @@ import {
   AUDIT_EVENT_TYPES,
   botCountsOf,
   clickRecordsOf,
-  clicksRecordedV1,
+  clicksRecordedSchema,
   logEventSchema,
   type BotCount,
   type ClickRecord,
@@ -124,7 +124,7 @@ export async function waitForEvents(predicate: (e: LinkEvent) => boolean, count 
 export async function receivedClickBatches(): Promise<ClicksRecorded[]> {
   const res = await env.EVENT_RECORDER.fetch("https://recorder/?queue=click-events");
   const items = (await res.json()) as { body: unknown }[];
-  return items.map((item) => clicksRecordedV1.parse(item.body));
+  return items.map((item) => clicksRecordedSchema.parse(item.body));
 }
 
 /** A human click as recorded, with the id of the batch that carried it. */

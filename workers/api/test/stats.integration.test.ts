@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { api, createLink, createTeam, expectError, waitForEvents, type LinkBody, type TestTeam } from "./helpers";
 import { clicksAsLinkClicked, forward, waitForJson } from "./consumers-helpers";
-import { csvField } from "../src/analytics/stats-csv";
 
 const UA = {
   safariMac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
@@ -16,12 +15,16 @@ const statsShape = z.strictObject({
   clicks: z.number().int(),
   uniqueVisitors: z.number().int(),
   botClicks: z.number().int(),
+  qrScans: z.number().int(),
   timeseries: z.array(z.strictObject({ date: z.string(), clicks: z.number().int() })),
   countries: keyClicks,
   referrers: keyClicks,
   devices: keyClicks,
   browsers: keyClicks,
   os: keyClicks,
+  cities: keyClicks,
+  regions: keyClicks,
+  rules: keyClicks,
 });
 type StatsBody = z.infer<typeof statsShape>;
 
@@ -61,6 +64,8 @@ describe("GET /v1/links/:id/stats", () => {
       clicks: 3,
       uniqueVisitors: 2,
       botClicks: 1,
+      // Bridged as LinkClicked v1: no QR scan, no rule, no place (stats-places.integration.test.ts has them).
+      qrScans: 0,
       timeseries: [],
       countries: [
         { key: "DE", clicks: 2 },
@@ -82,6 +87,9 @@ describe("GET /v1/links/:id/stats", () => {
         { key: "Mac OS", clicks: 2 },
         { key: "Android", clicks: 1 },
       ],
+      cities: [{ key: "unknown", clicks: 3 }],
+      regions: [{ key: "unknown", clicks: 3 }],
+      rules: [],
     });
 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -229,6 +237,7 @@ describe("GET /v1/links/:id/stats?format=csv", () => {
       "total,,3",
       "uniqueVisitors,,2",
       "botClicks,,1",
+      "qrScans,,0",
       `timeseries,${from},0`,
       `timeseries,${addDays(from, 1)},0`,
       `timeseries,${today},3`,
@@ -244,6 +253,8 @@ describe("GET /v1/links/:id/stats?format=csv", () => {
       "browsers,Chrome,1",
       "os,Mac OS,2",
       "os,Android,1",
+      "cities,unknown,3",
+      "regions,unknown,3",
     ]);
 
     // The CSV says what the JSON says.
@@ -269,47 +280,5 @@ describe("GET /v1/links/:id/stats?format=csv", () => {
     await expectError(await api(`/v1/links/${link.id}/stats?format=csv`, { headers: other.auth }), 404, "not_found");
     // The team-wide stats have no CSV (a strict query).
     await expectError(await api("/v1/stats?format=csv", { headers: team.auth }), 400, "invalid_request");
-  });
-});
-
-describe("stats CSV fields", () => {
-  it("guards every formula start and quotes what RFC 4180 needs", () => {
-    const cases: [string | number, string][] = [
-      ["plain", "plain"],
-      ["=1+1", "'=1+1"],
-      ["+1", "'+1"],
-      ["-1", "'-1"],
-      ["@SUM(A1)", "'@SUM(A1)"],
-      ["\tx", "'\tx"],
-      ["\rx", `"'\rx"`],
-      ["a\nb", `"a\nb"`],
-      ['say "hi"', `"say ""hi"""`],
-      ["a,b", `"a,b"`],
-      ["a=b", "a=b"],
-      [0, "0"],
-      [42, "42"],
-      ["", ""],
-    ];
-    for (const [value, field] of cases) expect(csvField(value), JSON.stringify(value)).toBe(field);
-  });
-});
-
-describe("stats in the OpenAPI document", () => {
-  it("documents interval and format and the CSV answer", async () => {
-    const doc = (await (await api("/openapi.json")).json()) as {
-      paths: Record<
-        string,
-        Record<
-          string,
-          { parameters?: { name: string; in: string; schema?: { enum?: string[] } }[]; responses: Record<string, { content?: Record<string, unknown> }> }
-        >
-      >;
-    };
-    const link = doc.paths["/v1/links/{id}/stats"]?.["get"];
-    const query = Object.fromEntries((link?.parameters ?? []).filter((p) => p.in === "query").map((p) => [p.name, p.schema?.enum]));
-    expect(query).toEqual({ from: undefined, to: undefined, interval: ["day", "hour"], format: ["json", "csv"] });
-    expect(Object.keys(link?.responses["200"]?.content ?? {})).toEqual(["application/json", "text/csv"]);
-    const team = doc.paths["/v1/stats"]?.["get"];
-    expect((team?.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name)).toEqual(["from", "to", "interval"]);
   });
 });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { clicksRecordedV1, type ClicksRecorded } from "#events";
+import { clicksRecordedV1, type ClicksRecordedV1 } from "#events";
 import { sampleEvents } from "#events/samples";
 import { CLICK_TOPIC, SUBSCRIPTIONS } from "#contracts/fanout/subscriptions";
 import { deliver, delivery, freshEvent, ledger, recorded, recordedNow } from "./helpers";
@@ -8,10 +8,10 @@ import { deliver, delivery, freshEvent, ledger, recorded, recordedNow } from "./
 const CLICK_SUBSCRIBERS = ["analytics", "webhooks", "dashboard"];
 
 /** A ClicksRecorded batch of `clicks` human clicks over two teams' links, with a fresh id. */
-function freshBatch(clicks = 2): ClicksRecorded {
-  const sample = structuredClone(sampleEvents["ClicksRecorded.v1"]) as ClicksRecorded;
+function freshBatch(clicks = 2): ClicksRecordedV1 {
+  const sample = structuredClone(sampleEvents["ClicksRecorded.v1"]) as ClicksRecordedV1;
   const other = { linkId: "lnk_01JDQ8Z5W5S3T6V8X0Y2Z4A6BD", teamId: "team_01JDQ8YX0Q4RZ8K2D5F7G9H1JM", slug: "other" };
-  const batch: ClicksRecorded = {
+  const batch: ClicksRecordedV1 = {
     ...sample,
     id: freshEvent("LinkDeleted.v1").id,
     teamId: "team_00000000000000000000000000",

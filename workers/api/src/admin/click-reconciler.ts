@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { clickReconciliation, type ClickSpoolRunCounts } from "#db/links";
-import { clicksRecordedV1, type ClicksRecorded } from "#events";
+import { clicksRecordedSchema, type ClicksRecorded } from "#events";
 import type { Database } from "../db";
 import { rpcValueOrThrow } from "../http/rpc-value";
 import { errorMessage, logger } from "../../../shared/log";
@@ -158,7 +158,7 @@ async function checkPage(
     // Deleted since the listing (an overlapping run): nothing left to do for it.
     if (!object) continue;
     const text = await object.text();
-    const parsed = clicksRecordedV1.safeParse(safeJson(text));
+    const parsed = clicksRecordedSchema.safeParse(safeJson(text));
     if (!parsed.success || parsed.data.id !== entry.id) {
       log.error("unreadable click batch in the spool; dropped", {
         key: entry.key,

@@ -1,16 +1,14 @@
-import type { StatsView } from "#contracts/analytics/stats";
+import { STATS_LISTS, type StatsView } from "#contracts/analytics/stats";
 
 /**
  * `GET /v1/links/:id/stats?format=csv`: the same answer as the JSON, flattened into one table
  * of `section,key,clicks` rows (README "Stats and usage"): the header row, then `total`,
- * `uniqueVisitors` and `botClicks` with an empty key, one `timeseries` row per day or hour
- * (key: its `date`), then one row per value of `countries`, `referrers`, `devices`,
- * `browsers` and `os`, in the JSON's order. RFC 4180: CRLF line ends, a field holding a
+ * `uniqueVisitors`, `botClicks` and `qrScans` with an empty key, one `timeseries` row per day or
+ * hour (key: its `date`), then one row per value of `countries`, `referrers`, `devices`,
+ * `browsers`, `os`, `cities`, `regions` and `rules`, in the JSON's order. RFC 4180: CRLF line ends, a field holding a
  * comma, a quote, CR or LF is quoted with its quotes doubled.
  */
 export const CSV_HEADER = ["section", "key", "clicks"] as const;
-
-const LISTS = ["countries", "referrers", "devices", "browsers", "os"] as const satisfies readonly (keyof StatsView)[];
 
 /**
  * Characters that make a spreadsheet read a cell as a formula (or hide what precedes one).
@@ -38,9 +36,10 @@ export function statsCsv(stats: StatsView): string {
     ["total", "", stats.clicks],
     ["uniqueVisitors", "", stats.uniqueVisitors],
     ["botClicks", "", stats.botClicks],
+    ["qrScans", "", stats.qrScans],
     ...stats.timeseries.map((point) => ["timeseries", point.date, point.clicks]),
   ];
-  for (const list of LISTS) for (const item of stats[list]) rows.push([list, item.key, item.clicks]);
+  for (const list of STATS_LISTS) for (const item of stats[list]) rows.push([list, item.key, item.clicks]);
   return csvRows(rows);
 }
 

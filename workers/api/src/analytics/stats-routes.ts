@@ -33,6 +33,7 @@ const statsSchema = z
     clicks: z.number().int().openapi({ description: "Human clicks (bots excluded)" }),
     uniqueVisitors: z.number().int().openapi({ description: "Distinct visitors per UTC day, summed over the days" }),
     botClicks: z.number().int(),
+    qrScans: z.number().int().openapi({ description: "Human clicks whose visitor scanned the link's QR code (a part of `clicks`)" }),
     timeseries: z.array(z.object({ date: z.string(), clicks: z.number().int() })).openapi({
       description:
         "Every step of the range, zero-filled, in order: with `interval=day` one per UTC day (`date` is `YYYY-MM-DD`), with `interval=hour` one per UTC hour (`date` is the hour's ISO instant, e.g. `2026-12-01T13:00:00.000Z`)",
@@ -42,6 +43,13 @@ const statsSchema = z
     devices: keyClicks,
     browsers: keyClicks,
     os: keyClicks,
+    cities: keyClicks.openapi({
+      description: "Human clicks per city, key `City, Region, CC` (the parts the edge knew, e.g. `Berlin, Berlin, DE`), or `unknown`",
+    }),
+    regions: keyClicks.openapi({ description: "Human clicks per region, key `Region, CC` (e.g. `Bavaria, DE`), or `unknown`" }),
+    rules: keyClicks.openapi({
+      description: "Human clicks per matched targeting rule, key the rule's index (`0`..`19`); clicks that matched no rule are not listed",
+    }),
   })
   .openapi("Stats");
 
@@ -65,8 +73,9 @@ const linkStatsQuery = rangeQuery.extend({
 
 const csvSchema = z.string().openapi({
   description:
-    "RFC 4180 CSV (CRLF line ends), header `section,key,clicks`; rows `total`, `uniqueVisitors`, `botClicks` (empty key), one `timeseries` row per step (key: its date), then `countries`, `referrers`, `devices`, `browsers`, `os` (key: the value)",
-  example: "section,key,clicks\r\ntotal,,3\r\nuniqueVisitors,,2\r\nbotClicks,,1\r\ntimeseries,2026-12-01,3\r\ncountries,DE,2\r\n",
+    "RFC 4180 CSV (CRLF line ends), header `section,key,clicks`; rows `total`, `uniqueVisitors`, `botClicks`, `qrScans` (empty key), one `timeseries` row per step (key: its date), then `countries`, `referrers`, `devices`, `browsers`, `os`, `cities`, `regions`, `rules` (key: the value)",
+  example:
+    'section,key,clicks\r\ntotal,,3\r\nuniqueVisitors,,2\r\nbotClicks,,1\r\nqrScans,,1\r\ntimeseries,2026-12-01,3\r\ncountries,DE,2\r\ncities,"Berlin, Berlin, DE",2\r\nrules,0,1\r\n',
 });
 
 function rangeOrThrow(query: z.infer<typeof rangeQuery>): StatsRange {

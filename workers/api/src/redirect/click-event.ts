@@ -1,4 +1,5 @@
 import { isbot } from "isbot";
+import { MAX_PLACE_NAME, PLACE_NAME } from "#events";
 import { clickSettingsOf, type RedirectEnv } from "./redirect-env";
 import { toHex } from "../../../shared/crypto";
 import { linksDb } from "../db";
@@ -13,7 +14,14 @@ export interface ClickedLink {
 
 interface EdgeInfo {
   country?: unknown;
+  city?: unknown;
+  region?: unknown;
   botManagement?: { verifiedBot?: unknown };
+}
+
+/** A city or region name from the edge, or null: not a string, empty, too long or holding control characters (never cut: a cut name is a wrong place). */
+export function placeNameOf(value: unknown): string | null {
+  return typeof value === "string" && value.length <= MAX_PLACE_NAME && PLACE_NAME.test(value) ? value : null;
 }
 
 function referrerHost(referer: string | null): string | null {
@@ -45,6 +53,9 @@ export interface ClickFacts {
   userAgent: string | null;
   ip: string;
   country: string | null;
+  /** Where the edge placed the visitor (`request.cf.city`, `request.cf.region`): names, no address. */
+  city: string | null;
+  region: string | null;
   method: "GET" | "HEAD";
   verifiedBot: boolean;
   referer: string | null;
@@ -56,6 +67,8 @@ export function clickFacts(request: Request): ClickFacts {
     userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
     ip: request.headers.get("cf-connecting-ip") ?? "",
     country: typeof cf?.country === "string" && /^[A-Z]{2}$/.test(cf.country) ? cf.country : null,
+    city: placeNameOf(cf?.city),
+    region: placeNameOf(cf?.region),
     method: request.method === "HEAD" ? "HEAD" : "GET",
     verifiedBot: cf?.botManagement?.verifiedBot === true,
     referer: request.headers.get("referer"),
@@ -89,6 +102,8 @@ export function packedClickOf(
     kind,
     traceId,
     country: facts.country,
+    city: kind === "human" ? facts.city : null,
+    region: kind === "human" ? facts.region : null,
     referrerHost: kind === "human" ? referrerHost(facts.referer) : null,
     userAgent: kind === "human" ? userAgent : null,
     trigger: via.trigger,

@@ -13,6 +13,14 @@ export interface ClickFacts {
   device: string;
   browser: string;
   os: string;
+  /** `City, Region, CC` (the parts known), or UNKNOWN: a city name alone is ambiguous (Springfield). */
+  city: string;
+  /** `Region, CC` (or the region alone when the country is unknown), or UNKNOWN. */
+  region: string;
+  /** The matched targeting rule's index as text, null when none matched (such clicks have no rule row). */
+  rule: string | null;
+  /** Whether the visitor came through the link's QR code. */
+  qr: boolean;
 }
 
 interface ParsedAgent {
@@ -36,6 +44,18 @@ export interface ClickInput {
   /** The api's verdict; a batch's human clicks carry none (they are humans to the api). */
   bot?: boolean;
   method?: "GET" | "HEAD";
+  /** LinkClicked v2 and ClicksRecorded v2; absent from v1, which means the link, no rule. */
+  trigger?: "qr" | "link";
+  rule?: number | null;
+  /** ClicksRecorded v2 only (LinkClicked carries no place). */
+  city?: string | null;
+  region?: string | null;
+}
+
+/** The place keys of a click: the parts known, most specific first, joined by ", ". */
+export function placeKeys(city: string | null, region: string | null, country: string | null): { city: string; region: string } {
+  const known = (...parts: (string | null)[]) => parts.filter((part): part is string => part !== null).join(", ");
+  return { city: city === null ? UNKNOWN : known(city, region, country), region: region === null ? UNKNOWN : known(region, country) };
 }
 
 /**
@@ -59,6 +79,9 @@ export function clickClassifier(): (data: ClickInput) => ClickFacts {
       country: data.country ?? UNKNOWN,
       referrer: data.referrerHost?.toLowerCase() ?? DIRECT,
       ...agent,
+      ...placeKeys(data.city ?? null, data.region ?? null, data.country),
+      rule: data.rule === undefined || data.rule === null ? null : String(data.rule),
+      qr: data.trigger === "qr",
     };
   };
 }

@@ -10,16 +10,19 @@ import { clickClassifier, type ClickInput } from "./click-facts";
 export interface Rollup {
   /** [linkId, teamId, slug, createdAt, deletedAt] */
   links: [string, string, string | null, string | null, string | null][];
-  /** [linkId, day, teamId, clicks, botClicks] */
-  days: [string, string, string, number, number][];
+  /** [linkId, day, teamId, clicks, botClicks, qrScans] */
+  days: [string, string, string, number, number, number][];
   /** [hour `YYYY-MM-DDTHH`, linkId, clicks]: human clicks only (bots arrive as counts per day) */
   hours: [string, string, number][];
   /** [linkId, day, dimension, key, teamId, clicks] */
   dimensions: [string, string, StatsDimension, string, string, number][];
+  /** [linkId, day, city, region, clicks]: human clicks per place */
+  places: [string, string, string, string, number][];
   /** [day, linkId, high 32 bits (signed), low 32 bits (unsigned)] of the visitor hash's first 64 bits */
   visitors: [string, string, number, number][];
 }
 
+/** The dimensions every human click has a value of (UNKNOWN when it did not say); `rule` only when one matched. */
 const DIMENSIONS = ["country", "referrer", "device", "browser", "os"] as const satisfies readonly StatsDimension[];
 
 /** The UTC day of an ISO timestamp (events carry `...Z` times only). */
@@ -47,6 +50,7 @@ export function rollUp(events: LinkEvent[]): Rollup {
   const days = new Map<string, Rollup["days"][number]>();
   const hours = new Map<string, Rollup["hours"][number]>();
   const dimensions = new Map<string, Rollup["dimensions"][number]>();
+  const places = new Map<string, Rollup["places"][number]>();
   const visitors = new Map<string, Rollup["visitors"][number]>();
 
   const link = (linkId: string, teamId: string) => {
@@ -58,7 +62,7 @@ export function rollUp(events: LinkEvent[]): Rollup {
 
   const dayRow = (linkId: string, teamId: string, day: string) => {
     const key = `${linkId}|${day}`;
-    const row = days.get(key) ?? [linkId, day, teamId, 0, 0];
+    const row = days.get(key) ?? [linkId, day, teamId, 0, 0, 0];
     days.set(key, row);
     return row;
   };
@@ -73,17 +77,24 @@ export function rollUp(events: LinkEvent[]): Rollup {
       return;
     }
     total[3] += 1;
+    if (facts.qr) total[5] += 1;
     const hour = hourOf(occurredAt);
     const hourRow = hours.get(`${linkId}|${hour}`) ?? [hour, linkId, 0];
     hourRow[2] += 1;
     hours.set(`${linkId}|${hour}`, hourRow);
     visitors.set(`${day}|${linkId}|${input.visitorHash.slice(0, 16)}`, [day, linkId, ...visitorHalves(input.visitorHash)]);
-    for (const dimension of DIMENSIONS) {
-      const key = `${linkId}|${day}|${dimension}|${facts[dimension]}`;
-      const row = dimensions.get(key) ?? [linkId, day, dimension, facts[dimension], teamId, 0];
+    const values: [StatsDimension, string][] = DIMENSIONS.map((dimension) => [dimension, facts[dimension]]);
+    if (facts.rule !== null) values.push(["rule", facts.rule]);
+    for (const [dimension, value] of values) {
+      const key = `${linkId}|${day}|${dimension}|${value}`;
+      const row = dimensions.get(key) ?? [linkId, day, dimension, value, teamId, 0];
       row[5] += 1;
       dimensions.set(key, row);
     }
+    const placeKey = `${linkId}|${day}|${facts.city}|${facts.region}`;
+    const place = places.get(placeKey) ?? [linkId, day, facts.city, facts.region, 0];
+    place[4] += 1;
+    places.set(placeKey, place);
   };
 
   for (const event of events) {
@@ -112,6 +123,7 @@ export function rollUp(events: LinkEvent[]): Rollup {
     days: [...days.values()],
     hours: [...hours.values()],
     dimensions: [...dimensions.values()],
+    places: [...places.values()],
     visitors: [...visitors.values()],
   };
 }
@@ -125,9 +137,10 @@ ON CONFLICT (link_id) DO UPDATE SET
   created_at = coalesce(excluded.created_at, analytics_links.created_at),
   deleted_at = coalesce(analytics_links.deleted_at, excluded.deleted_at)`;
 
-const DAYS_SQL = `INSERT INTO daily_clicks (link_id, day, team_id, clicks, bot_clicks)
-SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?1) WHERE true
-ON CONFLICT (link_id, day) DO UPDATE SET clicks = clicks + excluded.clicks, bot_clicks = bot_clicks + excluded.bot_clicks`;
+const DAYS_SQL = `INSERT INTO daily_clicks (link_id, day, team_id, clicks, bot_clicks, qr_scans)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?1) WHERE true
+ON CONFLICT (link_id, day) DO UPDATE SET
+  clicks = clicks + excluded.clicks, bot_clicks = bot_clicks + excluded.bot_clicks, qr_scans = qr_scans + excluded.qr_scans`;
 
 const HOURS_SQL = `INSERT INTO hourly_clicks (hour, link_id, clicks)
 SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
@@ -136,6 +149,10 @@ ON CONFLICT (hour, link_id) DO UPDATE SET clicks = clicks + excluded.clicks`;
 const DIMENSIONS_SQL = `INSERT INTO dimension_clicks (link_id, day, dimension, key, team_id, clicks)
 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?1) WHERE true
 ON CONFLICT (link_id, day, dimension, key) DO UPDATE SET clicks = clicks + excluded.clicks`;
+
+const PLACES_SQL = `INSERT INTO place_clicks (link_id, day, city, region, clicks)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?1) WHERE true
+ON CONFLICT (link_id, day, city, region) DO UPDATE SET clicks = clicks + excluded.clicks`;
 
 // DO NOTHING only for the key, so every other constraint still fails loudly (OR IGNORE would hide it).
 const VISITORS_SQL = `INSERT INTO visitor_sets (day, link_id, visitor)
@@ -154,6 +171,7 @@ export function rollupStatements(db: D1Database, rollup: Rollup): D1PreparedStat
     [DAYS_SQL, rollup.days],
     [HOURS_SQL, rollup.hours],
     [DIMENSIONS_SQL, rollup.dimensions],
+    [PLACES_SQL, rollup.places],
     [VISITORS_SQL, rollup.visitors],
   ];
   return parts.filter(([, rows]) => rows.length > 0).map(([sql, rows]) => db.prepare(sql).bind(JSON.stringify(rows)));

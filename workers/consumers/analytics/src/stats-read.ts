@@ -1,16 +1,34 @@
 import type { StatsDimension } from "#db/analytics";
-import { addDays, daysBetween, hourInstant, MAX_KEYS_PER_DIMENSION, type KeyClicks, type StatsRange, type StatsView } from "#contracts/analytics/stats";
+import {
+  addDays,
+  daysBetween,
+  hourInstant,
+  MAX_KEYS_PER_DIMENSION,
+  type KeyClicks,
+  type StatsList,
+  type StatsRange,
+  type StatsView,
+} from "#contracts/analytics/stats";
 
 /** Whose clicks: one link of a team, or every link of the team. */
 export type StatsScope = { teamId: string; linkId: string } | { teamId: string; linkId?: undefined };
 
-const LIST_OF: Record<StatsDimension, keyof Omit<StatsView, "clicks" | "uniqueVisitors" | "botClicks" | "timeseries">> = {
+const LIST_OF: Record<StatsDimension, StatsList> = {
   country: "countries",
   referrer: "referrers",
   device: "devices",
   browser: "browsers",
   os: "os",
+  rule: "rules",
 };
+/** The place lists: one sum per key column of the same place_clicks rows. */
+const PLACE_COLUMNS = ["city", "region"] as const;
+type PlaceColumn = (typeof PLACE_COLUMNS)[number];
+const PLACE_LIST_OF: Record<PlaceColumn, StatsList> = { city: "cities", region: "regions" };
+const placesSql = (where: string) =>
+  PLACE_COLUMNS.map((column) => `SELECT '${column}' AS kind, ${column} AS key, sum(clicks) AS clicks FROM place_clicks WHERE ${where} GROUP BY ${column}`).join(
+    " UNION ALL ",
+  );
 
 /**
  * The days in ?from..?to that still have visitor sets (not folded yet: today, yesterday
@@ -52,7 +70,7 @@ export function hoursOf(range: StatsRange): string[] {
 }
 
 /**
- * The reads of a stats answer, in one D1 round trip (a batch): days, dimensions, uniques,
+ * The reads of a stats answer, in one D1 round trip (a batch): days, dimensions, places, uniques,
  * and with `interval=hour` the hours (totals still come from the days, which are kept for good).
  */
 export async function readStats(db: D1Database, scope: StatsScope, range: StatsRange): Promise<StatsView> {
@@ -68,11 +86,18 @@ export async function readStats(db: D1Database, scope: StatsScope, range: StatsR
     WHERE hour IN (SELECT value FROM json_each(?1)) AND link_id IN (SELECT link_id FROM analytics_links WHERE team_id = ?2${link ? " AND link_id = ?3" : ""})
     GROUP BY hour`;
   const hourBinds = link ? [JSON.stringify(hourList), scope.teamId, scope.linkId] : [JSON.stringify(hourList), scope.teamId];
-  const [days, dimensions, uniques, hours] = await db.batch<Record<string, unknown>>([
-    db.prepare(`SELECT day, sum(clicks) AS clicks, sum(bot_clicks) AS bot_clicks FROM daily_clicks WHERE ${where} GROUP BY day`).bind(...binds),
+  // place_clicks has no team column: the link (or the team's links) through analytics_links, which guards the team.
+  const placesWhere = link
+    ? "link_id IN (SELECT link_id FROM analytics_links WHERE team_id = ?2 AND link_id = ?1) AND day BETWEEN ?3 AND ?4"
+    : "link_id IN (SELECT link_id FROM analytics_links WHERE team_id = ?1) AND day BETWEEN ?2 AND ?3";
+  const [days, dimensions, places, uniques, hours] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(`SELECT day, sum(clicks) AS clicks, sum(bot_clicks) AS bot_clicks, sum(qr_scans) AS qr_scans FROM daily_clicks WHERE ${where} GROUP BY day`)
+      .bind(...binds),
     db
       .prepare(`SELECT dimension, key, sum(clicks) AS clicks FROM dimension_clicks WHERE ${where} GROUP BY dimension, key ORDER BY dimension, clicks DESC, key`)
       .bind(...binds),
+    db.prepare(`${placesSql(placesWhere)} ORDER BY kind, clicks DESC, key`).bind(...binds),
     db.prepare(uniquesSql).bind(...binds),
     ...(hourly ? [db.prepare(hoursSql).bind(...hourBinds)] : []),
   ]);
@@ -81,16 +106,19 @@ export async function readStats(db: D1Database, scope: StatsScope, range: StatsR
   const perDay = new Map<string, number>();
   let clicks = 0;
   let botClicks = 0;
-  for (const row of (days?.results ?? []) as { day: string; clicks: number; bot_clicks: number }[]) {
+  let qrScans = 0;
+  for (const row of (days?.results ?? []) as { day: string; clicks: number; bot_clicks: number; qr_scans: number }[]) {
     perDay.set(row.day, row.clicks);
     clicks += row.clicks;
     botClicks += row.bot_clicks;
+    qrScans += row.qr_scans;
   }
 
   const view: StatsView = {
     clicks,
     uniqueVisitors: ((uniques?.results ?? [])[0] as { n: number } | undefined)?.n ?? 0,
     botClicks,
+    qrScans,
     timeseries: hourly
       ? hourList.map((hour) => ({ date: hourInstant(hour), clicks: perHour.get(hour) ?? 0 }))
       : Array.from({ length: daysBetween(range.from, range.to) + 1 }, (_, i) => {
@@ -102,9 +130,16 @@ export async function readStats(db: D1Database, scope: StatsScope, range: StatsR
     devices: [],
     browsers: [],
     os: [],
+    cities: [],
+    regions: [],
+    rules: [],
   };
   for (const row of (dimensions?.results ?? []) as { dimension: StatsDimension; key: string; clicks: number }[]) {
     const list: KeyClicks[] = view[LIST_OF[row.dimension]];
+    if (list.length < MAX_KEYS_PER_DIMENSION) list.push({ key: row.key, clicks: row.clicks });
+  }
+  for (const row of (places?.results ?? []) as { kind: PlaceColumn; key: string; clicks: number }[]) {
+    const list: KeyClicks[] = view[PLACE_LIST_OF[row.kind]];
     if (list.length < MAX_KEYS_PER_DIMENSION) list.push({ key: row.key, clicks: row.clicks });
   }
   return view;

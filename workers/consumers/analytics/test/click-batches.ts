@@ -10,6 +10,11 @@ export interface BatchClick {
   country?: string | null;
   referrer?: string | null;
   agent?: string | null;
+  /** v2 only: a QR scan (default: the link), the matched rule's index, the place. */
+  qr?: boolean;
+  rule?: number | null;
+  city?: string | null;
+  region?: string | null;
 }
 
 export interface BatchSpec {
@@ -18,6 +23,8 @@ export interface BatchSpec {
   clicks: BatchClick[];
   /** [link index, bot GETs, HEADs] */
   bots?: [number, number, number][];
+  /** 1 (the default) as older api isolates sent, or 2 with each click's trigger, rule and place. */
+  version?: 1 | 2;
 }
 
 /** murmur3's finalizer: spreads every input bit over the output. */
@@ -45,18 +52,21 @@ export function uniformHash(seed: string): string {
 const traceOf = (i: number) => uniformHash(`trace${i}`);
 
 /**
- * A ClicksRecorded v1 batch as the api packs it (dictionaries, tuples, bot counts), from
- * the sample with a fresh id, parsed with the real schema.
+ * A ClicksRecorded batch (v1 unless the spec says 2) as the api packs it (dictionaries, tuples,
+ * bot counts), from the sample with a fresh id, parsed with the real schema.
  */
 export function clicksRecorded(spec: BatchSpec): EventOf<"ClicksRecorded"> {
+  const version = spec.version ?? 1;
   const sample = structuredClone(sampleEvents["ClicksRecorded.v1"]);
   const agents: string[] = [];
   const referrers: string[] = [];
+  const places: string[] = [];
   const indexIn = (dictionary: string[], value: string | null | undefined) => {
     if (value === null || value === undefined) return -1;
     if (!dictionary.includes(value)) dictionary.push(value);
     return dictionary.indexOf(value);
   };
+  const placeOf = (c: BatchClick) => (c.city || c.region ? JSON.stringify([c.region ?? null, c.city ?? null]) : null);
   const clicks = spec.clicks.map((c, i) => [
     c.link,
     c.ms ?? 0,
@@ -65,12 +75,14 @@ export function clicksRecorded(spec: BatchSpec): EventOf<"ClicksRecorded"> {
     indexIn(referrers, c.referrer),
     indexIn(agents, c.agent),
     uniformHash(c.visitor),
+    ...(version === 2 ? [c.qr ? 1 : 0, c.rule ?? -1, indexIn(places, placeOf(c))] : []),
   ]);
   const span = Math.max(0, ...spec.clicks.map((c) => c.ms ?? 0));
   const from = Date.parse(spec.from);
   return linkEventSchema.parse({
     ...sample,
     id: newEventId(),
+    version,
     occurredAt: new Date(from + span).toISOString(),
     teamId: new Set(spec.links.map((l) => l.teamId)).size === 1 ? spec.links[0]?.teamId : SYSTEM_TEAM_ID,
     data: {
@@ -79,6 +91,7 @@ export function clicksRecorded(spec: BatchSpec): EventOf<"ClicksRecorded"> {
       links: spec.links.map((l) => ({ linkId: l.linkId, teamId: l.teamId, slug: l.slug ?? "launch" })),
       agents,
       referrers,
+      ...(version === 2 ? { places: places.map((place): unknown => JSON.parse(place)) } : {}),
       clicks,
       bots: spec.bots ?? [],
     },

@@ -50,12 +50,16 @@ export const statsShape = z.strictObject({
   clicks: z.number().int().min(0),
   uniqueVisitors: z.number().int().min(0),
   botClicks: z.number().int().min(0),
+  qrScans: z.number().int().min(0),
   timeseries: z.array(z.strictObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), clicks: z.number().int().min(0) })),
   countries: keyClicks,
   referrers: keyClicks,
   devices: keyClicks,
   browsers: keyClicks,
   os: keyClicks,
+  cities: keyClicks,
+  regions: keyClicks,
+  rules: keyClicks,
 });
 
 export async function linkRecord(linkId: string) {

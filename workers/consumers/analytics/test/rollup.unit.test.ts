@@ -13,10 +13,12 @@ describe("roll-up: one upsert per key per batch", () => {
     );
     const rollup = rollUp([linkCreated(target), ...clicks]);
     expect(rollup.links).toEqual([[target.linkId, target.teamId, "launch", "2026-11-26T10:00:00.000Z", null]]);
-    expect(rollup.days).toEqual([[target.linkId, "2026-11-26", target.teamId, 100, 0]]);
-    // country, referrer: one value each; device, browser, os: two each.
+    expect(rollup.days).toEqual([[target.linkId, "2026-11-26", target.teamId, 100, 0, 0]]);
+    // country, referrer: one value each; device, browser, os: two each; no rule.
     expect(rollup.dimensions).toHaveLength(8);
     expect(rollup.dimensions.reduce((sum, row) => sum + row[5], 0)).toBe(500);
+    // LinkClicked carries no place: one row, city and region unknown.
+    expect(rollup.places).toEqual([[target.linkId, "2026-11-26", "unknown", "unknown", 100]]);
     expect(rollup.visitors).toHaveLength(10);
   });
 

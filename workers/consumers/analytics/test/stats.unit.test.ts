@@ -37,6 +37,8 @@ describe("stats: bots, unique visitors, dimensions, exact shape", () => {
       clicks: 5,
       uniqueVisitors: 4,
       botClicks: 3,
+      // LinkClicked v1 says neither how the visitor came nor where: no scans, no rule, places unknown.
+      qrScans: 0,
       timeseries: [
         { date: "2026-11-01", clicks: 0 },
         { date: "2026-11-02", clicks: 3 },
@@ -69,6 +71,9 @@ describe("stats: bots, unique visitors, dimensions, exact shape", () => {
         { key: "Android", clicks: 1 },
         { key: "iOS", clicks: 1 },
       ],
+      cities: [{ key: "unknown", clicks: 5 }],
+      regions: [{ key: "unknown", clicks: 5 }],
+      rules: [],
     });
 
     // A narrower range sees only its own days.
@@ -99,6 +104,7 @@ describe("stats: bots, unique visitors, dimensions, exact shape", () => {
       clicks: 0,
       uniqueVisitors: 0,
       botClicks: 0,
+      qrScans: 0,
       timeseries: [
         { date: "2026-11-01", clicks: 0 },
         { date: "2026-11-02", clicks: 0 },
@@ -108,6 +114,9 @@ describe("stats: bots, unique visitors, dimensions, exact shape", () => {
       devices: [],
       browsers: [],
       os: [],
+      cities: [],
+      regions: [],
+      rules: [],
     });
 
     await deliver([linkClicked({ ...target, at: at("2026-11-01") })]);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { clicksRecordedV1, linkEventSchema, type ClicksRecorded, type LinkEvent } from "#events";
+import { clicksRecordedV1, clicksRecordedV2, linkEventSchema, type ClicksRecorded, type LinkEvent } from "#events";
 import { sampleEvents } from "#events/samples";
 import { connectFeed, newEventId, newLinkId, newTeamId, teamEvents, tickTotals, waitForTotals } from "../../../../durable-objects/team-feed/test/feed-client";
 import { TICK_INTERVAL_MS } from "../../../../durable-objects/team-feed/click-ticks";
@@ -61,8 +61,18 @@ function clickBatch(links: Link[], humans: number[], bots: [number, number][] = 
   });
 }
 
-function linkClicked(link: Link, changes: { bot?: boolean; method?: "GET" | "HEAD" } = {}): LinkEvent {
-  const sample = structuredClone(sampleEvents["LinkClicked.v1"]);
+/** The same batch as ClicksRecorded v2: every click a QR scan that matched rule 0, in Berlin. */
+function clickBatchV2(links: Link[], humans: number[]): ClicksRecorded {
+  const v1 = clickBatch(links, humans);
+  return clicksRecordedV2.parse({
+    ...v1,
+    version: 2,
+    data: { ...v1.data, places: [["Berlin", "Berlin"]], clicks: v1.data.clicks.map((click) => [...click, 1, 0, 0]) },
+  });
+}
+
+function linkClicked(link: Link, changes: { bot?: boolean; method?: "GET" | "HEAD" } = {}, version: 1 | 2 = 1): LinkEvent {
+  const sample = structuredClone(sampleEvents[`LinkClicked.v${version}`]);
   return linkEventSchema.parse({
     ...sample,
     id: newEventId(),
@@ -132,6 +142,19 @@ describe("dashboard consumer: clicks as ticks", () => {
     await waitForTotals(client, { [one.linkId]: 2, [two.linkId]: 2 });
     await sleep(3 * TICK_INTERVAL_MS);
     expect(tickTotals(client)).toEqual({ [one.linkId]: 2, [two.linkId]: 2 });
+    expect(client.eventIds()).toEqual([]);
+  });
+
+  it("counts ClicksRecorded v2 and LinkClicked v2 as v1: a QR scan is a click like another", async () => {
+    const team = newTeamId();
+    const client = await connectFeed(team);
+    const [one, two] = [linkOf(team, "scanned-one"), linkOf(team, "scanned-two")];
+    const batch = clickBatchV2([one, two], [3, 1]);
+    const result = await consume([batch, linkClicked(two, {}, 2), linkClicked(one, { bot: true }, 2)]);
+    expect(result.explicitAcks).toHaveLength(3);
+    await waitForTotals(client, { [one.linkId]: 3, [two.linkId]: 2 });
+    await sleep(3 * TICK_INTERVAL_MS);
+    expect(tickTotals(client)).toEqual({ [one.linkId]: 3, [two.linkId]: 2 });
     expect(client.eventIds()).toEqual([]);
   });
 

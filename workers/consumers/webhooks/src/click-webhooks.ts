@@ -1,17 +1,19 @@
 import { clickRecordsOf, type ClickRecord, type ClicksRecorded, type EventOf } from "#events";
 
 /**
- * The LinkClicked v1 event a human click of a batch stands for. Its webhook body is what
+ * The LinkClicked v2 event a human click of a batch stands for. Its webhook body is what
  * the click's own LinkClicked produced before clicks were batched (same fields, same order),
- * and its id, derived from the batch id, is the same on every redelivery of the batch: the
- * `webhook-id` receivers dedupe on. Bot and HEAD clicks are only counts in a batch, so they
- * never become a link.clicked webhook (`bot` is always false, `method` always GET).
+ * then v2's `trigger` ("qr" for a QR scan) and `rule` (the targeting rule's index, or null);
+ * a click of a v1 batch says "link" and null. Its id, derived from the batch id, is the same on
+ * every redelivery of the batch: the `webhook-id` receivers dedupe on. Bot and HEAD clicks are
+ * only counts in a batch, so they never become a link.clicked webhook (`bot` is always false,
+ * `method` always GET).
  */
 export function linkClickedOf(click: ClickRecord): EventOf<"LinkClicked"> {
   return {
     id: click.eventId,
     type: "LinkClicked",
-    version: 1,
+    version: 2,
     occurredAt: click.occurredAt,
     teamId: click.teamId,
     subject: click.linkId,
@@ -25,6 +27,8 @@ export function linkClickedOf(click: ClickRecord): EventOf<"LinkClicked"> {
       userAgent: click.userAgent,
       bot: false,
       visitorHash: click.visitorHash,
+      trigger: click.trigger,
+      rule: click.rule,
     },
   };
 }

@@ -1,9 +1,8 @@
 import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
-import { clickRecordsOf, clicksRecordedV1, linkClickedV1, nthEventIdAfter, type ClicksRecorded, type HumanClickTuple } from "#events";
+import { clicksRecordedV1, linkClickedV2, nthEventIdAfter, type ClicksRecorded, type HumanClickTuple } from "#events";
 import { sampleEvents } from "#events/samples";
-import { linkClickedOf } from "../src/click-webhooks";
 import type { DeliveryMessage } from "../src/delivery-message";
 import { planDeliveries } from "../src/event-deliveries";
 import { webhookBody } from "../src/event-names";
@@ -64,16 +63,17 @@ function clickBatch(clicks: Click[], bots: [Link, number, number][] = []): Click
 }
 
 /**
- * The LinkClicked v1 the click at `index` of the batch would have been on its own, checked
- * by its schema: what its link.clicked webhook carried before clicks were batched.
+ * The LinkClicked the click at `index` of the v1 batch would have been on its own, checked by
+ * its schema: what its link.clicked webhook carried before clicks were batched, then v2's
+ * trigger and rule (a v1 batch's click came through the link and matched no rule).
  */
 function linkClickedAt(batch: ClicksRecorded, index: number, eventId: string) {
   const [link, offset, traceId, country, referrer, agent, visitorHash] = batch.data.clicks[index] ?? [];
   const target = batch.data.links[link ?? -1];
-  return linkClickedV1.parse({
+  return linkClickedV2.parse({
     id: eventId,
     type: "LinkClicked",
-    version: 1,
+    version: 2,
     occurredAt: new Date(Date.parse(batch.data.from) + (offset ?? 0)).toISOString(),
     teamId: target?.teamId,
     subject: target?.linkId,
@@ -87,6 +87,8 @@ function linkClickedAt(batch: ClicksRecorded, index: number, eventId: string) {
       userAgent: agent === -1 ? null : batch.data.agents[agent ?? -1],
       bot: false,
       visitorHash,
+      trigger: "link",
+      rule: null,
     },
   });
 }
@@ -140,18 +142,6 @@ async function deliveryRowCount(teams: string[]): Promise<number> {
     .first<{ n: number }>();
   return row?.n ?? -1;
 }
-
-describe("linkClickedOf", () => {
-  it("turns the sample batch's first click into the sample LinkClicked, under the click's derived id", () => {
-    const batch = clicksRecordedV1.parse(sampleEvents["ClicksRecorded.v1"]);
-    const single = linkClickedV1.parse(sampleEvents["LinkClicked.v1"]);
-    const [first, second] = clickRecordsOf(batch).map(linkClickedOf);
-    expect(first).toEqual({ ...single, id: nthEventIdAfter(batch.id, 1) });
-    // The same bytes a receiver got from the click's own LinkClicked (the id travels as webhook-id, not in the body).
-    expect(webhookBody(linkClickedV1.parse(first))).toBe(webhookBody(single));
-    expect(linkClickedV1.parse(second).data).toMatchObject({ country: null, referrerHost: null, userAgent: null, bot: false, method: "GET" });
-  });
-});
 
 describe("link.clicked from ClicksRecorded batches", () => {
   it("sends one signed link.clicked per human click of a subscribed team, with the body its LinkClicked would have had", async () => {
