@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { qrScanUrl } from "#contracts/qr/codes";
 import { scanQrSvg } from "../support/scan-qr";
 import { api, baseUrl, createLink, createTeam, deliveries, eventIdOf, eventually, type Team } from "./client";
 
@@ -20,11 +21,11 @@ describe("QR codes on the real stack", () => {
     await qrDelivered(team, link.id, "LinkCreated");
     const served = await getQr(team, link.id);
     expect(served).toMatchObject({ status: 200, type: "image/svg+xml" });
-    expect(scanQrSvg(served.body)?.text).toBe(link.shortUrl);
+    expect(scanQrSvg(served.body)?.text).toBe(qrScanUrl(link.shortUrl));
 
     const variant = await getQr(team, link.id, "?size=600&ecl=Q&fg=%231a4d8f&bg=%23f5e6cc");
     expect(variant.status).toBe(200);
-    expect(scanQrSvg(variant.body)).toEqual({ text: link.shortUrl, width: 600 });
+    expect(scanQrSvg(variant.body)).toEqual({ text: qrScanUrl(link.shortUrl), width: 600 });
 
     const res = await fetch(`${baseUrl}/v1/links/${link.id}`, {
       method: "PATCH",
@@ -34,7 +35,7 @@ describe("QR codes on the real stack", () => {
     const moved = (await res.json()) as { shortUrl: string };
     expect(res.status).toBe(200);
     await qrDelivered(team, link.id, "LinkUpdated");
-    expect(scanQrSvg((await getQr(team, link.id)).body)?.text).toBe(moved.shortUrl);
+    expect(scanQrSvg((await getQr(team, link.id)).body)?.text).toBe(qrScanUrl(moved.shortUrl));
 
     expect((await fetch(`${baseUrl}/v1/links/${link.id}`, { method: "DELETE", headers: team.auth })).status).toBe(204);
     expect((await getQr(team, link.id)).status).toBe(404);
