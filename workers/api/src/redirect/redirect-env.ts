@@ -8,12 +8,22 @@ import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./click-batch";
 /**
  * What the redirect path (this folder) reads from its env: the links database (a slug the read
  * model does not know yet, dropped click batches), the REDIRECTS read model, the click topic and
- * spool, and the click settings. Both Workers that run it provide it: the api (ApiEnv) and the
+ * spool, the click settings, whether the country header counts (TRUST_COUNTRY_HEADER, local only)
+ * and the preview service (PREVIEW: a link-preview crawler's page). Both Workers that run it provide it: the api (ApiEnv) and the
  * edge (EdgeEnv), which holds none of the api's other bindings or secrets.
  */
 export type RedirectEnv = Pick<
   ApiEnv,
-  "LINKS_DB" | "REDIRECTS" | "CLICK_EVENTS" | "CLICK_SPOOL" | "SHORT_BASE_URL" | "CLICK_LOG_SAMPLE_RATE" | "CLICK_BATCH_WINDOW_MS" | "VISITOR_HASH_SECRET"
+  | "LINKS_DB"
+  | "REDIRECTS"
+  | "CLICK_EVENTS"
+  | "CLICK_SPOOL"
+  | "SHORT_BASE_URL"
+  | "CLICK_LOG_SAMPLE_RATE"
+  | "CLICK_BATCH_WINDOW_MS"
+  | "VISITOR_HASH_SECRET"
+  | "TRUST_COUNTRY_HEADER"
+  | "PREVIEW"
 >;
 
 /** Hono's typing of the redirect route, in either Worker. */

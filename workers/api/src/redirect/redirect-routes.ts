@@ -6,6 +6,8 @@ import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type CachedLink } from "./redirect-cache";
 import { findLinkBySlug, redirectSources } from "./slug-lookup";
 import { destinationFor } from "./destination";
+import { isPreviewCrawler } from "./crawler-agents";
+import { crawlerPage } from "./crawler-card";
 
 export const redirectRoutes = new Hono<RedirectAppEnv>();
 
@@ -79,8 +81,17 @@ redirectRoutes.get("/:slug", async (c) => {
     throw new ApiError("gone", gone);
   }
 
-  const destination = destinationFor(link, c.req.raw);
-  sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p), destination.via);
+  const destination = destinationFor(link, c.req.raw, c.env);
+  // A link-preview crawler gets the link's card, counted as a bot (README "Link controls"); never
+  // for a password-protected link, whose destination and card only the password opens.
+  const crawler = !link.passwordProtected && isPreviewCrawler(c.req.header("user-agent"));
+  const page = crawler ? await crawlerPage(link, c.req.raw, destination.location, c.env) : null;
+  const via = crawler ? { ...destination.via, crawler } : destination.via;
+  sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p), via);
+  if (page !== null) {
+    c.header("cache-control", REDIRECT_HEADERS["cache-control"]);
+    return c.html(page);
+  }
   // Same status, Location and headers as redirectResponse (the fast path); traceparent is the middleware's.
   c.header("location", destination.location);
   for (const [name, value] of Object.entries(REDIRECT_HEADERS)) c.header(name, value);

@@ -50,6 +50,8 @@ async function primaryLink(db: Database, slug: string, now: number): Promise<Cac
       // The controls the redirect acts on so far (README "Link controls"), as the read model carries them.
       utm: links.utm,
       expiredUrl: links.expiredUrl,
+      rules: links.rules,
+      og: links.og,
       updatedAt: links.updatedAt,
     })
     .from(links)
