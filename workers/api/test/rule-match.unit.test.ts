@@ -4,6 +4,8 @@ import type { LinkRule } from "#events";
 import { matchingRule, type RuleSubject } from "../src/redirect/rule-match";
 import { RuleVisitor, countryHeaderTrusted } from "../src/redirect/rule-visitor";
 import { preferredLanguage } from "../src/redirect/rule-language";
+import { ruleAgentOf } from "../src/redirect/rule-agent";
+import { AGENT_CACHE_CAPACITY, RuleAgentCache } from "../src/redirect/rule-agent-cache";
 import { BROWSER_AGENTS } from "../../../test/support/user-agents";
 
 const IPHONE = BROWSER_AGENTS[0].ua;
@@ -62,6 +64,16 @@ describe("matchingRule", () => {
     asked.length = 0;
     expect(matchingRule([rule({ country: ["FR"], os: ["ios"] })], subject)).toBeNull();
     expect(asked).toEqual(["country"]);
+  });
+});
+
+describe("RuleAgentCache", () => {
+  it("answers what the parser says, on a miss and on a hit, past its capacity too", () => {
+    const cache = new RuleAgentCache();
+    for (let round = 0; round < 2; round++)
+      for (const { ua } of BROWSER_AGENTS) expect({ device: cache.device(ua), os: cache.os(ua) }, ua).toEqual(ruleAgentOf(ua));
+    for (let i = 0; i < AGENT_CACHE_CAPACITY + 10; i++) expect(cache.os(`${IPHONE} n${i}`)).toBe("ios");
+    expect([cache.os(WINDOWS), cache.device(WINDOWS)]).toEqual(["windows", "desktop"]);
   });
 });
 

@@ -68,12 +68,18 @@ function ruleDeviceOf(deviceClass: string): RuleDevice {
   return deviceClass === "mobile" || deviceClass === "tablet" || deviceClass === "desktop" ? deviceClass : OTHER;
 }
 
-/**
- * Parses only what rules read (ua-parser-js's device and OS tables, not its browser, engine or CPU
- * ones). The caller parses lazily: a link whose rules name only countries never gets here.
- */
-export function ruleAgentOf(userAgent: string): RuleAgent {
+/** The rule OS of a User-Agent: ua-parser-js's OS table only. */
+export function parseRuleOs(userAgent: string): RuleOs {
+  return ruleOsOf(new UAParser(userAgent).getOS().name);
+}
+
+/** The rule device of a User-Agent: its device table (the costly one: every entry is tried for a desktop) and its OS. */
+export function parseRuleDevice(userAgent: string): RuleDevice {
   const parser = new UAParser(userAgent);
-  const osName = parser.getOS().name;
-  return { device: ruleDeviceOf(deviceClassOf(parser.getDevice().type, osName)), os: ruleOsOf(osName) };
+  return ruleDeviceOf(deviceClassOf(parser.getDevice().type, parser.getOS().name));
+}
+
+/** Both, as one request's rules would see them. */
+export function ruleAgentOf(userAgent: string): RuleAgent {
+  return { device: parseRuleDevice(userAgent), os: parseRuleOs(userAgent) };
 }

@@ -17,13 +17,13 @@ function oneOf(alternatives: readonly string[], value: string | null): boolean {
 /**
  * A rule's conditions hold when every condition it names holds (AND), and a condition holds when
  * the request's value is one of its alternatives (OR). A rule naming no condition matches every
- * request. Countries are tested first: the cheapest, and the most common.
+ * request. Cheapest first: country and language, then the OS, then the device (the costliest parse).
  */
 function ruleHolds(when: LinkRule["when"], subject: RuleSubject): boolean {
   if (when.country && !oneOf(when.country, subject.country())) return false;
   if (when.language && !oneOf(when.language, subject.language())) return false;
-  if (when.device && !oneOf(when.device, subject.device())) return false;
   if (when.os && !oneOf(when.os, subject.os())) return false;
+  if (when.device && !oneOf(when.device, subject.device())) return false;
   return true;
 }
 

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { COUNTRY_CODE } from "#events";
 import { configParser } from "../../../shared/config";
-import { ruleAgentOf, type RuleAgent, type RuleDevice, type RuleOs } from "./rule-agent";
+import type { RuleDevice, RuleOs } from "./rule-agent";
+import { ruleAgentCache, type RuleAgentCache } from "./rule-agent-cache";
 import { preferredLanguage } from "./rule-language";
 
 /**
@@ -21,21 +22,47 @@ interface EdgeCountry {
 
 /**
  * What targeting rules ask of one request, each read the first time a rule asks and then kept:
- * a link whose rules name only countries never parses the User-Agent or Accept-Language.
+ * a link whose rules name only countries never reads the User-Agent or Accept-Language, and one
+ * naming OSes never looks up the device.
  */
 export class RuleVisitor {
   readonly #request: Request;
   readonly #trustCountryHeader: boolean;
-  #agent: RuleAgent | undefined;
+  readonly #agents: RuleAgentCache;
+  #country: string | null | undefined;
+  #userAgent: string | undefined;
+  #os: RuleOs | undefined;
+  #device: RuleDevice | undefined;
   #language: string | null | undefined;
 
-  constructor(request: Request, trustCountryHeader: boolean) {
+  constructor(request: Request, trustCountryHeader: boolean, agents: RuleAgentCache = ruleAgentCache) {
     this.#request = request;
     this.#trustCountryHeader = trustCountryHeader;
+    this.#agents = agents;
   }
 
   /** ISO 3166-1 alpha-2 from the runtime (`request.cf.country`); locally, the `cf-ipcountry` header first. */
   country(): string | null {
+    if (this.#country === undefined) this.#country = this.#readCountry();
+    return this.#country;
+  }
+
+  os(): RuleOs {
+    this.#os ??= this.#agents.os(this.#agent());
+    return this.#os;
+  }
+
+  device(): RuleDevice {
+    this.#device ??= this.#agents.device(this.#agent());
+    return this.#device;
+  }
+
+  language(): string | null {
+    if (this.#language === undefined) this.#language = preferredLanguage(this.#request.headers.get("accept-language"));
+    return this.#language;
+  }
+
+  #readCountry(): string | null {
     if (this.#trustCountryHeader) {
       const header = this.#request.headers.get("cf-ipcountry")?.trim().toUpperCase();
       if (header !== undefined && COUNTRY_CODE.test(header)) return header;
@@ -44,22 +71,9 @@ export class RuleVisitor {
     return typeof country === "string" && COUNTRY_CODE.test(country) ? country : null;
   }
 
-  device(): RuleDevice {
-    return this.#parsedAgent().device;
-  }
-
-  os(): RuleOs {
-    return this.#parsedAgent().os;
-  }
-
-  language(): string | null {
-    if (this.#language === undefined) this.#language = preferredLanguage(this.#request.headers.get("accept-language"));
-    return this.#language;
-  }
-
-  #parsedAgent(): RuleAgent {
+  #agent(): string {
     // The same 512 characters the click keeps (click-event.ts): a longer agent is cut, not parsed whole.
-    this.#agent ??= ruleAgentOf(this.#request.headers.get("user-agent")?.slice(0, 512) ?? "");
-    return this.#agent;
+    this.#userAgent ??= this.#request.headers.get("user-agent")?.slice(0, 512) ?? "";
+    return this.#userAgent;
   }
 }
