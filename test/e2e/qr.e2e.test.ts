@@ -15,13 +15,17 @@ async function getQr(team: Team, linkId: string, query = ""): Promise<{ status: 
 }
 
 describe("QR codes on the real stack", () => {
-  it("serve, once the ledger says delivered, an SVG that scans to the exact shortUrl, and follow a slug change", async () => {
+  it("serve, once the ledger says delivered, an SVG that scans to the exact shortUrl with the scan marker, and follow a slug change", async () => {
     const team = await createTeam("Qr");
     const link = await createLink(team, { url: "https://example.com/qr-e2e" });
     await qrDelivered(team, link.id, "LinkCreated");
     const served = await getQr(team, link.id);
     expect(served).toMatchObject({ status: 200, type: "image/svg+xml" });
-    expect(scanQrSvg(served.body)?.text).toBe(qrScanUrl(link.shortUrl));
+    const scanned = scanQrSvg(served.body)?.text;
+    expect(scanned).toBe(qrScanUrl(link.shortUrl));
+    // What a phone opens: the redirect takes the marker out before the destination sees the query.
+    const opened = await fetch(scanned ?? "", { redirect: "manual" });
+    expect([opened.status, opened.headers.get("location")]).toEqual([302, "https://example.com/qr-e2e"]);
 
     const variant = await getQr(team, link.id, "?size=600&ecl=Q&fg=%231a4d8f&bg=%23f5e6cc");
     expect(variant.status).toBe(200);
