@@ -29,7 +29,7 @@ export function needsRoutedPath(link: CachedLink): boolean {
  * link the isolate's cache holds is answered here, with the same response the route in
  * redirect-routes.ts gives (302, headers, traceparent, click after the response), without the
  * router, its middleware, a KV read or a database handle. Everything else (a miss, an unknown, deleted or
- * expired slug, any other path) returns null and goes through the app as before.
+ * expired slug, a link-preview crawler, every other path) returns null and goes through the app as before.
  */
 export function fastRedirect(request: Request, env: RedirectEnv, ctx: ExecutionContext, cache: RedirectCache = redirectCache): Response | null {
   if (request.method !== "GET" && request.method !== "HEAD") return null;
