@@ -13,7 +13,7 @@ import { profilerInto, unprofiled } from "./lib/cpu-profile.mjs";
 import { benchFanout } from "./lib/fanout-bench.mjs";
 import { USAGE, parseOptions } from "./lib/options.mjs";
 import { waitIdle } from "./lib/proc-stats.mjs";
-import { benchRedirect } from "./lib/redirect-bench.mjs";
+import { RULES_20, RULE_MATCHING_HEADERS, benchRedirect, benchWarmRedirect } from "./lib/redirect-bench.mjs";
 import { printReport, writeReport } from "./lib/report.mjs";
 import { API_WORKER, seedFloorKv, startFloorRuntime, startStackRuntime, workerProblems } from "./lib/runtime.mjs";
 
@@ -98,6 +98,18 @@ async function readModelComplete(s, slugs) {
   return { links: slugs.length, records: slugs.length - missing.length };
 }
 
+/**
+ * The rules' figure measures what it says only if its requests reach the last rule: one is checked.
+ * @param {URL} base @param {string[]} ruledSlugs
+ */
+async function expectLastRule(base, ruledSlugs) {
+  const res = await fetch(new URL(`/${ruledSlugs[0] ?? ""}`, base), { headers: RULE_MATCHING_HEADERS, redirect: "manual" });
+  await res.arrayBuffer();
+  const expected = RULES_20.at(-1)?.url;
+  if (res.headers.get("location") !== expected)
+    throw new Error(`a ruled link sent ${res.status} ${res.headers.get("location")}, not the last rule's ${expected}`);
+}
+
 /** @type {import("./lib/report.mjs").Results} */
 const results = {
   options,
@@ -108,6 +120,7 @@ const results = {
   workers: [],
   stateOn: state.startsWith("/dev/shm") ? "tmpfs (/dev/shm)" : "disk",
   redirect: {},
+  redirectRules: {},
 };
 try {
   if (options.parts.has("redirect")) {
@@ -116,26 +129,34 @@ try {
     );
     /** @type {string[]} */
     let slugs = [];
+    /** @type {string[]} the same number of links, each with 20 targeting rules (redirect-bench.mjs RULES_20) */
+    let ruledSlugs = [];
     for (const layout of options.layouts) {
       const s = await boot(layout);
       if (slugs.length === 0) {
         const team = await createTeam(s.url, adminToken, "bench redirect");
         slugs = (await bulkCreate(s.url, team, options.links, "redirect")).map((l) => l.slug);
-        log(`  ${slugs.length} links created; their events drained in ${((await waitIdle(s.pids)) / 1000).toFixed(1)} s`);
-        results.readModel = await readModelComplete(s, slugs);
+        ruledSlugs = (await bulkCreate(s.url, team, options.links, "redirect-rules", { rules: RULES_20 }, 20)).map((l) => l.slug);
+        log(
+          `  ${slugs.length} links and ${ruledSlugs.length} with 20 rules created; their events drained in ${((await waitIdle(s.pids)) / 1000).toFixed(1)} s`,
+        );
+        results.readModel = await readModelComplete(s, [...slugs, ...ruledSlugs]);
       }
-      log(` layout ${layout}:`);
-      results.redirect[layout] = await benchRedirect({
+      const context = {
         stackUrl: s.url,
         floorUrl: floor.url,
-        slugs,
         pids: s.pids,
         backgroundPids: s.pipelinePids,
         floorPids: floor.pids,
         options,
         log,
         profile: s.profile,
-      });
+      };
+      log(` layout ${layout}:`);
+      results.redirect[layout] = await benchRedirect({ ...context, slugs });
+      log(` layout ${layout}, links with 20 targeting rules, every request matching the last:`);
+      await expectLastRule(s.url, ruledSlugs);
+      results.redirectRules[layout] = await benchWarmRedirect({ ...context, slugs: ruledSlugs, headers: RULE_MATCHING_HEADERS, label: "redirect-rules" });
     }
   }
   if (options.parts.has("create")) {

@@ -73,6 +73,7 @@ export const LOCAL_VARS = {
   PREVIEW_ALLOW_LOOPBACK_HTTP: "true",
   PREVIEW_DNS_RESOLVER: "off",
   LIMITS_MULTIPLIER: "1000",
+  TRUST_COUNTRY_HEADER: "true",
 };
 
 /**

@@ -67,18 +67,21 @@ export async function createTeam(base, adminToken, name) {
 }
 
 /**
- * Creates `count` links through POST /v1/links/bulk, 100 at a time.
+ * Creates `count` links through POST /v1/links/bulk, `perRequest` at a time (at most 100; fewer
+ * when `fields` make each link large: a body is at most 64 KiB).
  * @param {URL} base
  * @param {Team} team
  * @param {number} count
  * @param {string} tag names the destinations, e.g. "redirect"
+ * @param {Record<string, unknown>} [fields] more fields of every link (e.g. its targeting rules)
+ * @param {number} [perRequest]
  * @returns {Promise<Link[]>}
  */
-export async function bulkCreate(base, team, count, tag) {
+export async function bulkCreate(base, team, count, tag, fields = {}, perRequest = 100) {
   /** @type {Link[]} */
   const links = [];
-  for (let from = 0; from < count; from += 100) {
-    const items = Array.from({ length: Math.min(100, count - from) }, (_, i) => ({ url: `https://example.com/${tag}/${from + i}` }));
+  for (let from = 0; from < count; from += perRequest) {
+    const items = Array.from({ length: Math.min(perRequest, count - from) }, (_, i) => ({ ...fields, url: `https://example.com/${tag}/${from + i}` }));
     const body = await callOrThrow(bulkResults, base, "POST", "/v1/links/bulk", team.auth, { links: items });
     for (const result of body.results) {
       if (!result.ok) throw new Error(`bulk create refused a link: ${JSON.stringify(result.error)}`);

@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { ruledRedirectRows } from "./report-rules.mjs";
 
 const START = "<!-- bench:results:start (written by npm run bench) -->";
 const END = "<!-- bench:results:end -->";
@@ -18,6 +19,7 @@ const END = "<!-- bench:results:end -->";
  * @property {string[]} workers
  * @property {string} stateOn where the throwaway D1/R2/DO state lived
  * @property {Partial<Record<"split" | "single", Awaited<ReturnType<typeof import("./redirect-bench.mjs").benchRedirect>>>>} redirect
+ * @property {Partial<Record<"split" | "single", Awaited<ReturnType<typeof import("./redirect-bench.mjs").benchWarmRedirect>>>>} redirectRules links with 20 rules, the last matching
  * @property {{ links: number, records: number }} [readModel] the read model's records found before redirects were measured
  * @property {Awaited<ReturnType<typeof import("./create-bench.mjs").benchCreate>>} [create]
  * @property {Awaited<ReturnType<typeof import("./fanout-bench.mjs").benchFanout>>} [fanout]
@@ -85,6 +87,8 @@ function rows(r) {
         ratio: "—",
         target: "",
       });
+    // Issue 16: the same rounds over links with 20 targeting rules, every request matching the last.
+    out.push(...ruledRedirectRows(r.redirectRules[layout], result, how, where));
     // The cold path: each request a slug the isolate has not cached (one KV read), against a floor that reads KV once and 302s.
     const { cold } = result;
     out.push({

@@ -50,3 +50,17 @@ export type QrRequest = z.input<typeof qrRequestSchema>;
 export type QrResult =
   /** Not rendered yet, or not yet re-rendered for the current slug. */
   { status: "pending" } | { status: "not-modified"; etag: string } | { status: "ready"; etag: string; svg: string };
+
+/**
+ * What a QR code encodes after the short URL, so the redirect can tell a scan from a click
+ * (README "Link controls", QR scans). A query parameter, not a path form: every scanner and
+ * camera app passes a URL's query through untouched, the redirect path needs no second route,
+ * and a request to the slug with it (or without it) reaches the same link. Four bytes more in
+ * the code. The redirect strips it before the request's query is passed on.
+ */
+export const QR_SCAN_PARAMETER = "qr=1";
+
+/** The URL a link's QR code encodes: its short URL with the scan marker. */
+export function qrScanUrl(shortUrl: string): string {
+  return `${shortUrl}${shortUrl.includes("?") ? "&" : "?"}${QR_SCAN_PARAMETER}`;
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { qrScanUrl } from "#contracts/qr/codes";
 import { scanQrSvg } from "../support/scan-qr";
 import { api, baseUrl, createLink, createTeam, deliveries, eventIdOf, eventually, type Team } from "./client";
 
@@ -14,17 +15,21 @@ async function getQr(team: Team, linkId: string, query = ""): Promise<{ status: 
 }
 
 describe("QR codes on the real stack", () => {
-  it("serve, once the ledger says delivered, an SVG that scans to the exact shortUrl, and follow a slug change", async () => {
+  it("serve, once the ledger says delivered, an SVG that scans to the exact shortUrl with the scan marker, and follow a slug change", async () => {
     const team = await createTeam("Qr");
     const link = await createLink(team, { url: "https://example.com/qr-e2e" });
     await qrDelivered(team, link.id, "LinkCreated");
     const served = await getQr(team, link.id);
     expect(served).toMatchObject({ status: 200, type: "image/svg+xml" });
-    expect(scanQrSvg(served.body)?.text).toBe(link.shortUrl);
+    const scanned = scanQrSvg(served.body)?.text;
+    expect(scanned).toBe(qrScanUrl(link.shortUrl));
+    // What a phone opens: the redirect takes the marker out before the destination sees the query.
+    const opened = await fetch(scanned ?? "", { redirect: "manual" });
+    expect([opened.status, opened.headers.get("location")]).toEqual([302, "https://example.com/qr-e2e"]);
 
     const variant = await getQr(team, link.id, "?size=600&ecl=Q&fg=%231a4d8f&bg=%23f5e6cc");
     expect(variant.status).toBe(200);
-    expect(scanQrSvg(variant.body)).toEqual({ text: link.shortUrl, width: 600 });
+    expect(scanQrSvg(variant.body)).toEqual({ text: qrScanUrl(link.shortUrl), width: 600 });
 
     const res = await fetch(`${baseUrl}/v1/links/${link.id}`, {
       method: "PATCH",
@@ -34,7 +39,7 @@ describe("QR codes on the real stack", () => {
     const moved = (await res.json()) as { shortUrl: string };
     expect(res.status).toBe(200);
     await qrDelivered(team, link.id, "LinkUpdated");
-    expect(scanQrSvg((await getQr(team, link.id)).body)?.text).toBe(moved.shortUrl);
+    expect(scanQrSvg((await getQr(team, link.id)).body)?.text).toBe(qrScanUrl(moved.shortUrl));
 
     expect((await fetch(`${baseUrl}/v1/links/${link.id}`, { method: "DELETE", headers: team.auth })).status).toBe(204);
     expect((await getQr(team, link.id)).status).toBe(404);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { QR_ECLS, type QrOptions } from "#contracts/qr/codes";
 import { renderQrSvg } from "../../workers/consumers/qr/src/render-qr";
-import { shortUrlOf, storedQrSvg, type QrState } from "../../workers/consumers/qr/src/qr-state";
+import { qrTargetOf, shortUrlOf, storedQrSvg, type QrState } from "../../workers/consumers/qr/src/qr-state";
 import { scanQrSvg as scan } from "../support/scan-qr";
 
 const state = (slug: string, domain: string): QrState => ({
@@ -16,7 +16,7 @@ const state = (slug: string, domain: string): QrState => ({
   eventId: "evt_01JDQ8Z5W6KX3M9T4V7B2N1C0B",
 });
 
-describe("stored QR codes scan to the exact short URL", () => {
+describe("stored QR codes scan to the exact short URL, with the scan marker", () => {
   it.each([
     ["LinkCreated v2: the event's domain", state("launch", "lnk.example"), "https://api.example", "https://lnk.example/launch"],
     ["v1 or an update first: SHORT_BASE_URL", state("launch", ""), "https://lnk.example", "https://lnk.example/launch"],
@@ -28,8 +28,10 @@ describe("stored QR codes scan to the exact short URL", () => {
   ])("%s", (_name, qrState, base, expected) => {
     const url = shortUrlOf(qrState, base);
     if (expected) expect(url).toBe(expected);
+    // The code carries the scan marker after the short URL (contracts/qr/codes.ts), and scans with it.
+    expect(qrTargetOf(qrState, base)).toBe(`${url}?qr=1`);
     const scanned = scan(storedQrSvg(qrState, base));
-    expect(scanned?.text).toBe(url);
+    expect(scanned?.text).toBe(`${url}?qr=1`);
     expect(scanned?.width).toBe(256);
   });
 });

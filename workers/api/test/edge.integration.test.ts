@@ -19,6 +19,8 @@ function edgeEnv(cron: (input: unknown) => unknown = () => ({ ok: true, value: {
     CLICK_LOG_SAMPLE_RATE: "0",
     CLICK_BATCH_WINDOW_MS: "0",
     VISITOR_HASH_SECRET: env.VISITOR_HASH_SECRET,
+    TRUST_COUNTRY_HEADER: "false",
+    PREVIEW: env.PREVIEW,
     API: {
       fetch: async (request: Request) => {
         forwarded.push(request);
@@ -55,6 +57,27 @@ describe("the edge Worker", () => {
     }
     expect(forwarded).toEqual([]);
     await waitForClicks((c) => c.linkId === link.id);
+  });
+
+  it("follows targeting rules, strips the QR marker and gives link-preview crawlers the og page, without the api", async () => {
+    const team = await createTeam();
+    const link = await createLink(team, {
+      url: "https://example.com/edge-home",
+      rules: [{ when: { country: ["DE"] }, url: "https://example.de/edge" }],
+      og: { title: "Edge <card>" },
+    });
+    const { edgeEnv: workerEnv, forwarded } = edgeEnv();
+    // Twice each: the first answer is the routed one, the second the fast path's (the link cached).
+    for (let i = 0; i < 2; i++) {
+      const german = await edgeFetch(workerEnv, `/${link.slug}?qr=1&ref=x`, { cf: { country: "DE" } } as RequestInit);
+      expect([german.status, german.headers.get("location")]).toEqual([302, "https://example.de/edge?ref=x"]);
+      const spoofed = await edgeFetch(workerEnv, `/${link.slug}`, { headers: { "cf-ipcountry": "DE" } });
+      expect(spoofed.headers.get("location")).toBe("https://example.com/edge-home");
+      const crawler = await edgeFetch(workerEnv, `/${link.slug}`, { headers: { "user-agent": "facebookexternalhit/1.1" } });
+      expect(crawler.status).toBe(200);
+      expect(await crawler.text()).toContain('<meta property="og:title" content="Edge &lt;card&gt;">');
+    }
+    expect(forwarded).toEqual([]);
   });
 
   it("answers an unknown slug with the api's 404 JSON, without the api", async () => {

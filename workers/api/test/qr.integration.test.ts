@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { qrScanUrl } from "#contracts/qr/codes";
 import { renderQrSvg } from "../../consumers/qr/src/render-qr";
 import { api, createLink, createTeam, eventRowsFor, expectError, json, unique, type LinkBody, type TestTeam } from "./helpers";
 
@@ -47,8 +48,8 @@ describe("GET /v1/links/:id/qr", () => {
     expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
     expect(res.headers.get("cache-control")).toBe("private, no-cache");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-    // The stored code is the renderer's output for the link's shortUrl (the tooling project scans that output).
-    expect((await res.text()).startsWith(renderQrSvg(link.shortUrl))).toBe(true);
+    // The stored code is the renderer's output for the link's shortUrl with the scan marker (the tooling project scans that output).
+    expect((await res.text()).startsWith(renderQrSvg(qrScanUrl(link.shortUrl)))).toBe(true);
   });
 
   it("honours If-None-Match with 304 and the same ETag", async () => {
@@ -74,11 +75,11 @@ describe("GET /v1/links/:id/qr", () => {
     const variant = await api(qrPath(link, "?size=512&ecl=H&fg=%23123&bg=%23fffff0"), { headers: team.auth });
     expect(variant.status).toBe(200);
     expect(variant.headers.get("content-type")).toBe("image/svg+xml");
-    expect(await variant.text()).toBe(renderQrSvg(link.shortUrl, { size: 512, ecl: "H", fg: "#123", bg: "#fffff0" }));
+    expect(await variant.text()).toBe(renderQrSvg(qrScanUrl(link.shortUrl), { size: 512, ecl: "H", fg: "#123", bg: "#fffff0" }));
     const etag = variant.headers.get("etag") ?? "";
     expect(etag).not.toBe(storedEtag);
     const partial = await api(qrPath(link, "?size=128"), { headers: team.auth });
-    expect(await partial.text()).toBe(renderQrSvg(link.shortUrl, { size: 128, ecl: "M", fg: "#000000", bg: "#ffffff" }));
+    expect(await partial.text()).toBe(renderQrSvg(qrScanUrl(link.shortUrl), { size: 128, ecl: "M", fg: "#000000", bg: "#ffffff" }));
     const cached = await api(qrPath(link, "?size=512&ecl=H&fg=%23112233&bg=%23FFFFF0"), { headers: { ...team.auth, "if-none-match": etag } });
     expect(cached.status).toBe(304);
   });
@@ -134,7 +135,7 @@ describe("GET /v1/links/:id/qr", () => {
     await deliverToQr(link, "LinkUpdated");
     const fresh = await whenServed(team, qrPath(link));
     expect(fresh.headers.get("etag")).not.toBe(before);
-    expect((await fresh.text()).startsWith(renderQrSvg(moved.shortUrl))).toBe(true);
+    expect((await fresh.text()).startsWith(renderQrSvg(qrScanUrl(moved.shortUrl)))).toBe(true);
   });
 
   it("answers 404 for a deleted link, even before the consumer has removed its code", async () => {

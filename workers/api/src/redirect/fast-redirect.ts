@@ -4,6 +4,7 @@ import { SLUG_PATTERN, isReservedSlug } from "../links/slug";
 import { sendClickAfterResponse } from "./click-event";
 import { redirectCache, type CachedLink, type RedirectCache } from "./redirect-cache";
 import { destinationFor } from "./destination";
+import { isPreviewCrawler } from "./crawler-agents";
 import { goneMessage, redirectResponse } from "./redirect-routes";
 
 /** The first path segment of a serialised request URL ("" for "/"), without building a URL object. */
@@ -15,11 +16,12 @@ function slugOf(url: string): string {
 }
 
 /**
- * A link whose answer depends on more than its url: a password form, a click cap counted before
- * the answer, targeting rules. Such links take the routed path; a link with none stays here.
+ * A link whose answer needs more than the request and the cached link: a password form, a click
+ * cap counted before the answer. Such links take the routed path. Targeting rules and the QR marker
+ * do not (destinationFor decides them from the request alone), nor do UTM fields.
  */
 export function needsRoutedPath(link: CachedLink): boolean {
-  return link.passwordProtected === true || (link.maxClicks ?? null) !== null || (link.rules?.length ?? 0) > 0;
+  return link.passwordProtected === true || (link.maxClicks ?? null) !== null;
 }
 
 /**
@@ -27,7 +29,7 @@ export function needsRoutedPath(link: CachedLink): boolean {
  * link the isolate's cache holds is answered here, with the same response the route in
  * redirect-routes.ts gives (302, headers, traceparent, click after the response), without the
  * router, its middleware, a KV read or a database handle. Everything else (a miss, an unknown, deleted or
- * expired slug, any other path) returns null and goes through the app as before.
+ * expired slug, a link-preview crawler, every other path) returns null and goes through the app as before.
  */
 export function fastRedirect(request: Request, env: RedirectEnv, ctx: ExecutionContext, cache: RedirectCache = redirectCache): Response | null {
   if (request.method !== "GET" && request.method !== "HEAD") return null;
@@ -38,11 +40,13 @@ export function fastRedirect(request: Request, env: RedirectEnv, ctx: ExecutionC
   const now = cache.now();
   // Not counted here unless answered here: otherwise the routed path looks the slug up and counts it.
   if (!link || goneMessage(link, now) !== null || needsRoutedPath(link)) return null;
+  // A link-preview crawler may get the link's card, which can need the preview service: routed.
+  if (isPreviewCrawler(request.headers.get("user-agent"))) return null;
   cache.countLookup("cache");
 
   const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   const traceId = parseTraceparent(request.headers.get("traceparent") ?? undefined)?.traceId ?? newTraceId();
-  const destination = destinationFor(link, request);
+  const destination = destinationFor(link, request, env);
   sendClickAfterResponse(request, link, traceId, env, new Date(now), waitUntil, destination.via);
   return redirectResponse(destination.location, responseTraceparent(traceId));
 }

@@ -66,7 +66,7 @@ export async function answerPasswordPost(c: Context<RedirectAppEnv>): Promise<Re
   const now = new Date(redirectCache.now());
   const goneNow = goneAnswer(c, link, now.getTime());
   if (goneNow) return goneNow;
-  const destination = destinationFor(link, c.req.raw);
+  const destination = destinationFor(link, c.req.raw, c.env);
   const refused = await capRefusalFor(c, link, destination.via, now);
   if (refused) return refused;
   sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p), destination.via);

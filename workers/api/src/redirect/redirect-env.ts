@@ -8,9 +8,11 @@ import { DEFAULT_CLICK_BATCH_WINDOW_MS } from "./click-batch";
 /**
  * What the redirect path (this folder) reads from its env: the links database (a slug the read
  * model does not know yet, dropped click batches, a link's password hash), the REDIRECTS read
- * model, the click topic and spool, the click settings, the click caps (LINK_CLICK_CAP) and the
- * password guesses' limit (RL_GUESSES). Both Workers that run it provide it: the api (ApiEnv) and
- * the edge (EdgeEnv), which holds none of the api's other bindings or secrets.
+ * model, the click topic and spool, the click settings, the click caps (LINK_CLICK_CAP), the
+ * password guesses' limit (RL_GUESSES), whether the country header counts (TRUST_COUNTRY_HEADER,
+ * local only) and the preview service (PREVIEW: a link-preview crawler's page). Both Workers that
+ * run it provide it: the api (ApiEnv) and the edge (EdgeEnv), which holds none of the api's other
+ * bindings or secrets.
  */
 export type RedirectEnv = Pick<
   ApiEnv,
@@ -24,6 +26,8 @@ export type RedirectEnv = Pick<
   | "VISITOR_HASH_SECRET"
   | "LINK_CLICK_CAP"
   | "RL_GUESSES"
+  | "TRUST_COUNTRY_HEADER"
+  | "PREVIEW"
 >;
 
 /** Hono's typing of the redirect route, in either Worker. */

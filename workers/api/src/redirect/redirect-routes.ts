@@ -8,6 +8,8 @@ import { findLinkBySlug, redirectSources } from "./slug-lookup";
 import { destinationFor } from "./destination";
 import { capRefusalFor } from "./click-cap";
 import { answerPasswordForm, answerPasswordPost } from "./password-routes";
+import { isPreviewCrawler } from "./crawler-agents";
+import { crawlerPage } from "./crawler-card";
 
 export const redirectRoutes = new Hono<RedirectAppEnv>();
 
@@ -91,11 +93,20 @@ redirectRoutes.get("/:slug", async (c) => {
   // A protected link answers its form; its click is counted on the right password (POST below).
   if (link.passwordProtected) return answerPasswordForm(c, link, now.getTime());
 
-  const destination = destinationFor(link, c.req.raw);
-  // A capped link takes a use for a human click before answering (README "Link controls").
-  const refused = await capRefusalFor(c, link, destination.via, now);
+  const destination = destinationFor(link, c.req.raw, c.env);
+  // A link-preview crawler gets the link's card, counted as a bot (README "Link controls"); a
+  // password-protected link answered its form above, so its destination and card stay closed.
+  const crawler = isPreviewCrawler(c.req.header("user-agent"));
+  const via = crawler ? { ...destination.via, crawler } : destination.via;
+  // A capped link takes a use for a human click before answering; a crawler only peeks (README "Link controls").
+  const refused = await capRefusalFor(c, link, via, now);
   if (refused) return refused;
-  sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p), destination.via);
+  const page = crawler ? await crawlerPage(link, c.req.raw, destination.location, c.env) : null;
+  sendClickAfterResponse(c.req.raw, link, c.get("traceId"), c.env, now, (p) => c.executionCtx.waitUntil(p), via);
+  if (page !== null) {
+    c.header("cache-control", REDIRECT_HEADERS["cache-control"]);
+    return c.html(page);
+  }
   return redirectTo(c, destination.location);
 });
 

@@ -53,6 +53,8 @@ async function primaryLink(db: Database, slug: string, now: number): Promise<Cac
       // Only whether a password is set: the hash stays in the database (password-link.ts reads it for a post).
       passwordProtected: sql<boolean>`${links.passwordHash} is not null`.mapWith(Boolean),
       maxClicks: links.maxClicks,
+      rules: links.rules,
+      og: links.og,
       updatedAt: links.updatedAt,
     })
     .from(links)

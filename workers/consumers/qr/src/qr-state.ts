@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { eventIdSchema, isoDateTimeSchema, linkIdSchema } from "#events";
+import { qrScanUrl } from "#contracts/qr/codes";
 import { renderQrSvg } from "./render-qr";
 
 /**
@@ -55,10 +56,20 @@ export function shortUrlOf(state: Pick<QrState, "slug" | "domain">, shortBaseUrl
 }
 
 /**
+ * What the code encodes: the short URL with the scan marker (contracts/qr/codes.ts), so the
+ * redirect counts a visit through the code as a QR scan. Objects rendered before the marker
+ * existed keep encoding the bare short URL until their link's slug changes: those scans count as
+ * plain clicks, and still redirect.
+ */
+export function qrTargetOf(state: Pick<QrState, "slug" | "domain">, shortBaseUrl: string): string {
+  return qrScanUrl(shortUrlOf(state, shortBaseUrl));
+}
+
+/**
  * The stored artefact: the default rendering plus a comment naming the version. Two
  * states then never share bytes, so never an ETag, which the compare-and-swap put in
  * qr-store.ts relies on. (Only ids and a timestamp go in: a slug may contain "--".)
  */
 export function storedQrSvg(state: QrState, shortBaseUrl: string): string {
-  return `${renderQrSvg(shortUrlOf(state, shortBaseUrl))}\n<!-- ${state.linkId} ${state.updatedAt} ${state.eventId} -->\n`;
+  return `${renderQrSvg(qrTargetOf(state, shortBaseUrl))}\n<!-- ${state.linkId} ${state.updatedAt} ${state.eventId} -->\n`;
 }

@@ -52,7 +52,7 @@ describe("QrCodes RPC: variants", () => {
     const link = await renderedLink("variant");
     const storedEtag = (await stored(link.id))?.httpEtag;
     const result = await qrCodes.qrCode({ linkId: link.id, slug: "variant", options: VARIANT });
-    expect(result).toEqual({ status: "ready", etag: expect.stringMatching(/^"[0-9a-f]{32}"$/), svg: renderQrSvg("https://lnk.example/variant", VARIANT) });
+    expect(result).toEqual({ status: "ready", etag: expect.stringMatching(/^"[0-9a-f]{32}"$/), svg: renderQrSvg("https://lnk.example/variant?qr=1", VARIANT) });
     if (result.status !== "ready") return;
     expect(result.svg).toContain('width="512"');
     expect(result.svg).toContain("fill:#112233");
@@ -74,7 +74,7 @@ describe("QrCodes RPC: variants", () => {
     const before = await qrCodes.qrCode({ linkId: link.id, slug: "moving", options: VARIANT });
     await deliver([updated({ ...link, slug: "moved", minute: 1 })]);
     const after = await qrCodes.qrCode({ linkId: link.id, slug: "moved", options: VARIANT });
-    expect(after).toMatchObject({ status: "ready", svg: renderQrSvg("https://lnk.example/moved", VARIANT) });
+    expect(after).toMatchObject({ status: "ready", svg: renderQrSvg("https://lnk.example/moved?qr=1", VARIANT) });
     expect(after.status === "ready" && before.status === "ready" && after.etag !== before.etag).toBe(true);
   });
 

@@ -17,11 +17,11 @@ import {
   updated,
 } from "./helpers";
 
-/** The URL a stored code encodes: the stored SVG is the renderer's output for it, plus a version comment. */
+/** The short URL a stored code encodes, with the scan marker: the stored SVG is the renderer's output for it, plus a version comment. */
 async function encodedUrlIs(linkId: string, url: string): Promise<void> {
   const object = await stored(linkId);
   expect(object, `qr/${linkId}.svg`).not.toBeNull();
-  expect((await object?.text())?.startsWith(renderQrSvg(url))).toBe(true);
+  expect((await object?.text())?.startsWith(renderQrSvg(`${url}?qr=1`))).toBe(true);
 }
 
 describe("qr consumer: effects", () => {
