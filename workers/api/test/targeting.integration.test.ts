@@ -9,7 +9,7 @@ import { fastRedirect } from "../src/redirect/fast-redirect";
 import { redirectCache } from "../src/redirect/redirect-cache";
 import { BROWSER_AGENTS, PREVIEW_CRAWLER_AGENTS } from "../../../test/support/user-agents";
 import { linkEvents, project } from "./read-model-support";
-import { BASE, api, createLink, createTeam, eventRowsFor, json, waitForBotCounts, type LinkBody, type TestTeam } from "./helpers";
+import { BASE, api, createLink, createTeam, eventRowsFor, json, waitForBotCounts, waitForClicks, type LinkBody, type TestTeam } from "./helpers";
 
 const IPHONE = BROWSER_AGENTS[0].ua;
 const ANDROID_TABLET = BROWSER_AGENTS[3].ua;
@@ -217,5 +217,27 @@ describe("link-preview crawlers", () => {
     await project(await linkEvents(link.id));
     const res = await routed(`/${link.slug}`, { headers: { "user-agent": TWITTERBOT } });
     expect(await res.text()).not.toContain("Secret card");
+  });
+});
+
+describe("the click a targeted or scanned redirect records", () => {
+  it("says which rule matched and whether the code was scanned; locally its country is the header's, as the rule's", async () => {
+    const link = await createLink(await team(), {
+      url: "https://example.com/home",
+      rules: [
+        { when: { country: ["FR"] }, url: "https://example.fr/" },
+        { when: { os: ["ios"] }, url: "https://apps.apple.com/app/id123" },
+      ],
+    });
+    expect((await routed(`/${link.slug}?qr=1`, { headers: { "user-agent": IPHONE } })).headers.get("location")).toBe("https://apps.apple.com/app/id123");
+    expect((await routed(`/${link.slug}`, { headers: { "cf-ipcountry": "FR" } }, localStack)).headers.get("location")).toBe("https://example.fr/");
+    expect((await routed(`/${link.slug}`)).headers.get("location")).toBe("https://example.com/home");
+    const clicks = await waitForClicks((c) => c.linkId === link.id, 3);
+    const seen = clicks.map((c) => ({ trigger: c.trigger, rule: c.rule, country: c.country })).sort((a, b) => (a.rule ?? -1) - (b.rule ?? -1));
+    expect(seen).toEqual([
+      { trigger: "link", rule: null, country: null },
+      { trigger: "link", rule: 0, country: "FR" },
+      { trigger: "qr", rule: 1, country: null },
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import { toHex } from "../../../shared/crypto";
 import { linksDb } from "../db";
 import { ClickPacker, sendToClickQueue, type ClickSink, type PackedClick } from "./click-batch";
 import { countClickDrops } from "./click-drops";
+import { countryHeaderTrusted, requestCountry } from "./rule-visitor";
 
 export interface ClickedLink {
   id: string;
@@ -13,7 +14,6 @@ export interface ClickedLink {
 }
 
 interface EdgeInfo {
-  country?: unknown;
   city?: unknown;
   region?: unknown;
   botManagement?: { verifiedBot?: unknown };
@@ -61,12 +61,13 @@ export interface ClickFacts {
   referer: string | null;
 }
 
-export function clickFacts(request: Request): ClickFacts {
+/** `trustCountryHeader`: the local stack's `cf-ipcountry` counts, as for targeting rules (rule-visitor.ts). */
+export function clickFacts(request: Request, trustCountryHeader = false): ClickFacts {
   const cf = (request as { cf?: EdgeInfo }).cf;
   return {
     userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
     ip: request.headers.get("cf-connecting-ip") ?? "",
-    country: typeof cf?.country === "string" && /^[A-Z]{2}$/.test(cf.country) ? cf.country : null,
+    country: requestCountry(request, trustCountryHeader),
     city: placeNameOf(cf?.city),
     region: placeNameOf(cf?.region),
     method: request.method === "HEAD" ? "HEAD" : "GET",
@@ -120,7 +121,8 @@ export function packedClickOf(
 /**
  * How the redirect answered, beyond the link: whether the visitor came through the link's QR code
  * (its marked URL), which targeting rule chose the destination, and whether the request was a
- * link-preview crawler served the Open Graph page (always a bot click, whatever isbot says).
+ * link-preview crawler (served the Open Graph page, or a 302 when there is no card to show: a bot
+ * click either way, whatever isbot says).
  */
 export interface ClickVia {
   trigger: "qr" | "link";
@@ -171,7 +173,7 @@ export function sendClickAfterResponse(
 ): void {
   const config = clickSettingsOf(env);
   const click = packedClickOf(
-    clickFacts(request),
+    clickFacts(request, countryHeaderTrusted(env)),
     link,
     traceId,
     { hashSecret: config.VISITOR_HASH_SECRET, logSampleRate: config.CLICK_LOG_SAMPLE_RATE, windowMs: config.CLICK_BATCH_WINDOW_MS },

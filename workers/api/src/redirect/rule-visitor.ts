@@ -21,6 +21,20 @@ interface EdgeCountry {
 }
 
 /**
+ * The visitor's country, ISO 3166-1 alpha-2, as rules match it and the click records it: the
+ * runtime's `request.cf.country`; on the local stack (`trustCountryHeader`), the `cf-ipcountry`
+ * header first.
+ */
+export function requestCountry(request: Request, trustCountryHeader: boolean): string | null {
+  if (trustCountryHeader) {
+    const header = request.headers.get("cf-ipcountry")?.trim().toUpperCase();
+    if (header !== undefined && COUNTRY_CODE.test(header)) return header;
+  }
+  const country = (request as { cf?: EdgeCountry }).cf?.country;
+  return typeof country === "string" && COUNTRY_CODE.test(country) ? country : null;
+}
+
+/**
  * What targeting rules ask of one request, each read the first time a rule asks and then kept:
  * a link whose rules name only countries never reads the User-Agent or Accept-Language, and one
  * naming OSes never looks up the device.
@@ -63,12 +77,7 @@ export class RuleVisitor {
   }
 
   #readCountry(): string | null {
-    if (this.#trustCountryHeader) {
-      const header = this.#request.headers.get("cf-ipcountry")?.trim().toUpperCase();
-      if (header !== undefined && COUNTRY_CODE.test(header)) return header;
-    }
-    const country = (this.#request as { cf?: EdgeCountry }).cf?.country;
-    return typeof country === "string" && COUNTRY_CODE.test(country) ? country : null;
+    return requestCountry(this.#request, this.#trustCountryHeader);
   }
 
   #agent(): string {
