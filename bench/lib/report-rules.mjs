@@ -3,9 +3,7 @@
 
 /** @typedef {Awaited<ReturnType<typeof import("./redirect-bench.mjs").benchWarmRedirect>>} WarmRedirect */
 
-const ms = (/** @type {number} */ v) => `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ms`;
-const rps = (/** @type {number} */ v) => `${Math.round(v).toLocaleString("en-US")} req/s`;
-const us = (/** @type {number} */ v) => `${v.toFixed(0)} µs`;
+import { ms, rps, us } from "./report-format.mjs";
 
 /**
  * @param {WarmRedirect | undefined} ruled the rules' rounds (none when the run had none)

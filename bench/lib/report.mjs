@@ -3,7 +3,8 @@
 // figures) is prose kept by hand.
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { date, machine, ms, rps, secs, us } from "./report-format.mjs";
+import { notes } from "./report-notes.mjs";
 import { ruledRedirectRows } from "./report-rules.mjs";
 
 const START = "<!-- bench:results:start (written by npm run bench) -->";
@@ -27,10 +28,6 @@ const END = "<!-- bench:results:end -->";
  */
 
 /** @typedef {{ figure: string, ours: string, floor: string, ratio: string, target: string }} Row */
-
-const ms = (/** @type {number} */ v) => `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ms`;
-const rps = (/** @type {number} */ v) => `${Math.round(v).toLocaleString("en-US")} req/s`;
-const secs = (/** @type {number} */ v) => `${(v / 1000).toFixed(1)} s`;
 
 /**
  * @param {number} ratio
@@ -69,7 +66,6 @@ function rows(r) {
     });
     out.push({ figure: `Redirect (${how}), p99 latency`, ours: ms(ours.p99), floor: ms(floor.p99), ...judged(ours.p99 / floor.p99, "max", 2) });
     const { cpuUs } = result;
-    const us = (/** @type {number} */ v) => `${v.toFixed(0)} µs`;
     const where =
       layout === "split" ? "the edge and api's workerd (with the queue broker and TeamFeed it hosts locally)" : "the one workerd (every consumer included)";
     out.push({
@@ -224,48 +220,6 @@ function rows(r) {
     });
   }
   return out;
-}
-
-/** @param {Results} r */
-function machine(r) {
-  return `${r.cores} cores`;
-}
-
-/** @param {Results} r */
-function date(r) {
-  return `${r.startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
-/** @param {Results} r */
-function notes(r) {
-  const o = r.options;
-  const lines = [
-    `- Machine: ${r.cores} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.versions.node}. Load average (1, 5, 15 min) at the start ${r.loadBefore.map((l) => l.toFixed(2)).join(", ")}, at the end ${r.loadAfter.map((l) => l.toFixed(2)).join(", ")}.`,
-    `- Sizes: ${o.links.toLocaleString("en-US")} links, ${o.connections} connections, ${o.rounds} round(s) of ${o.seconds} s per side (median reported); creates ${o.creates1} at concurrency 1 and ${o.creates16} at 16; fan-out ${o.fanout} links; burst ${o.burst}. Redirect layouts: ${o.layouts.join(", ")} (split: the fan-out and consumers in a second workerd at nice 19 while redirects are measured); creates and fan-out ${o.createLayout === "split" ? "split the same way" : "in one workerd"}. State (D1, R2, Durable Objects) on ${r.stateOn}, for the floor too.`,
-    `- Workers running: ${r.workers.join(", ")}.`,
-  ];
-  const lookupsOf = (/** @type {import("./runtime.mjs").Lookups} */ l) => `cache ${l.cache}, KV ${l.kv}, primary ${l.primary}, refused ${l.refused}`;
-  if (r.readModel) lines.push(`- Read model before redirects were measured: ${r.readModel.records} of ${r.readModel.links} links had their KV record.`);
-  for (const layout of /** @type {const} */ (["split", "single"])) {
-    const result = r.redirect[layout];
-    if (!result) continue;
-    lines.push(
-      `- Slug lookups the api logged (${layout}): warm-up (every slug once, ${result.lookups.warmUpRequests} requests) ${lookupsOf(result.lookups.warmUp)}; measured warm rounds (${result.ours.responses} requests) ${lookupsOf(result.lookups.rounds)}; cold rounds (${result.cold.ours.responses} requests) ${lookupsOf(result.cold.lookups)}.`,
-    );
-  }
-  if (r.fanout) {
-    const { subscribers, verification } = r.fanout;
-    lines.push(
-      `- Subscribers of LinkCreated: ${subscribers.all.join(", ")}${subscribers.missing.length ? `. **No Worker for ${subscribers.missing.join(", ")}**: its deliveries stay pending and are left out of the figures above.` : " (all present)."}`,
-    );
-    lines.push(`- After the burst (each link then clicked once): ${verification.map((c) => `${c.ok ? "✓" : "✗"} ${c.what} (${c.detail})`).join("; ")}.`);
-  }
-  if (r.clicks) {
-    lines.push(
-      `- Clicks part, stores that grew (B a click) with the day open: ${r.clicks.stores.map((s) => `${s.name} ${s.perClick.toFixed(1)}`).join("; ")}; after the fold: ${r.clicks.foldedStores.map((s) => `${s.name} ${s.perClick.toFixed(1)}`).join("; ")}. A create: ${r.clicks.createStores.map((g) => `${g.name} ${g.perCreate.toFixed(0)} B`).join("; ")}. Drained ${(r.clicks.drainedMs / 1000).toFixed(1)} s after the last click; ${r.clicks.topicMessages} click batches on the topic, ${r.clicks.copies} copies to subscriber queues.`,
-    );
-  }
-  return lines;
 }
 
 /** @typedef {"redirect" | "create" | "fanout" | "clicks"} Part */

@@ -1,5 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
-import { clickReconciliation, type ClickSpoolRunCounts } from "#db/links";
+import type { ClickSpoolRunCounts } from "#db/links";
 import { clicksRecordedSchema, type ClicksRecorded } from "#events";
 import type { Database } from "../db";
 import { rpcValueOrThrow } from "../http/rpc-value";
@@ -7,6 +6,9 @@ import { errorMessage, logger } from "../../../shared/log";
 import { countClickDrops, type ClickDrop } from "../redirect/click-drops";
 import { SPOOL_PREFIX, spooledBatchOf, spooledCountsOf, type ClickSpool, type SpooledCounts } from "../redirect/click-spool";
 import type { ReconcilerLedger } from "./reconciler";
+import { saveRun, savePage, stateOf, type ClickReconcileRun } from "./click-reconciler-state";
+
+export type { ClickReconcileRun } from "./click-reconciler-state";
 
 const log = logger("api");
 
@@ -23,7 +25,6 @@ const log = logger("api");
 /** Spooled batches older than this are given up (optional var CLICK_SPOOL_MAX_AGE_HOURS): the stated loss limit. */
 export const DEFAULT_CLICK_SPOOL_MAX_AGE_HOURS = 72;
 
-const STATE_ID = "click-spool";
 /** R2 lists at most 1,000 keys a call. */
 const MAX_LIST = 1_000;
 /** A replay call carries up to this much JSON (batches are up to ~100 KB each). */
@@ -41,14 +42,6 @@ export interface ClickReconcileOptions {
   maxAgeHours: number;
 }
 
-export interface ClickReconcileRun extends ClickSpoolRunCounts {
-  pages: number;
-  /** The last key checked: the next run lists after it (null: from the oldest). */
-  cursor: string | null;
-  /** Whether this run reached the batches still within the grace period, or the spool's end. */
-  sweptToEnd: boolean;
-}
-
 interface SpooledEntry {
   key: string;
   id: string;
@@ -57,18 +50,6 @@ interface SpooledEntry {
 }
 
 const emptyCounts = (): ClickSpoolRunCounts => ({ seen: 0, checked: 0, missing: 0, stalePending: 0, resent: 0, cleared: 0, kept: 0, expired: 0 });
-
-async function stateOf(db: Database) {
-  await db.insert(clickReconciliation).values({ id: STATE_ID }).onConflictDoNothing();
-  const state = await db.select().from(clickReconciliation).where(eq(clickReconciliation.id, STATE_ID)).get();
-  if (!state) throw new Error("click reconciliation state row missing");
-  return state;
-}
-
-/** The click reconciler's state for the admin read (null before its first run). */
-export async function clickReconciliationState(db: Database) {
-  return (await db.select().from(clickReconciliation).where(eq(clickReconciliation.id, STATE_ID)).get()) ?? null;
-}
 
 /** A drop's counts when the object's metadata are not the spool's: the batch's day from its id, no counts. */
 function countsOrZero(metadata: Record<string, string> | undefined, at: number): SpooledCounts {
@@ -280,29 +261,4 @@ export async function reconcileClickSpool(
     await saveRun(db, run, now, errorMessage(error).slice(0, 500));
     throw error;
   }
-}
-
-/** Adds a page's counts and moves the cursor, only if no other run moved it since (false then). */
-async function savePage(db: Database, from: string | null, to: string | null, counts: ClickSpoolRunCounts, sweepDone: boolean): Promise<boolean> {
-  const saved = await db
-    .update(clickReconciliation)
-    .set({
-      cursor: to,
-      sweeps: sql`${clickReconciliation.sweeps} + ${sweepDone ? 1 : 0}`,
-      checked: sql`${clickReconciliation.checked} + ${counts.checked}`,
-      resent: sql`${clickReconciliation.resent} + ${counts.resent}`,
-      cleared: sql`${clickReconciliation.cleared} + ${counts.cleared}`,
-    })
-    .where(and(eq(clickReconciliation.id, STATE_ID), sql`${clickReconciliation.cursor} IS ${from}`))
-    .returning({ id: clickReconciliation.id })
-    .get();
-  return saved !== undefined;
-}
-
-async function saveRun(db: Database, run: ClickReconcileRun, now: Date, lastError: string | null): Promise<void> {
-  const { seen, checked, missing, stalePending, resent, cleared, kept, expired } = run;
-  await db
-    .update(clickReconciliation)
-    .set({ lastRun: { seen, checked, missing, stalePending, resent, cleared, kept, expired }, lastRunAt: now.toISOString(), lastError })
-    .where(eq(clickReconciliation.id, STATE_ID));
 }

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { adminSecurity, commonErrors, jsonContent, newRouter } from "../http/openapi";
 import { configOf } from "../config";
 import { clickDropTotals } from "../redirect/click-drops";
-import { clickReconciliationState } from "./click-reconciler";
+import { clickReconciliationState } from "./click-reconciler-state";
 import { reconciliationState, reconciliationTailState } from "./reconciler";
 
 /** `GET /v1/admin/reconciliation`: mounted inside adminRoutes, whose guard it shares. */
