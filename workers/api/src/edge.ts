@@ -6,8 +6,7 @@ import { Hono } from "hono";
 import { chaosOf, failingQueue } from "../../shared/chaos";
 import { handleError, handleNotFound } from "./http/errors";
 import { traceContext } from "./http/trace-context";
-import { SLUG_PATTERN, isReservedSlug } from "./links/slug";
-import { fastRedirect } from "./redirect/fast-redirect";
+import { fastRedirect, redirectSlugOf } from "./redirect/fast-redirect";
 import type { RedirectAppEnv, RedirectEnv } from "./redirect/redirect-env";
 import { redirectRoutes } from "./redirect/redirect-routes";
 
@@ -28,8 +27,7 @@ const REDIRECT_METHODS = new Set(["GET", "HEAD", "POST"]);
  */
 export function isRedirectRequest(request: Request): boolean {
   if (!REDIRECT_METHODS.has(request.method)) return false;
-  const slug = new URL(request.url).pathname.slice(1);
-  return SLUG_PATTERN.test(slug) && !isReservedSlug(slug);
+  return redirectSlugOf(request.url) !== null;
 }
 
 const chaosWrapped = new WeakMap<EdgeEnv, { rate: number | undefined; env: RedirectEnv }>();

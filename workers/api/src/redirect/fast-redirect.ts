@@ -16,6 +16,16 @@ function slugOf(url: string): string {
 }
 
 /**
+ * The slug a request's path names when it is one valid, non-reserved slug (the redirect routes'
+ * paths); null for every other path. Belt and braces: the Worker's own paths never reach the
+ * redirect cache.
+ */
+export function redirectSlugOf(url: string): string | null {
+  const slug = slugOf(url);
+  return SLUG_PATTERN.test(slug) && !isReservedSlug(slug) ? slug : null;
+}
+
+/**
  * A link whose answer needs more than the request and the cached link: a password form, a click
  * cap counted before the answer. Such links take the routed path. Targeting rules and the QR marker
  * do not (destinationFor decides them from the request alone), nor do UTM fields.
@@ -33,9 +43,8 @@ export function needsRoutedPath(link: CachedLink): boolean {
  */
 export function fastRedirect(request: Request, env: RedirectEnv, ctx: ExecutionContext, cache: RedirectCache = redirectCache): Response | null {
   if (request.method !== "GET" && request.method !== "HEAD") return null;
-  const slug = slugOf(request.url);
-  // Belt and braces: the Worker's own paths never reach the cache, and are never answered here.
-  if (!SLUG_PATTERN.test(slug) || isReservedSlug(slug)) return null;
+  const slug = redirectSlugOf(request.url);
+  if (slug === null) return null;
   const link = cache.get(slug);
   const now = cache.now();
   // Not counted here unless answered here: otherwise the routed path looks the slug up and counts it.

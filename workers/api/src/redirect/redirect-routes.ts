@@ -10,6 +10,7 @@ import { capRefusalFor } from "./click-cap";
 import { answerPasswordForm, answerPasswordPost } from "./password-routes";
 import { isPreviewCrawler } from "./crawler-agents";
 import { crawlerPage } from "./crawler-card";
+import { appendQuery } from "./url-query";
 
 export const redirectRoutes = new Hono<RedirectAppEnv>();
 
@@ -21,12 +22,7 @@ export const redirectRoutes = new Hono<RedirectAppEnv>();
 export function destinationWithQuery(destination: string, requestUrl: string): string {
   // A request's URL is already serialised (and has no fragment): its query is what follows the first "?".
   const queryAt = requestUrl.indexOf("?");
-  const incoming = queryAt === -1 ? "" : requestUrl.slice(queryAt + 1);
-  if (incoming === "") return destination;
-  const hashAt = destination.indexOf("#");
-  const [head, fragment] = hashAt === -1 ? [destination, ""] : [destination.slice(0, hashAt), destination.slice(hashAt)];
-  const separator = !head.includes("?") ? "?" : head.endsWith("?") || head.endsWith("&") ? "" : "&";
-  return `${head}${separator}${incoming}${fragment}`;
+  return queryAt === -1 ? destination : appendQuery(destination, requestUrl.slice(queryAt + 1));
 }
 
 // Anything but printable ASCII in a header value is sent differently by each path a response

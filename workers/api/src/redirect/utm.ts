@@ -1,6 +1,5 @@
-import type { LinkUtm } from "#events";
-
-const UTM_KEYS = ["source", "medium", "campaign", "term", "content"] as const;
+import { UTM_KEYS, type LinkUtm } from "#events";
+import { appendQuery, queryOf } from "./url-query";
 
 /**
  * The destination with the link's UTM fields added as `utm_*` query parameters (README "Link
@@ -9,17 +8,11 @@ const UTM_KEYS = ["source", "medium", "campaign", "term", "content"] as const;
  */
 export function withUtm(destination: string, utm: LinkUtm | null | undefined): string {
   if (!utm) return destination;
-  const hashAt = destination.indexOf("#");
-  const [head, fragment] = hashAt === -1 ? [destination, ""] : [destination.slice(0, hashAt), destination.slice(hashAt)];
-  const queryAt = head.indexOf("?");
-  const present = new URLSearchParams(queryAt === -1 ? "" : head.slice(queryAt + 1));
+  const present = new URLSearchParams(queryOf(destination));
   const added = new URLSearchParams();
   for (const key of UTM_KEYS) {
     const value = utm[key];
     if (value !== undefined && !present.has(`utm_${key}`)) added.append(`utm_${key}`, value);
   }
-  const extra = added.toString();
-  if (extra === "") return destination;
-  const separator = queryAt === -1 ? "?" : head.endsWith("?") || head.endsWith("&") ? "" : "&";
-  return `${head}${separator}${extra}${fragment}`;
+  return appendQuery(destination, added.toString());
 }
