@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { links } from "#db/links";
 import type { Database } from "../db";
 import type { CachedLink } from "./redirect-cache";
+import { redirectLinkColumns } from "./link-columns";
 
 /** A protected link as the primary has it now, with its password hash (null: the password was removed). */
 export interface PasswordLink {
@@ -16,20 +17,7 @@ export interface PasswordLink {
  */
 export async function primaryPasswordLink(db: Database, linkId: string): Promise<PasswordLink | null> {
   const row = await db
-    .select({
-      id: links.id,
-      teamId: links.teamId,
-      slug: links.slug,
-      url: links.url,
-      expiresAt: links.expiresAt,
-      deletedAt: links.deletedAt,
-      expiredUrl: links.expiredUrl,
-      maxClicks: links.maxClicks,
-      rules: links.rules,
-      utm: links.utm,
-      og: links.og,
-      passwordHash: links.passwordHash,
-    })
+    .select({ ...redirectLinkColumns, passwordHash: links.passwordHash })
     .from(links)
     .where(eq(links.id, linkId))
     .get();

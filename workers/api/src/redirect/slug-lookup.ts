@@ -4,6 +4,7 @@ import { linksDb, type Database } from "../db";
 import { logger } from "../../../shared/log";
 import { readModelLink, kvRedirectStore, type RedirectStore } from "./read-model";
 import { redirectCache, type CachedLink, type RedirectCache } from "./redirect-cache";
+import { redirectLinkColumns } from "./link-columns";
 
 const log = logger("api");
 
@@ -41,20 +42,9 @@ export async function findLinkBySlug(sources: RedirectSources, slug: string, cac
 async function primaryLink(db: Database, slug: string, now: number): Promise<CachedLink | null> {
   const row = await db
     .select({
-      id: links.id,
-      teamId: links.teamId,
-      slug: links.slug,
-      url: links.url,
-      expiresAt: links.expiresAt,
-      deletedAt: links.deletedAt,
-      // The controls the redirect acts on so far (README "Link controls"), as the read model carries them.
-      utm: links.utm,
-      expiredUrl: links.expiredUrl,
+      ...redirectLinkColumns,
       // Only whether a password is set: the hash stays in the database (password-link.ts reads it for a post).
       passwordProtected: sql<boolean>`${links.passwordHash} is not null`.mapWith(Boolean),
-      maxClicks: links.maxClicks,
-      rules: links.rules,
-      og: links.og,
       updatedAt: links.updatedAt,
     })
     .from(links)
