@@ -267,7 +267,8 @@ describe("end-to-end reconciler", () => {
     });
     await waitFor(async () => (await webhookCopies(notDue)) === 1);
     expect(await webhookCopies(due)).toBe(1);
-    expect(await usage(team)).toBe(2);
+    // Billing is its own consumer: the webhook copy arriving says nothing of when billing counted (a race under load).
+    await waitFor(async () => (await usage(team)) === 2);
   });
 
   it("answers only the admin token", async () => {
