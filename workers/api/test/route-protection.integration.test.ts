@@ -13,7 +13,16 @@ import { ADMIN, api, createTeam, newClientAddress } from "./helpers";
 const PUBLIC_OPERATIONS = ["GET /v1/feed"];
 
 /** Routes outside the OpenAPI document, all public: health, the document and its page, the dashboard's assets, short links and a protected link's password form post. */
-const PUBLIC_UNDOCUMENTED = ["GET /healthz", "GET /openapi.json", "GET /docs", "GET /docs-ui/*", "GET /dashboard", "GET /dashboard/*", "GET /:slug", "POST /:slug"];
+const PUBLIC_UNDOCUMENTED = [
+  "GET /healthz",
+  "GET /openapi.json",
+  "GET /docs",
+  "GET /docs-ui/*",
+  "GET /dashboard",
+  "GET /dashboard/*",
+  "GET /:slug",
+  "POST /:slug",
+];
 
 const METHODS = ["get", "post", "put", "patch", "delete"];
 
