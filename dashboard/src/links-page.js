@@ -88,7 +88,7 @@ export class LinksPage {
     try {
       this.usage = await this.client.usage();
     } catch (error) {
-      // 404: the usage endpoint is not deployed here; anything else: show what we have.
+      // 404: the usage endpoint is not deployed here; other errors: show what we have.
       if (!(error instanceof ApiError) || error.status !== 404) console.warn("usage not loaded", error);
       this.usage = null;
     }

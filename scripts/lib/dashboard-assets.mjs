@@ -1,6 +1,6 @@
 // The dashboard page (/dashboard) is plain ES modules in dashboard/src/ plus the pinned uPlot
 // package for its charts. esbuild bundles them into one file under the assets directory before
-// anything serves or bundles the api Worker (dev stack, e2e, bench, check, deploy), as
+// the api Worker is served or bundled (dev stack, e2e, bench, check, deploy), as
 // docs-assets.mjs does for Swagger UI: the output is generated, gitignored, never a CDN.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ApiError, zodIssues } from "../http/errors";
 
-/** A password form's body is one short field: anything larger is refused unread (413). */
+/** A password form's body is one short field: a larger one is refused unread (413). */
 export const MAX_PASSWORD_FORM_BYTES = 4 * 1024;
 
 /** The lengths a link password can have (links/link-schemas.ts): a guess outside them is wrong without hashing it. */

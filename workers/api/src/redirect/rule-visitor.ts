@@ -8,7 +8,7 @@ import { preferredLanguage } from "./rule-language";
 /**
  * TRUST_COUNTRY_HEADER: "true" only on the local stack (scripts/stack.mjs LOCAL_VARS), where the
  * runtime's country is a stand-in and the `cf-ipcountry` request header lets a developer try
- * country rules. Anywhere else a visitor could send that header, so production never reads it.
+ * country rules. Elsewhere a visitor could send that header, so production never reads it.
  */
 const targetingSettingsOf = configParser("redirect targeting", z.object({ TRUST_COUNTRY_HEADER: z.enum(["true", "false"]).default("false") }));
 
