@@ -1,12 +1,13 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { and, asc, desc, eq, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { and, eq, gt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpointEvents, webhookEndpoints, type DeliveryRow, type EndpointRow } from "#db/webhooks";
+import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpointEvents, webhookEndpoints, type EndpointRow } from "#db/webhooks";
 import { configOf, urlPolicyOf } from "./config";
 import type { DeliveryMessage } from "./delivery-message";
 import { resolverFor } from "../../../shared/url-safety/dns-resolver";
 import { TEST_EVENT } from "./event-names";
+import { attemptLogOf, deliveryPage, deliveryView, findDelivery } from "./delivery-log";
+import { endpointUpdateSet, receiverHasNotOptedOut, receiverOptOutConflict } from "./endpoint-changes";
 import { sweepStranded, type SweepCounts } from "./stranded-deliveries";
 import { newId } from "../../../shared/ids";
 import {
@@ -20,35 +21,17 @@ import {
   type DeliveryView,
   type EndpointView,
 } from "#contracts/webhooks/endpoints";
-import { parseRpcInput, rpcRefusal, type RpcError, type RpcRefusal, type RpcResult } from "../../../shared/rpc";
+import { parseRpcInput, rpcRefusal, type RpcError, type RpcResult } from "../../../shared/rpc";
 import { decryptSecret, encryptSecret, generateSecret, isUnsealed } from "./secrets";
 import { resolvedAddressProblem, urlProblem } from "../../../shared/url-safety/url-policy";
 
 const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
-const TEAM_DISABLED_REASON = "disabled by the team";
 
 const notFound = () => rpcRefusal("not_found", "Webhook endpoint not found.");
-
-/**
- * A receiver that answered 410 Gone asked to be sent nothing more: only a change that
- * says so (`receiverOptOutAcknowledged: true`) enables its endpoint again.
- */
-function receiverOptOutConflict(row: EndpointRow, changes: { enabled?: boolean; receiverOptOutAcknowledged?: true }): RpcRefusal | null {
-  if (changes.enabled !== true || row.enabled || row.disabledBy !== "receiver" || changes.receiverOptOutAcknowledged === true) return null;
-  return rpcRefusal(
-    "conflict",
-    `The endpoint's receiver answered 410 Gone${row.disabledAt ? ` at ${row.disabledAt}` : ""}, asking to be sent no more webhooks. To enable it anyway, send "enabled": true with "receiverOptOutAcknowledged": true.`,
-  );
-}
 
 function endpointView(row: EndpointRow): EndpointView {
   const { id, url, events, description, enabled, disabledReason, disabledAt, disabledBy, createdAt, updatedAt } = row;
   return { id, url, events, description, enabled, disabledReason, disabledAt, disabledBy, createdAt, updatedAt };
-}
-
-function deliveryView(row: DeliveryRow): DeliveryView {
-  const { endpointId: _e, teamId: _t, payload: _p, leaseToken: _l, leaseUntil: _u, ...view } = row;
-  return view;
 }
 
 /**
@@ -155,28 +138,9 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
       if (problem) return { ok: false, error: problem };
     }
     const now = new Date().toISOString();
-    const set: SQLiteUpdateSetSource<typeof webhookEndpoints> = { updatedAt: now };
-    if (changes.url !== undefined) set.url = changes.url;
-    if (changes.events !== undefined) set.events = changes.events;
-    if (changes.description !== undefined) set.description = changes.description;
-    // Re-enabling starts a fresh count: the failures that disabled it are history.
-    if (changes.enabled === true)
-      Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, disabledBy: null, consecutiveFailures: 0, failingSince: null });
-    // Disabling a disabled endpoint keeps who disabled it and why: the team must not turn a receiver's opt-out into its own.
-    if (changes.enabled === false) {
-      const stillEnabled = sql`${webhookEndpoints.enabled} = 1`;
-      Object.assign(set, {
-        enabled: false,
-        disabledReason: sql`CASE WHEN ${stillEnabled} THEN ${TEAM_DISABLED_REASON} ELSE ${webhookEndpoints.disabledReason} END`,
-        disabledAt: sql`CASE WHEN ${stillEnabled} THEN ${now} ELSE ${webhookEndpoints.disabledAt} END`,
-        disabledBy: sql`CASE WHEN ${stillEnabled} THEN 'team' ELSE ${webhookEndpoints.disabledBy} END`,
-      });
-    }
+    const set = endpointUpdateSet(changes, now);
     // Enabling without the acknowledgement applies only if the receiver has not opted out since the read above.
-    const receiverStillOptedIn =
-      changes.enabled === true && changes.receiverOptOutAcknowledged !== true
-        ? or(isNull(webhookEndpoints.disabledBy), ne(webhookEndpoints.disabledBy, "receiver"))
-        : undefined;
+    const receiverStillOptedIn = changes.enabled === true && changes.receiverOptOutAcknowledged !== true ? receiverHasNotOptedOut() : undefined;
     const updated = await this.db
       .update(webhookEndpoints)
       .set(set)
@@ -271,15 +235,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     if (!parsed.ok) return parsed;
     const { teamId, endpointId, limit, beforeId } = parsed.value;
     if (!(await this.find(teamId, endpointId))) return notFound();
-    const rows = await this.db
-      .select()
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.endpointId, endpointId), beforeId ? lt(webhookDeliveries.id, beforeId) : undefined))
-      .orderBy(desc(webhookDeliveries.id))
-      .limit(limit + 1)
-      .all();
-    const page = rows.slice(0, limit);
-    return { ok: true, value: { data: page.map(deliveryView), nextBeforeId: rows.length > limit ? (page.at(-1)?.id ?? null) : null } };
+    return { ok: true, value: await deliveryPage(this.db, endpointId, limit, beforeId) };
   }
 
   /** One delivery with every attempt made of it, oldest first. */
@@ -288,24 +244,9 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     if (!parsed.ok) return parsed;
     const { teamId, endpointId, deliveryId } = parsed.value;
     if (!(await this.find(teamId, endpointId))) return notFound();
-    const row = await this.db
-      .select()
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))
-      .get();
+    const row = await findDelivery(this.db, endpointId, deliveryId);
     if (!row) return rpcRefusal("not_found", "Delivery not found.");
-    const attemptLog = await this.db
-      .select({
-        attempt: webhookDeliveryAttempts.attempt,
-        attemptedAt: webhookDeliveryAttempts.attemptedAt,
-        responseStatus: webhookDeliveryAttempts.responseStatus,
-        error: webhookDeliveryAttempts.error,
-      })
-      .from(webhookDeliveryAttempts)
-      .where(eq(webhookDeliveryAttempts.deliveryId, row.id))
-      .orderBy(asc(webhookDeliveryAttempts.id))
-      .all();
-    return { ok: true, value: { ...deliveryView(row), attemptLog } };
+    return { ok: true, value: { ...deliveryView(row), attemptLog: await attemptLogOf(this.db, row.id) } };
   }
 
   /** Sends one delivery again from the start of its schedule (same webhook-id, same body). */
@@ -316,11 +257,7 @@ export class Webhooks extends WorkerEntrypoint<WebhooksEnv> {
     const endpoint = await this.find(teamId, endpointId);
     if (!endpoint) return notFound();
     if (!endpoint.enabled) return rpcRefusal("conflict", "The endpoint is disabled; enable it first.");
-    const delivery = await this.db
-      .select()
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))
-      .get();
+    const delivery = await findDelivery(this.db, endpointId, deliveryId);
     if (!delivery) return rpcRefusal("not_found", "Delivery not found.");
     // Started over: an attempt in flight loses its claim and records nothing; old messages find their attempt superseded.
     // Due now, not at its creation: the stranded-delivery sweep counts its grace from here.
