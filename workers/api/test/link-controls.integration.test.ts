@@ -1,78 +1,12 @@
 // Link controls (README "Link controls"): password, expiredUrl, maxClicks, rules, utm, og are
 // stored, returned, carried by LinkCreated v3 / LinkUpdated v2, and removed with null. The
-// password is write-only: never in a response, an event or its outbox row. Redirect behaviour
-// is not part of this phase.
-import { env } from "cloudflare:test";
+// password is write-only: never in a response, an event or its outbox row. What the redirect
+// does with them: redirect-password, redirect-click-cap and targeting tests.
 import { describe, expect, it } from "vitest";
 import { linkEventSchema, type EventOf } from "#events";
 import { verifyLinkPassword } from "../src/links/link-password";
-import {
-  api,
-  createLink,
-  createTeam,
-  eventRowsFor,
-  expectError,
-  expectLink,
-  json,
-  tableCounts,
-  waitForEvents,
-  waitForOutboxQuiet,
-  type LinkBody,
-  type TestTeam,
-} from "./helpers";
-
-const PASSWORD = "Tr0ub4dor&3-horse";
-
-const CONTROLS = {
-  password: PASSWORD,
-  expiredUrl: "https://Example.com/ended",
-  maxClicks: 500,
-  rules: [
-    { when: { country: ["de", "AT", "DE"], language: ["DE"] }, url: "https://example.com/de" },
-    { when: { device: ["mobile", "tablet"], os: ["ios"] }, url: "https://apps.example.com/launch" },
-  ],
-  utm: { source: "newsletter", medium: "email", campaign: "launch" },
-  og: { title: "The launch", description: "Everything new.", image: "https://example.com/og.png" },
-};
-
-/** What the Link shows for CONTROLS: normalised (codes' case, duplicates, URLs) and no password. */
-const SHOWN = {
-  passwordProtected: true,
-  expiredUrl: "https://example.com/ended",
-  maxClicks: 500,
-  rules: [
-    { when: { country: ["DE", "AT"], language: ["de"] }, url: "https://example.com/de" },
-    { when: { device: ["mobile", "tablet"], os: ["ios"] }, url: "https://apps.example.com/launch" },
-  ],
-  utm: CONTROLS.utm,
-  og: CONTROLS.og,
-};
-
-const UNSET = { passwordProtected: false, expiredUrl: null, maxClicks: null, rules: null, utm: null, og: null };
-
-function patch(team: TestTeam, id: string, body: unknown): Promise<Response> {
-  return api(`/v1/links/${id}`, { ...json(body, team.auth), method: "PATCH" });
-}
-
-async function get(team: TestTeam, id: string): Promise<LinkBody> {
-  const res = await api(`/v1/links/${id}`, { headers: team.auth });
-  expect(res.status).toBe(200);
-  return expectLink(await res.json());
-}
-
-async function passwordHashOf(id: string): Promise<string | null> {
-  const row = await env.LINKS_DB.prepare("SELECT password_hash AS h FROM links WHERE id = ?").bind(id).first<{ h: string | null }>();
-  return row?.h ?? null;
-}
-
-/** Neither the password nor anything of its stored hash appears in `text`. */
-async function expectNoSecret(text: string, linkId: string): Promise<void> {
-  expect(text).not.toContain(PASSWORD);
-  expect(text).not.toContain("pbkdf2");
-  expect(text).not.toMatch(/"password(Hash)?"\s*:/);
-  const hash = await passwordHashOf(linkId);
-  if (hash) for (const part of hash.split("$").slice(2)) expect(text).not.toContain(part);
-}
+import { api, createLink, createTeam, eventRowsFor, expectLink, json, tableCounts, waitForEvents, waitForOutboxQuiet, type LinkBody } from "./helpers";
+import { CONTROLS, PASSWORD, SHOWN, UNSET, expectNoSecret, get, passwordHashOf, patch } from "./link-controls-support";
 
 describe("link controls on create", () => {
   it("stores and returns each field (normalised), shows passwordProtected, never the password", async () => {
@@ -238,94 +172,5 @@ describe("link controls on PATCH", () => {
     expect(res.status).toBe(200);
     expect(expectLink(await res.json())).toEqual(link);
     expect(await tableCounts()).toEqual(before);
-  });
-});
-
-describe("link controls in bulk", () => {
-  it("creates items with controls, refuses a bad item by its path, and never shows a password", async () => {
-    const team = await createTeam();
-    const before = await tableCounts();
-    const res = await api(
-      "/v1/links/bulk",
-      json(
-        {
-          links: [
-            { url: "https://example.com/b0", ...CONTROLS },
-            { url: "https://example.com/b1", rules: [{ when: { country: ["fr"] }, url: "https://lf.test/loop" }] },
-            { url: "https://example.com/b2", og: { title: "x".repeat(201) } },
-            { url: "https://example.com/b3", maxClicks: 7, password: "1234" },
-          ],
-        },
-        team.auth,
-      ),
-    );
-    const text = await res.text();
-    expect(res.status, text).toBe(200);
-    expect(text).not.toContain(PASSWORD);
-    expect(text).not.toContain("pbkdf2");
-    const { results } = JSON.parse(text) as {
-      results: ({ ok: true; link: LinkBody } | { ok: false; error: { code: string; issues?: { path: string }[] } })[];
-    };
-    expect(results.map((r) => r.ok)).toEqual([true, false, false, true]);
-    const [a, b, c, d] = results;
-    expect(a?.ok && expectLink(a.link)).toMatchObject(SHOWN);
-    expect(!b?.ok && b?.error.issues?.map((i) => i.path)).toEqual(["rules.0.url"]);
-    expect(!c?.ok && c?.error.issues?.map((i) => i.path)).toEqual(["og.title"]);
-    expect(d?.ok && d.link).toMatchObject({ ...UNSET, passwordProtected: true, maxClicks: 7 });
-    expect((await tableCounts())["links"]).toBe((before["links"] ?? 0) + 2);
-    if (a?.ok) {
-      const [event] = await waitForEvents((e) => e.type === "LinkCreated" && e.subject === a.link.id);
-      expect(event?.version).toBe(3);
-      await expectNoSecret(JSON.stringify(event), a.link.id);
-      await expectNoSecret((await eventRowsFor(a.link.id))[0]?.envelope ?? "", a.link.id);
-    }
-  });
-
-  it("a bulk of only bad items writes nothing", async () => {
-    const team = await createTeam();
-    await waitForOutboxQuiet();
-    const before = await tableCounts();
-    const res = await api(
-      "/v1/links/bulk",
-      json(
-        {
-          links: [
-            { url: "https://example.com/x", expiredUrl: "javascript:alert(1)" },
-            { url: "https://example.com/y", utm: { source: "a\u202eb" } },
-            { url: "https://example.com/z", rules: Array.from({ length: 21 }, () => ({ when: { os: ["linux"] }, url: "https://example.com/" })) },
-          ],
-        },
-        team.auth,
-      ),
-    );
-    expect(res.status).toBe(200);
-    const { results } = (await res.json()) as { results: { ok: boolean; error?: { issues?: { path: string }[] } }[] };
-    expect(results.map((r) => r.error?.issues?.[0]?.path)).toEqual(["expiredUrl", "utm.source", "rules"]);
-    expect(await tableCounts()).toEqual(before);
-  });
-});
-
-describe("OpenAPI", () => {
-  it("describes every control on CreateLink, UpdateLink and Link (password write-only)", async () => {
-    const doc = (await (await api("/openapi.json")).json()) as { components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
-    const { CreateLink, UpdateLink, Link } = doc.components.schemas;
-    for (const field of ["password", "expiredUrl", "maxClicks", "rules", "utm", "og"]) {
-      expect(CreateLink?.properties, field).toHaveProperty(field);
-      expect(UpdateLink?.properties, field).toHaveProperty(field);
-    }
-    for (const field of ["passwordProtected", "expiredUrl", "maxClicks", "rules", "utm", "og"]) expect(Link?.properties, field).toHaveProperty(field);
-    expect(Link?.properties).not.toHaveProperty("password");
-    expect(CreateLink?.properties?.["password"]).toMatchObject({ writeOnly: true, minLength: 4, maxLength: 128 });
-  });
-});
-
-describe("a bad password is not echoed", () => {
-  it("in the 400", async () => {
-    const team = await createTeam();
-    const secret = `${"s".repeat(128)}!`;
-    const res = await api("/v1/links", json({ url: "https://example.com/p", password: secret }, team.auth));
-    const error = await expectError(res.clone(), 400, "invalid_request");
-    expect(error.issues?.map((i) => i.path)).toEqual(["password"]);
-    expect(await res.text()).not.toContain(secret);
   });
 });
