@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { ApiError } from "../http/errors";
 import { errorMessage, logger } from "../../../shared/log";
-import { clickFacts, packedClickOf, type ClickVia } from "./click-event";
+import { clickFacts, clickKindOf, type ClickVia } from "./click-event";
 import type { CachedLink } from "./redirect-cache";
-import { clickSettingsOf, type RedirectAppEnv, type RedirectEnv } from "./redirect-env";
+import type { RedirectAppEnv, RedirectEnv } from "./redirect-env";
 import { redirectTo } from "./redirect-routes";
 import { TtlLru } from "./ttl-lru";
 
@@ -27,15 +27,9 @@ const REFUSALS_KEPT = 10_000;
 /** Per isolate: link id → the highest cap the link was refused at. */
 const refusals = new TtlLru<number>(REFUSALS_KEPT);
 
-/**
- * Whether this request uses the cap up: a human click, as the click packer decides it
- * (click-event.ts packedClickOf: not HEAD, not isbot, not a verified bot, not a preview crawler).
- * The packer's own decision, so the cap and the click counts never disagree about who is human.
- */
-export function usesClickCap(request: Request, link: CachedLink, via: ClickVia, env: RedirectEnv, now: Date): boolean {
-  const config = clickSettingsOf(env);
-  const settings = { hashSecret: config.VISITOR_HASH_SECRET, logSampleRate: config.CLICK_LOG_SAMPLE_RATE, windowMs: config.CLICK_BATCH_WINDOW_MS };
-  return packedClickOf(clickFacts(request), link, "", settings, now, via).kind === "human";
+/** Whether this request uses the cap up: a human click, by the click counts' own rule (clickKindOf). */
+export function usesClickCap(request: Request, via: ClickVia): boolean {
+  return clickKindOf(clickFacts(request), via) === "human";
 }
 
 /**
@@ -94,6 +88,6 @@ export function capRefusal(c: Context<RedirectAppEnv>, link: CachedLink, verdict
  */
 export async function capRefusalFor(c: Context<RedirectAppEnv>, link: CachedLink, via: ClickVia, now: Date): Promise<Response | null> {
   if ((link.maxClicks ?? null) === null) return null;
-  const verdict = await passClickCap(c.env, link, usesClickCap(c.req.raw, link, via, c.env, now), now.getTime());
+  const verdict = await passClickCap(c.env, link, usesClickCap(c.req.raw, via), now.getTime());
   return verdict === "open" ? null : capRefusal(c, link, verdict);
 }

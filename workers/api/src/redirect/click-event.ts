@@ -77,6 +77,16 @@ export function clickFacts(request: Request, trustCountryHeader = false): ClickF
 }
 
 /**
+ * Who made a request, as the click counts see it: a HEAD, a bot (isbot, a verified bot, a
+ * link-preview crawler) or a human. The click cap asks the same question (click-cap.ts), so the
+ * cap and the counts never disagree about who is human.
+ */
+export function clickKindOf(facts: ClickFacts, via: ClickVia): PackedClick["kind"] {
+  if (facts.method === "HEAD") return "head";
+  return via.crawler || facts.verifiedBot || (facts.userAgent !== null && isbot(facts.userAgent)) ? "bot" : "human";
+}
+
+/**
  * The click as its batch carries it. The IP goes no further than this function and the batch's
  * send: only a hash salted with the secret, the UTC day and the team, so unique visitors can be
  * counted per day but not followed across days or teams, or reversed into an address. Bot GETs
@@ -92,9 +102,9 @@ export function packedClickOf(
   now: Date,
   via: ClickVia = LINK_CLICK,
 ): PackedClick {
-  const { userAgent, method } = facts;
+  const { userAgent } = facts;
   const day = now.toISOString().slice(0, 10);
-  const kind = method === "HEAD" ? "head" : via.crawler || facts.verifiedBot || (userAgent !== null && isbot(userAgent)) ? "bot" : "human";
+  const kind = clickKindOf(facts, via);
   return {
     linkId: link.id,
     teamId: link.teamId,
